@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Sluice", targets: ["Sluice"]),
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLibcExtras"),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CLibcExtras"]),
+        .executableTarget(
+            name: "sluice",
+            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Measures the library's line loops for `make bench`; not installed.
+        .executableTarget(name: "sluice-bench", dependencies: ["Sluice"], path: "Sources/SluiceBench"),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["Sluice"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

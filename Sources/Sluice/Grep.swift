@@ -1,0 +1,211 @@
+extension AsyncSequence where Element == LineBatch {
+    /// Keeps the lines that match `pattern` (or, inverted, that do not), with optional context
+    /// lines and a limit on selected lines per source, as GNU grep selects them.
+    ///
+    /// Without inversion or context the whole buffer is searched at once and line bounds are
+    /// located only around hits. Selected lines are copied into the batches it yields (with
+    /// their line numbers and byte offsets); everything else is skipped without copying.
+    /// Per-source state (the limit, context) restarts at each ``LineBatch/endsSource`` marker,
+    /// which is passed on.
+    public func grep(_ pattern: GrepPattern, options: GrepOptions = GrepOptions()) -> AsyncGrepSequence<Self> {
+        AsyncGrepSequence(base: self, pattern: pattern, options: options)
+    }
+
+    /// Keeps the lines that contain a match of the PCRE2 pattern `pattern`.
+    public func grep(_ pattern: String, ignoreCase: Bool = false, invert: Bool = false) throws -> AsyncGrepSequence<Self> {
+        var options = GrepOptions()
+        options.invert = invert
+        return grep(try GrepPattern(pattern, ignoreCase: ignoreCase), options: options)
+    }
+}
+
+/// How ``_Concurrency/AsyncSequence/grep(_:options:)`` selects lines.
+public struct GrepOptions: Sendable {
+    /// Select the lines that do not match (`-v`).
+    public var invert = false
+    /// Stop selecting after this many lines per source (`-m`); trailing context still follows.
+    public var maxCount: Int?
+    /// Lines of context before each selected line (`-B`).
+    public var beforeContext = 0
+    /// Lines of context after each selected line (`-A`).
+    public var afterContext = 0
+    /// Number the selected lines. Costs a count of the line endings between hits; turn off
+    /// when numbers are not needed (they are then 0).
+    public var numbersLines = true
+
+    public init() {}
+}
+
+/// An asynchronous sequence of the selected lines; see ``_Concurrency/AsyncSequence/grep(_:options:)``.
+public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.Element == LineBatch {
+    public typealias Element = LineBatch
+    public typealias Failure = any Error
+
+    let base: Base
+    let pattern: GrepPattern
+    let options: GrepOptions
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(base: base.makeAsyncIterator(), matcher: pattern.matcher, options: options)
+    }
+
+    /// Yields one batch of selected (and context) lines per input batch that has any, and
+    /// passes end-of-source markers on.
+    public struct Iterator: AsyncIteratorProtocol {
+        private var base: Base.AsyncIterator
+        private let matcher: Matcher
+        private let options: GrepOptions
+        private var selector: LineSelector
+
+        init(base: Base.AsyncIterator, matcher: Matcher, options: GrepOptions) {
+            self.base = base
+            self.matcher = matcher
+            self.options = options
+            selector = LineSelector(matcher: matcher, options: options)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
+            while let batch = try await base.next(isolation: actor) {
+                if batch.endsSource {
+                    selector.endSource()
+                    return batch
+                }
+                if let selected = selector.select(from: batch) { return selected }
+            }
+            return nil
+        }
+
+        public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
+    }
+}
+
+extension AsyncGrepSequence: Sendable where Base: Sendable {}
+
+/// The selection logic of grep, one batch at a time, with the state that crosses batches
+/// (selected count, pending after-context, the before-context ring).
+struct LineSelector {
+    private let matcher: Matcher
+    private let options: GrepOptions
+    private var selectedInSource = 0
+    private var afterRemaining = 0
+    /// The last lines seen that were not output, for `-B`.
+    private var beforeRing: [Line] = []
+    /// The number of the last line output in this source, for group separators.
+    private var lastOutputNumber: Int?
+    private var outputAnything = false
+    private var out = OutputBuilder()
+
+    init(matcher: Matcher, options: GrepOptions) {
+        self.matcher = matcher
+        self.options = options
+    }
+
+    private var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
+    private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 }
+
+    mutating func endSource() {
+        selectedInSource = 0
+        afterRemaining = 0
+        beforeRing.removeAll()
+        lastOutputNumber = nil
+    }
+
+    /// The selected and context lines of `batch`, or `nil` when there are none.
+    mutating func select(from batch: LineBatch) -> LineBatch? {
+        if limitReached && afterRemaining == 0 { return nil }
+        out.reset()
+        if batch.entries == nil && !options.invert && !usesContext {
+            scanRegion(batch)
+        } else {
+            scanLines(batch)
+        }
+        return out.finish(keepsCarriageReturn: batch.keepsCarriageReturn, sourceName: batch.sourceName)
+    }
+
+    /// The fast path: search the whole region, find the line around each hit.
+    private mutating func scanRegion(_ batch: LineBatch) {
+        let region = batch.region
+        let confirm = matcher.confirmsPerLine
+        batch.storage.withUnsafeBytes { bytes in
+            var position = region.lowerBound
+            var countedTo = region.lowerBound
+            var lineNumber = batch.firstLineNumber
+            while position < region.upperBound, !limitReached {
+                guard let hit = matcher.candidate(in: bytes, from: position, to: region.upperBound) else { break }
+                let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
+                let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
+                var contentEnd = lineEnd
+                if !batch.keepsCarriageReturn && contentEnd > lineStart && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                position = lineEnd + 1
+                if confirm && !matcher.lineMatches(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])) { continue }
+                if options.numbersLines {
+                    lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: lineStart)
+                    countedTo = lineStart
+                }
+                out.append(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd]),
+                           number: options.numbersLines ? lineNumber : 0,
+                           byteOffset: batch.firstByteOffset + Int64(lineStart - region.lowerBound),
+                           isContext: false, startsGroup: false)
+                selectedInSource += 1
+            }
+        }
+        if !out.isEmpty { outputAnything = true }
+    }
+
+    /// The general path: every line is tested (inversion, context, listed batches).
+    private mutating func scanLines(_ batch: LineBatch) {
+        for line in batch {
+            if limitReached && afterRemaining == 0 { return }
+            let matched = line.withUnsafeBytes { matcher.lineMatches($0) } != options.invert
+            if matched && !limitReached {
+                for earlier in beforeRing { emit(earlier, isContext: true) }
+                beforeRing.removeAll(keepingCapacity: true)
+                emit(line, isContext: false)
+                selectedInSource += 1
+                afterRemaining = options.afterContext
+            } else if afterRemaining > 0 {
+                emit(line, isContext: true)
+                afterRemaining -= 1
+            } else if options.beforeContext > 0 {
+                if beforeRing.count == options.beforeContext { beforeRing.removeFirst() }
+                beforeRing.append(line)
+            }
+        }
+    }
+
+    private mutating func emit(_ line: Line, isContext: Bool) {
+        let startsGroup = usesContext && outputAnything && lastOutputNumber.map { line.number != $0 + 1 } ?? true
+        line.withUnsafeBytes {
+            out.append($0, number: line.number, byteOffset: line.byteOffset, isContext: isContext,
+                       startsGroup: startsGroup && outputAnything)
+        }
+        lastOutputNumber = line.number
+        outputAnything = true
+    }
+}
+
+/// Collects copied lines into one buffer and the entries that describe them.
+struct OutputBuilder {
+    private var storage: [UInt8] = []
+    private var entries: [LineBatch.Entry] = []
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func reset() {
+        storage = []
+        entries = []
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer, number: Int, byteOffset: Int64, isContext: Bool, startsGroup: Bool) {
+        if storage.isEmpty { storage.reserveCapacity(Swift.max(4096, bytes.count)) }
+        let start = storage.count
+        storage.append(contentsOf: bytes)
+        entries.append(.init(range: start..<storage.count, number: number, byteOffset: byteOffset,
+                             isContext: isContext, startsGroup: startsGroup))
+    }
+
+    mutating func finish(keepsCarriageReturn: Bool, sourceName: String?) -> LineBatch? {
+        guard !entries.isEmpty else { return nil }
+        return LineBatch(storage: storage, entries: entries, keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+    }
+}

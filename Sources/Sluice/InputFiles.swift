@@ -1,0 +1,128 @@
+/// Several inputs read in order as one stream, the way `cat` and `grep` take their file
+/// arguments: gzip input is inflated whatever its name, `-` is standard input, and a file that
+/// cannot be read or is damaged is reported to `onError` while the others are still read.
+///
+///     for try await batch in InputFiles(["app.log.1.gz", "app.log"]).lineBatches() { ... }
+public struct InputFiles: Sendable {
+    /// How inputs are read.
+    public struct Options: Sendable {
+        /// Inflate gzip input (detected by its magic bytes).
+        public var decompress = true
+        /// The chunk size of the reader.
+        public var chunkSize = FileChunks.defaultChunkSize
+        /// What standard input is called in messages and file-name prefixes.
+        public var standardInputName = "(standard input)"
+        /// How many chunks or batches each input's producing task keeps ready.
+        public var readAhead = 4
+        public init() {}
+    }
+
+    /// The inputs; `-` is standard input.
+    public let paths: [String]
+    /// How they are read.
+    public let options: Options
+    /// Told of every input that fails, with the input named; the stream goes on with the next.
+    public let onError: @Sendable (SluiceError) -> Void
+    /// Told of trailing garbage after gzip data, with the input named.
+    public let onWarning: @Sendable (String, GunzipWarning) -> Void
+
+    public init(_ paths: [String], options: Options = Options(),
+                onError: @escaping @Sendable (SluiceError) -> Void,
+                onWarning: @escaping @Sendable (String, GunzipWarning) -> Void = InputFiles.printWarning) {
+        self.paths = paths.isEmpty ? ["-"] : paths
+        self.options = options
+        self.onError = onError
+        self.onWarning = onWarning
+    }
+
+    /// The default warning handler: `sluice: NAME: warning: ...` on standard error.
+    public static let printWarning: @Sendable (String, GunzipWarning) -> Void = { name, warning in
+        StandardError.write("sluice: \(name): warning: \(warning)\n")
+    }
+
+    /// The name an input has in messages.
+    func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
+
+    /// The (inflated) bytes of one input.
+    func bytes(of path: String) -> AsyncGunzipSequence<FileChunks> {
+        let name = displayName(path)
+        let chunks = path == "-"
+            ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
+            : FileChunks(path: path, chunkSize: options.chunkSize)
+        let onWarning = self.onWarning
+        return chunks.gunzipIfGzip(options.decompress, onWarning: { onWarning(name, $0) })
+    }
+
+    /// The inputs' bytes concatenated, as `zcat -f` gives them.
+    public var bytes: InputFileStream<AsyncReadAheadSequence<AsyncGunzipSequence<FileChunks>>> {
+        InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
+    }
+
+    /// The inputs' lines, each input split on its own (a last line without LF stays a line) and
+    /// followed by an end-of-source marker; see ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``.
+    public func lineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
+        -> InputFileStream<AsyncReadAheadSequence<AsyncLineBatchSequence<AsyncGunzipSequence<FileChunks>>>> {
+        InputFileStream(files: self) { files, path in
+            files.bytes(of: path)
+                .lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
+                             sourceName: files.displayName(path))
+                .readAhead(files.options.readAhead)
+        }
+    }
+}
+
+/// The inputs of ``InputFiles`` one after another; errors are reported and skipped.
+public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, Sendable where Inner.Element: Sendable {
+    public typealias Element = Inner.Element
+    public typealias Failure = any Error
+
+    let files: InputFiles
+    let make: @Sendable (InputFiles, String) -> Inner
+
+    public func makeAsyncIterator() -> Iterator { Iterator(stream: self) }
+
+    /// Moves to the next input at the end of one, or after its error.
+    public struct Iterator: AsyncIteratorProtocol {
+        private let stream: InputFileStream
+        private var index = 0
+        private var current: Inner.AsyncIterator?
+        private var producedFromCurrent = false
+        private var pendingMarker: Element?
+
+        init(stream: InputFileStream) { self.stream = stream }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+            while true {
+                if let marker = pendingMarker { pendingMarker = nil; return marker }
+                if current == nil {
+                    guard index < stream.files.paths.count else { return nil }
+                    current = stream.make(stream.files, stream.files.paths[index]).makeAsyncIterator()
+                    producedFromCurrent = false
+                    index += 1
+                }
+                do {
+                    if let element = try await current!.next(isolation: actor) {
+                        producedFromCurrent = true
+                        return element
+                    }
+                    current = nil
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    current = nil
+                    let path = stream.files.paths[index - 1]
+                    let name = stream.files.displayName(path)
+                    let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
+                    stream.files.onError(failure)
+                    // A file that was read in part still ends its source (grep -c prints its count).
+                    if case .io = failure, !producedFromCurrent { continue }
+                    if Element.self == LineBatch.self {
+                        pendingMarker = (LineBatch.endOfSource(name, keepsCarriageReturn: true) as! Element)
+                    }
+                }
+            }
+        }
+
+        public mutating func next() async throws -> Element? { try await next(isolation: nil) }
+    }
+}

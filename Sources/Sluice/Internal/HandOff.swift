@@ -1,0 +1,140 @@
+import Dispatch
+import Synchronization
+
+/// A bounded queue that hands elements from one producer to one asynchronous consumer.
+///
+/// The producer is either a thread that may block (`sendBlocking`) or a task (`send`); when
+/// `capacity` elements wait, it is held until the consumer takes one, so memory stays bounded.
+/// `cancel()` wakes both sides; after it the producer's sends return `false`.
+final class HandOff<Element: Sendable>: Sendable {
+    private enum End { case finished, failed(any Error) }
+    private enum Outcome { case element(Element), end(End), cancelled, wait }
+
+    private struct State {
+        var items: [Element] = []
+        var end: End?
+        var consumer: UnsafeContinuation<Element?, any Error>?
+        var asyncProducer: UnsafeContinuation<Bool, Never>?
+        var producerBlocked = false
+        var cancelled = false
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
+    private let space = DispatchSemaphore(value: 0)
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Offers an element; `nil` when the queue is full, `true`/`false` when it was taken or
+    /// the queue is cancelled.
+    private func offer(_ element: Element) -> Bool? {
+        let (consumer, taken): (UnsafeContinuation<Element?, any Error>?, Bool?) = state.withLock { s in
+            if s.cancelled { return (nil, false) }
+            if let c = s.consumer { s.consumer = nil; return (c, true) }
+            if s.items.count < capacity { s.items.append(element); return (nil, true) }
+            return (nil, nil)
+        }
+        consumer?.resume(returning: element)
+        return taken
+    }
+
+    /// Sends from a thread that may block. Returns `false` once the consumer has gone.
+    func sendBlocking(_ element: Element) -> Bool {
+        while true {
+            if let taken = offer(element) { return taken }
+            let wait = state.withLock { s -> Bool in
+                if s.cancelled || s.items.count < capacity { return false }
+                s.producerBlocked = true
+                return true
+            }
+            if wait { space.wait() }
+        }
+    }
+
+    /// Sends from a task, suspending while the queue is full. Returns `false` once the
+    /// consumer has gone.
+    func send(_ element: Element) async -> Bool {
+        while true {
+            if let taken = offer(element) { return taken }
+            let proceed = await withUnsafeContinuation { (c: UnsafeContinuation<Bool, Never>) in
+                let resumeNow: Bool? = state.withLock { s in
+                    if s.cancelled { return false }
+                    if s.items.count < capacity { return true }
+                    s.asyncProducer = c
+                    return nil
+                }
+                if let r = resumeNow { c.resume(returning: r) }
+            }
+            if !proceed { return false }
+        }
+    }
+
+    /// Ends the stream after the queued elements, with an error if one is given.
+    func finish(throwing error: (any Error)? = nil) {
+        let consumer: UnsafeContinuation<Element?, any Error>? = state.withLock { s in
+            guard case .none = s.end else { return nil }
+            s.end = error.map { .failed($0) } ?? .finished
+            let c = s.consumer
+            s.consumer = nil
+            return c
+        }
+        if let consumer {
+            if let error { consumer.resume(throwing: error) } else { consumer.resume(returning: nil) }
+        }
+    }
+
+    /// Stops both sides: a waiting consumer gets `CancellationError`, a waiting producer `false`.
+    func cancel() {
+        let (consumer, producer, blocked) = state.withLock { s in
+            s.cancelled = true
+            s.items.removeAll()
+            defer { s.consumer = nil; s.asyncProducer = nil; s.producerBlocked = false }
+            return (s.consumer, s.asyncProducer, s.producerBlocked)
+        }
+        consumer?.resume(throwing: CancellationError())
+        producer?.resume(returning: false)
+        if blocked { space.signal() }
+    }
+
+    /// Called with the lock held after an element was taken: lets a held producer go on.
+    private func releaseProducer(_ s: inout State) -> (UnsafeContinuation<Bool, Never>?, Bool) {
+        let p = s.asyncProducer
+        s.asyncProducer = nil
+        let blocked = s.producerBlocked
+        s.producerBlocked = false
+        return (p, blocked)
+    }
+
+    /// Takes the next element, waiting for one; `nil` at the end of the stream.
+    func next() async throws -> Element? {
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Element?, any Error>) in
+                let (outcome, producer, blocked): (Outcome, UnsafeContinuation<Bool, Never>?, Bool) = state.withLock { s in
+                    if s.cancelled { return (.cancelled, nil, false) }
+                    if !s.items.isEmpty {
+                        let e = s.items.removeFirst()
+                        let (p, b) = releaseProducer(&s)
+                        return (.element(e), p, b)
+                    }
+                    if let end = s.end { return (.end(end), nil, false) }
+                    s.consumer = c
+                    let (p, b) = releaseProducer(&s)
+                    return (.wait, p, b)
+                }
+                producer?.resume(returning: true)
+                if blocked { space.signal() }
+                switch outcome {
+                case .element(let e): c.resume(returning: e)
+                case .end(.failed(let error)): c.resume(throwing: error)
+                case .end: c.resume(returning: nil)
+                case .cancelled: c.resume(throwing: CancellationError())
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            self.cancel()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+extension LineBatch {
+    /// The first `k` lines (k ≤ lineCount), sharing the buffer.
+    func prefix(_ k: Int) -> LineBatch {
+        if k >= lineCount { return self }
+        if let entries {
+            return LineBatch(storage: storage, entries: Array(entries.prefix(k)),
+                             keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+        }
+        let end = storage.withUnsafeBytes { bytes in
+            var position = region.lowerBound
+            for _ in 0..<k {
+                position = (ByteSearch.first(ByteSearch.newline, in: bytes, from: position, to: region.upperBound) ?? region.upperBound) + 1
+            }
+            return Swift.min(position, region.upperBound)
+        }
+        return LineBatch(storage: storage, region: region.lowerBound..<end, firstLineNumber: firstLineNumber,
+                         lineCount: k, firstByteOffset: firstByteOffset, keepsCarriageReturn: keepsCarriageReturn,
+                         sourceName: sourceName)
+    }
+
+    /// The last `k` lines (k ≤ lineCount), sharing the buffer; found by scanning backwards.
+    func suffix(_ k: Int) -> LineBatch {
+        if k >= lineCount { return self }
+        if let entries {
+            return LineBatch(storage: storage, entries: Array(entries.suffix(k)),
+                             keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+        }
+        let start = storage.withUnsafeBytes { bytes in
+            var lineEnd = region.upperBound
+            if lineEnd > region.lowerBound && bytes[lineEnd - 1] == ByteSearch.newline { lineEnd -= 1 }
+            var start = lineEnd
+            for _ in 0..<k {
+                let previous = ByteSearch.last(ByteSearch.newline, in: bytes, from: region.lowerBound, to: lineEnd)
+                start = previous.map { $0 + 1 } ?? region.lowerBound
+                lineEnd = previous ?? region.lowerBound
+            }
+            return start
+        }
+        return LineBatch(storage: storage, region: start..<region.upperBound, firstLineNumber: firstLineNumber + lineCount - k,
+                         lineCount: k, firstByteOffset: firstByteOffset + Int64(start - region.lowerBound),
+                         keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+    }
+}

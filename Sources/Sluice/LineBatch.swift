@@ -1,0 +1,131 @@
+/// Lines that share one buffer: what ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``
+/// yields and every line stage passes on. Iterating it gives each ``Line`` without copying bytes.
+///
+/// A batch either covers a region of consecutive lines of its buffer (as the splitter makes
+/// them; the lines are found on demand) or lists the lines it holds (as filters make them).
+public struct LineBatch: Sendable, Sequence {
+    /// One listed line of a filtered batch.
+    public struct Entry: Sendable {
+        /// The line's bytes in ``LineBatch/storage``, without its line ending.
+        public var range: Range<Int>
+        /// The line's number in its source, from 1 (0 when not counted).
+        public var number: Int
+        /// The stream offset of the line's first byte.
+        public var byteOffset: Int64
+        /// A context line (`-A`/`-B`/`-C`) rather than a selected one.
+        public var isContext: Bool
+        /// Lines were skipped between the previous output line and this one (grep prints `--`).
+        public var startsGroup: Bool
+    }
+
+    /// The bytes the lines live in.
+    public let storage: [UInt8]
+    /// Consecutive complete lines of `storage` (each but perhaps the last ends with LF); unused when `entries` is set.
+    let region: Range<Int>
+    /// The lines, when the batch lists them.
+    public let entries: [Entry]?
+    /// The number of the region's first line.
+    let firstLineNumber: Int
+    /// The stream offset of `region.lowerBound`.
+    let firstByteOffset: Int64
+    /// How many lines the batch holds.
+    public let lineCount: Int
+    /// Whether a CR before the LF stays part of the line.
+    public let keepsCarriageReturn: Bool
+    /// The name of the input the lines come from (`nil` for an unnamed stream).
+    public let sourceName: String?
+    /// This (empty) batch marks the end of its source: per-input stages (grep's counts) finish here.
+    public let endsSource: Bool
+
+    /// A region batch, as the splitter makes it.
+    init(storage: [UInt8], region: Range<Int>, firstLineNumber: Int, lineCount: Int, firstByteOffset: Int64,
+         keepsCarriageReturn: Bool, sourceName: String?) {
+        self.storage = storage
+        self.region = region
+        self.entries = nil
+        self.firstLineNumber = firstLineNumber
+        self.lineCount = lineCount
+        self.firstByteOffset = firstByteOffset
+        self.keepsCarriageReturn = keepsCarriageReturn
+        self.sourceName = sourceName
+        self.endsSource = false
+    }
+
+    /// A batch that lists its lines.
+    public init(storage: [UInt8], entries: [Entry], keepsCarriageReturn: Bool = false, sourceName: String? = nil) {
+        self.storage = storage
+        self.region = 0..<0
+        self.entries = entries
+        self.firstLineNumber = entries.first?.number ?? 0
+        self.lineCount = entries.count
+        self.firstByteOffset = entries.first?.byteOffset ?? 0
+        self.keepsCarriageReturn = keepsCarriageReturn
+        self.sourceName = sourceName
+        self.endsSource = false
+    }
+
+    /// The empty batch that marks the end of a source.
+    public static func endOfSource(_ name: String?, keepsCarriageReturn: Bool = false) -> LineBatch {
+        LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn)
+    }
+
+    private init(endOfSource name: String?, keepsCarriageReturn: Bool) {
+        storage = []
+        region = 0..<0
+        entries = nil
+        firstLineNumber = 0
+        lineCount = 0
+        firstByteOffset = 0
+        self.keepsCarriageReturn = keepsCarriageReturn
+        sourceName = name
+        endsSource = true
+    }
+
+    /// Whether the batch holds no line.
+    public var isEmpty: Bool { lineCount == 0 }
+
+    /// The same lines, marked as coming from `name`.
+    func withSource(_ name: String?) -> LineBatch {
+        if let entries {
+            return LineBatch(storage: storage, entries: entries, keepsCarriageReturn: keepsCarriageReturn, sourceName: name)
+        }
+        return LineBatch(storage: storage, region: region, firstLineNumber: firstLineNumber, lineCount: lineCount,
+                         firstByteOffset: firstByteOffset, keepsCarriageReturn: keepsCarriageReturn, sourceName: name)
+    }
+
+    public func makeIterator() -> Iterator { Iterator(self) }
+
+    /// Walks the lines of a batch; region lines are found with `memchr` as they are reached.
+    public struct Iterator: IteratorProtocol {
+        private let batch: LineBatch
+        private var position: Int
+        private var number: Int
+        private var index = 0
+
+        init(_ batch: LineBatch) {
+            self.batch = batch
+            position = batch.region.lowerBound
+            number = batch.firstLineNumber
+        }
+
+        public mutating func next() -> Line? {
+            if let entries = batch.entries {
+                guard index < entries.count else { return nil }
+                let e = entries[index]
+                index += 1
+                return Line(storage: batch.storage, range: e.range, number: e.number, byteOffset: e.byteOffset)
+            }
+            guard position < batch.region.upperBound else { return nil }
+            let start = position
+            let end = batch.storage.withUnsafeBytes {
+                ByteSearch.first(ByteSearch.newline, in: $0, from: start, to: batch.region.upperBound)
+            } ?? batch.region.upperBound
+            position = end + 1
+            var contentEnd = end
+            if !batch.keepsCarriageReturn && contentEnd > start && batch.storage[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            defer { number += 1 }
+            return Line(storage: batch.storage, range: start..<contentEnd, number: number,
+                        byteOffset: batch.firstByteOffset + Int64(start - batch.region.lowerBound))
+        }
+    }
+}

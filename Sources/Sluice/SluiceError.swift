@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error raised by a Sluice stage. Every case names the input it concerns and, where it
+/// applies, the byte offset at which the fault was found.
+public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Opening or reading a file failed: `errno` is the system's error number.
+    case io(path: String, operation: String, errno: Int32)
+    /// Compressed input is cut short: `offset` is the compressed byte offset where it ends.
+    case truncatedGzip(path: String?, offset: Int64)
+    /// Compressed input is damaged: `offset` is the compressed byte offset of the fault,
+    /// `reason` zlib's message.
+    case corruptGzip(path: String?, offset: Int64, reason: String)
+    /// A line is longer than the configured maximum.
+    case lineTooLong(path: String?, lineNumber: Int, offset: Int64, limit: Int)
+    /// A regular expression did not compile: `offset` is the position in the pattern.
+    case badPattern(pattern: String, offset: Int, reason: String)
+    /// Writing output failed.
+    case write(errno: Int32)
+
+    /// The system's message for an error number, as `strerror` gives it.
+    public static func systemMessage(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// The message without the program name, in the form `name: what happened`.
+    public var description: String {
+        switch self {
+        case let .io(path, _, code):
+            return "\(path): \(Self.systemMessage(code))"
+        case let .truncatedGzip(path, offset):
+            return "\(path ?? "(standard input)"): truncated gzip input at byte \(offset)"
+        case let .corruptGzip(path, offset, reason):
+            return "\(path ?? "(standard input)"): corrupt gzip input at byte \(offset): \(reason)"
+        case let .lineTooLong(path, line, offset, limit):
+            return "\(path ?? "(standard input)"): line \(line) at byte \(offset) is longer than the \(limit)-byte limit"
+        case let .badPattern(pattern, offset, reason):
+            return "invalid pattern '\(pattern)' at offset \(offset): \(reason)"
+        case let .write(code):
+            return "write error: \(Self.systemMessage(code))"
+        }
+    }
+
+    /// The same error with the input's name filled in where the stage did not know it.
+    public func naming(_ name: String) -> SluiceError {
+        switch self {
+        case let .truncatedGzip(nil, offset): return .truncatedGzip(path: name, offset: offset)
+        case let .corruptGzip(nil, offset, reason): return .corruptGzip(path: name, offset: offset, reason: reason)
+        case let .lineTooLong(nil, line, offset, limit):
+            return .lineTooLong(path: name, lineNumber: line, offset: offset, limit: limit)
+        default: return self
+        }
+    }
+}

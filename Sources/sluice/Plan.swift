@@ -1,0 +1,120 @@
+import ArgumentParser
+import Sluice
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A parsed command line: where the lines come from, the line stages, and where they go.
+struct Plan {
+    enum Stage {
+        case grep(GrepVerb)
+        case head(Int)
+        case tail(Int)
+        case number
+    }
+
+    enum Sink { case print, count, gzip(level: Int) }
+
+    var inputs: [String] = []
+    var decompress = true
+    var maxLineLength = 64 << 20
+    var label: String?
+    var stages: [Stage] = []
+    var sink = Sink.print
+
+    /// Splits the words on `then` and parses each stage with its verb's options.
+    init(parsing arguments: [String]) throws {
+        let segments = arguments.split(separator: "then", omittingEmptySubsequences: false).map(Array.init)
+        for (index, segment) in segments.enumerated() {
+            guard let name = segment.first else {
+                throw CLIError("empty stage: 'then' must be followed by a verb (see 'sluice --help')")
+            }
+            let isFirst = index == 0, isLast = index == segments.count - 1
+            let words = Array(segment.dropFirst())
+            var files: [String] = []
+            switch name {
+            case "cat":
+                guard isFirst else { throw CLIError("'cat' can only be the first stage") }
+                let verb = try Self.parse(CatVerb.self, words)
+                files = verb.files
+                decompress = !verb.noDecompress
+                if let limit = verb.maxLineLength { maxLineLength = limit.value }
+                label = verb.label
+            case "grep":
+                let verb = try Self.parse(GrepVerb.self, Self.normaliseGrep(words))
+                if isFirst {
+                    files = try verb.patterns().files
+                    decompress = !verb.noDecompress
+                    label = verb.label
+                }
+                stages.append(.grep(verb))
+            case "head":
+                let verb = try Self.parse(HeadVerb.self, words)
+                files = verb.files
+                stages.append(.head(verb.lines))
+            case "tail":
+                let verb = try Self.parse(TailVerb.self, words)
+                files = verb.files
+                stages.append(.tail(verb.lines))
+            case "number":
+                files = try Self.parse(NumberVerb.self, words).files
+                stages.append(.number)
+            case "count":
+                guard isLast else { throw CLIError("'count' must be the last stage") }
+                files = try Self.parse(CountVerb.self, words).files
+                sink = .count
+            case "gzip":
+                guard isLast else { throw CLIError("'gzip' must be the last stage") }
+                guard !isFirst else { throw CLIError("'gzip' needs a stage before it, e.g. 'sluice cat FILE then gzip'") }
+                sink = .gzip(level: try Self.parse(GzipVerb.self, Self.normaliseGzip(words)).level)
+            default:
+                throw ParseExit(status: SluiceMain.unknownVerb(name))
+            }
+            if isFirst {
+                inputs = files
+            } else if !files.isEmpty {
+                throw CLIError("'\(name)' after 'then' filters the stream and takes no files: \(files.joined(separator: " "))")
+            }
+        }
+    }
+
+    /// GNU grep spellings that the argument parser does not take as they are.
+    static func normaliseGrep(_ words: [String]) -> [String] {
+        var out: [String] = []
+        var afterDoubleDash = false
+        for word in words {
+            if afterDoubleDash { out.append(word); continue }
+            if word == "--" { afterDoubleDash = true; out.append(word); continue }
+            if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
+            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
+                out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
+            }
+            out.append(word)
+        }
+        return out
+    }
+
+    /// `gzip -6` is `gzip --level 6`.
+    static func normaliseGzip(_ words: [String]) -> [String] {
+        words.flatMap { word -> [String] in
+            if word.count == 2, word.first == "-", let digit = word.last, digit.isNumber { return ["--level", String(digit)] }
+            return [word]
+        }
+    }
+
+    /// Parses a stage's words; help prints and stops with 0, errors with 2.
+    static func parse<Verb: ParsableCommand>(_ type: Verb.Type, _ words: [String]) throws -> Verb {
+        do {
+            return try Verb.parseAsRoot(words) as! Verb
+        } catch {
+            let code = Verb.exitCode(for: error)
+            let message = Verb.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                throw ParseExit(status: 0)
+            }
+            printError("\(Verb.configuration.commandName ?? ""): \(message)")
+            throw ParseExit(status: 2)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Sluice
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A message for the user that ends the run with status 2.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum SluiceErrorText {
+    static func systemMessageForLastError() -> String { SluiceError.systemMessage(errno) }
+}
+
+/// Reads a whole (small) file, for `grep -f`.
+enum FileManagerShim {
+    static func contents(_ path: String) -> [UInt8]? {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { if fd != 0 { close(fd) } }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return data }
+            data += buffer[0..<n]
+        }
+    }
+}
+
+/// Writes `sluice: message` to standard error.
+func printError(_ message: String) {
+    var text = "sluice: \(message)\n"
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+/// Remembers whether any input failed, for the exit status.
+final class ErrorRecorder: Sendable {
+    private let failed = Atomic(false)
+    let suppressFileErrors: Bool
+
+    init(suppressFileErrors: Bool) { self.suppressFileErrors = suppressFileErrors }
+
+    var anyFailed: Bool { failed.load(ordering: .relaxed) }
+
+    func record(_ error: SluiceError) {
+        failed.store(true, ordering: .relaxed)
+        if case .io = error, suppressFileErrors { return }
+        printError(error.description)
+    }
+}
+
+/// The verb whose name is closest to a misspelt one, if any is close.
+func suggestion(for word: String, among names: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(Swift.min(previous[j] + (ca == cb ? 0 : 1), previous[j + 1] + 1, current[j] + 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let scored = names.map { ($0, distance(Array(word), Array($0))) }.sorted { $0.1 < $1.1 }
+    guard let best = scored.first, best.1 <= Swift.max(1, word.count / 2) else { return nil }
+    return best.0
+}
