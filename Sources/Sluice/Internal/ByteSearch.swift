@@ -41,7 +41,7 @@ enum ByteSearch {
                 block &+= one.replacing(with: 0, where: v .!= target)
                 i += 16
             }
-            total += Int(block.wrappedSum())
+            total += Int(SIMD16<UInt16>(truncatingIfNeeded: block).wrappedSum())
             while i < blockEnd { if base[i] == byte { total += 1 }; i += 1 }
         }
         return total
