@@ -23,7 +23,7 @@ let package = Package(
         // Measures the library's line loops for `make bench`; not installed.
         .executableTarget(name: "sluice-bench", dependencies: ["Sluice"], path: "Sources/SluiceBench"),
         .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["Sluice"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],
     swiftLanguageModes: [.v6]
 )

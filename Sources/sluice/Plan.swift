@@ -105,7 +105,7 @@ struct Plan {
     /// Parses a stage's words; help prints and stops with 0, errors with 2.
     static func parse<Verb: ParsableCommand>(_ type: Verb.Type, _ words: [String]) throws -> Verb {
         do {
-            return try Verb.parseAsRoot(words) as! Verb
+            return try Verb.parse(words)
         } catch {
             let code = Verb.exitCode(for: error)
             let message = Verb.fullMessage(for: error)

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixturesDir = packageRoot.appendingPathComponent("Fixtures")
+
+/// The built `sluice` binary (`SLUICE_BIN` overrides).
+let sluiceBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["SLUICE_BIN"] { return path }
+    return packageRoot.appendingPathComponent(".build/debug/sluice").path
+}()
+
+struct Outcome {
+    let status: Int32
+    let stdout: Data
+    let stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs a program to completion, feeding `stdin`, in `directory`, with LC_ALL=C.
+func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
+                environment: [String: String] = [:]) throws -> Outcome {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    var env = ProcessInfo.processInfo.environment
+    env["LC_ALL"] = "C"
+    env.removeValue(forKey: "GREP_COLORS")
+    env.removeValue(forKey: "GREP_OPTIONS")
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    if let stdin {
+        try input.fileHandleForWriting.write(contentsOf: stdin)
+        try input.fileHandleForWriting.close()
+    }
+    // Read both pipes concurrently so a full stderr cannot block the child.
+    let errorData = LockedData()
+    let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errorData.isSet { usleep(1000) }
+    return Outcome(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errorData.value, as: UTF8.self))
+}
+
+func sluice(_ arguments: [String], stdin: Data? = nil, directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+    try runProgram(sluiceBinary, arguments, stdin: stdin, directory: directory, environment: environment)
+}
+
+func shell(_ script: String, directory: URL? = nil) throws -> Outcome {
+    try runProgram("/bin/bash", ["-c", script], directory: directory, environment: ["SLUICE": sluiceBinary])
+}
+
+final class LockedData: @unchecked Sendable {
+    // @unchecked Sendable: every access holds `lock`.
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+}
+
+/// A fresh temporary folder, removed by the caller.
+func temporaryDirectory() throws -> URL {
+    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
