@@ -14,8 +14,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
-        .systemLibrary(name: "CLibcExtras"),
-        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CLibcExtras"]),
+        // Vectorised byte scans (newline counts, literal search) for the hot paths.
+        .target(name: "CByteScan"),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan"]),
         .executableTarget(
             name: "sluice",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]

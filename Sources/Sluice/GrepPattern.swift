@@ -1,3 +1,4 @@
+import CByteScan
 import CPCRE2
 #if canImport(Glibc)
 import Glibc
@@ -30,8 +31,8 @@ public struct GrepPattern: Sendable {
             ? patterns.map { Array($0.utf8) } : nil
         if patterns.isEmpty {
             matcher = .never
-        } else if let literals, literals.count == 1, !ignoreCase {
-            matcher = .literal(LiteralMatcher(literals[0], wholeWord: wholeWord, wholeLine: wholeLine))
+        } else if let literals, literals.count == 1, !ignoreCase || literals[0].allSatisfy({ $0 < 0x80 }) {
+            matcher = .literal(LiteralMatcher(literals[0], caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine))
         } else {
             let sources = literals.map { $0.map(Self.escape) } ?? patterns
             var combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
@@ -128,20 +129,21 @@ enum Matcher: Sendable {
     }
 }
 
-/// A case-sensitive literal, found with `memmem`.
+/// A literal, found with a vectorised two-byte prefilter (see CByteScan); ASCII case folded
+/// when `caseless`.
 struct LiteralMatcher: Sendable {
-    let needle: [UInt8]
+    let searcher: LiteralSearcher
     let wholeWord: Bool
     let wholeLine: Bool
 
-    init(_ needle: [UInt8], wholeWord: Bool, wholeLine: Bool) {
-        self.needle = needle
+    init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool) {
+        searcher = LiteralSearcher(needle, caseless: caseless)
         self.wholeWord = wholeWord
         self.wholeLine = wholeLine
     }
 
     func find(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
-        needle.withUnsafeBytes { ByteSearch.find($0, in: bytes, from: from, to: to) }
+        searcher.find(in: bytes, from: from, to: to)
     }
 
     static func isWordByte(_ b: UInt8) -> Bool {
@@ -150,14 +152,14 @@ struct LiteralMatcher: Sendable {
 
     /// The next match in a line at or after `from`, honouring whole-word and whole-line.
     func nextMatch(in line: UnsafeRawBufferPointer, from: Int) -> Range<Int>? {
+        let length = searcher.length
         if wholeLine {
-            guard from == 0, line.count == needle.count,
-                  needle.withUnsafeBytes({ $0.elementsEqual(line) }) else { return nil }
+            guard from == 0, line.count == length, find(in: line, from: 0, to: line.count) == 0 else { return nil }
             return 0..<line.count
         }
         var start = from
         while let hit = find(in: line, from: start, to: line.count) {
-            let end = hit + needle.count
+            let end = hit + length
             if !wholeWord { return hit..<end }
             let before = hit == 0 || !Self.isWordByte(line[hit - 1])
             let after = end == line.count || !Self.isWordByte(line[end])
@@ -168,6 +170,37 @@ struct LiteralMatcher: Sendable {
     }
 
     func lineMatches(_ line: UnsafeRawBufferPointer) -> Bool { nextMatch(in: line, from: 0) != nil }
+}
+
+/// A prepared literal: its bytes at a fixed address and the rare bytes the prefilter checks.
+///
+/// `@unchecked Sendable`: the needle and the prepared search state are written once in `init`
+/// and only read afterwards.
+final class LiteralSearcher: @unchecked Sendable {
+    private let needle: UnsafeMutableBufferPointer<UInt8>
+    private let literal: UnsafeMutablePointer<sluice_literal>
+    var length: Int { needle.count }
+
+    init(_ bytes: [UInt8], caseless: Bool) {
+        needle = .allocate(capacity: Swift.max(1, bytes.count))
+        _ = needle.initialize(from: bytes)
+        literal = .allocate(capacity: 1)
+        literal.initialize(to: sluice_literal())
+        sluice_literal_init(literal, needle.baseAddress, bytes.count, caseless ? 1 : 0)
+    }
+
+    deinit {
+        literal.deallocate()
+        needle.deallocate()
+    }
+
+    func find(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from <= to, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return needle.count == 0 && from <= to ? from : nil
+        }
+        guard let hit = sluice_literal_find(literal, base + from, to - from) else { return nil }
+        return hit - base
+    }
 }
 
 /// A compiled PCRE2 pattern, JIT-compiled when the platform allows.

@@ -1,1 +1,48 @@
+// Library loops measured by `make bench`, written as a batch job would write them.
+//
+//   sluice-bench lines FILE              lines of FILE via lines()
+//   sluice-bench batches FILE            lines of FILE via lineBatches()
+//   sluice-bench contains FILE TEXT      lines containing TEXT, one Line at a time
+//   sluice-bench contains-batches FILE TEXT
+//
+// FILE is inflated first when its name ends in .gz. Top-level code runs on the main actor,
+// so these loops also show that every iterator implements next(isolation:).
 import Sluice
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fail(_ message: String) -> Never {
+    var text = message + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    exit(2)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    fail("usage: sluice-bench lines|batches|contains|contains-batches FILE [TEXT]")
+}
+let mode = arguments[1], path = arguments[2]
+let text = arguments.count > 3 ? arguments[3] : ""
+let chunks = FileChunks(path: path).gunzipIfGzip(path.hasSuffix(".gz"))
+
+do {
+    var n = 0
+    switch mode {
+    case "lines":
+        for try await _ in chunks.lines() { n += 1 }
+    case "batches":
+        for try await batch in chunks.lineBatches() { n += batch.lineCount }
+    case "contains":
+        for try await line in chunks.lines() where line.contains(text) { n += 1 }
+    case "contains-batches":
+        for try await batch in chunks.lineBatches() {
+            for line in batch where line.contains(text) { n += 1 }
+        }
+    default:
+        fail("sluice-bench: unknown mode \(mode)")
+    }
+    print(n)
+} catch {
+    fail("sluice-bench: \(error)")
+}

@@ -1,0 +1,190 @@
+#define _GNU_SOURCE
+#include "ByteScan.h"
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* How common a byte is in log text, higher is more common: a fixed heuristic (space, lower-case
+   letters by English frequency, digits and log punctuation common; upper case and the rest rare). */
+static int byte_rank(uint8_t b) {
+    static const char *common = "etaoinsrhldcumfpgwybvkxjqz";
+    if (b == ' ') return 255;
+    if (b >= '0' && b <= '9') return 200;
+    if (b >= 'a' && b <= 'z') return 230 - (int)(strchr(common, b) - common) * 4;
+    if (strchr(":.-/=,[]_()'\"", b) && b) return 150;
+    if (b >= 'A' && b <= 'Z') return 90;
+    if (b == '\t' || b == '\r' || b == '\n') return 120;
+    return 10;
+}
+
+static inline uint8_t ascii_lower(uint8_t b) { return (b >= 'A' && b <= 'Z') ? b + 32 : b; }
+static inline uint8_t ascii_upper(uint8_t b) { return (b >= 'a' && b <= 'z') ? b - 32 : b; }
+
+void sluice_literal_init(sluice_literal *l, const uint8_t *needle, size_t length, int caseless) {
+    l->needle = needle;
+    l->length = length;
+    l->caseless = caseless;
+    l->rare1 = 0;
+    l->rare2 = length > 1 ? 1 : 0;
+    if (length < 2) return;
+    /* The rarest byte, then the rarest at another position (case folded bytes rank as lower case). */
+    int best1 = 1 << 30, best2 = 1 << 30;
+    for (size_t i = 0; i < length; i++) {
+        int r = byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
+        if (r < best1) { best1 = r; l->rare1 = i; }
+    }
+    for (size_t i = 0; i < length; i++) {
+        if (i == l->rare1) continue;
+        int r = byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
+        if (r < best2 || (r == best2 && i > l->rare2 && l->rare2 == l->rare1)) { best2 = r; l->rare2 = i; }
+    }
+}
+
+static int matches_at(const sluice_literal *l, const uint8_t *at) {
+    if (!l->caseless) return memcmp(at, l->needle, l->length) == 0;
+    for (size_t i = 0; i < l->length; i++)
+        if (ascii_lower(at[i]) != ascii_lower(l->needle[i])) return 0;
+    return 1;
+}
+
+static const uint8_t *find_scalar(const sluice_literal *l, const uint8_t *hay, size_t n, size_t from) {
+    if (l->length > n) return NULL;
+    if (!l->caseless) {
+        const uint8_t *hit = memmem(hay + from, n - from, l->needle, l->length);
+        return hit;
+    }
+    for (size_t i = from; i + l->length <= n; i++)
+        if (matches_at(l, hay + i)) return hay + i;
+    return NULL;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static const uint8_t *find_avx2(const sluice_literal *l, const uint8_t *hay, size_t n) {
+    const size_t m = l->length, i1 = l->rare1, i2 = l->rare2;
+    const uint8_t b1 = l->needle[i1], b2 = l->needle[i2];
+    const __m256i lo1 = _mm256_set1_epi8((char)ascii_lower(b1)), up1 = _mm256_set1_epi8((char)(l->caseless ? ascii_upper(b1) : ascii_lower(b1)));
+    const __m256i lo2 = _mm256_set1_epi8((char)ascii_lower(b2)), up2 = _mm256_set1_epi8((char)(l->caseless ? ascii_upper(b2) : ascii_lower(b2)));
+    const __m256i ex1 = _mm256_set1_epi8((char)b1), ex2 = _mm256_set1_epi8((char)b2);
+    size_t p = 0;
+    while (p + m + 32 <= n + 1 && p + (i1 > i2 ? i1 : i2) + 32 <= n) {
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(hay + p + i1));
+        __m256i v2 = _mm256_loadu_si256((const __m256i *)(hay + p + i2));
+        __m256i e1, e2;
+        if (l->caseless) {
+            e1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, lo1), _mm256_cmpeq_epi8(v1, up1));
+            e2 = _mm256_or_si256(_mm256_cmpeq_epi8(v2, lo2), _mm256_cmpeq_epi8(v2, up2));
+        } else {
+            e1 = _mm256_cmpeq_epi8(v1, ex1);
+            e2 = _mm256_cmpeq_epi8(v2, ex2);
+        }
+        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(e1, e2));
+        while (mask) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            if (p + k + m <= n && matches_at(l, hay + p + k)) return hay + p + k;
+            mask &= mask - 1;
+        }
+        p += 32;
+    }
+    return find_scalar(l, hay, n, p);
+}
+
+static const uint8_t *find_sse2(const sluice_literal *l, const uint8_t *hay, size_t n) {
+    const size_t m = l->length, i1 = l->rare1, i2 = l->rare2;
+    const uint8_t b1 = l->needle[i1], b2 = l->needle[i2];
+    const __m128i lo1 = _mm_set1_epi8((char)ascii_lower(b1)), up1 = _mm_set1_epi8((char)(l->caseless ? ascii_upper(b1) : ascii_lower(b1)));
+    const __m128i lo2 = _mm_set1_epi8((char)ascii_lower(b2)), up2 = _mm_set1_epi8((char)(l->caseless ? ascii_upper(b2) : ascii_lower(b2)));
+    const __m128i ex1 = _mm_set1_epi8((char)b1), ex2 = _mm_set1_epi8((char)b2);
+    size_t p = 0;
+    while (p + m + 16 <= n + 1 && p + (i1 > i2 ? i1 : i2) + 16 <= n) {
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(hay + p + i1));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(hay + p + i2));
+        __m128i e1, e2;
+        if (l->caseless) {
+            e1 = _mm_or_si128(_mm_cmpeq_epi8(v1, lo1), _mm_cmpeq_epi8(v1, up1));
+            e2 = _mm_or_si128(_mm_cmpeq_epi8(v2, lo2), _mm_cmpeq_epi8(v2, up2));
+        } else {
+            e1 = _mm_cmpeq_epi8(v1, ex1);
+            e2 = _mm_cmpeq_epi8(v2, ex2);
+        }
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(e1, e2));
+        while (mask) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            if (p + k + m <= n && matches_at(l, hay + p + k)) return hay + p + k;
+            mask &= mask - 1;
+        }
+        p += 16;
+    }
+    return find_scalar(l, hay, n, p);
+}
+
+__attribute__((target("avx2")))
+static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) {
+    const __m256i target = _mm256_set1_epi8((char)byte), zero = _mm256_setzero_si256();
+    size_t i = 0, total = 0;
+    while (i + 32 <= n) {
+        /* Up to 255 rounds of byte-wide counts, then a horizontal sum with SAD. */
+        __m256i acc = zero;
+        size_t rounds = (n - i) / 32;
+        if (rounds > 255) rounds = 255;
+        for (size_t r = 0; r < rounds; r++, i += 32)
+            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), target));
+        __m256i sums = _mm256_sad_epu8(acc, zero);
+        total += (size_t)_mm256_extract_epi64(sums, 0) + (size_t)_mm256_extract_epi64(sums, 1)
+               + (size_t)_mm256_extract_epi64(sums, 2) + (size_t)_mm256_extract_epi64(sums, 3);
+    }
+    for (; i < n; i++) total += p[i] == byte;
+    return total;
+}
+
+static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) {
+    const __m128i target = _mm_set1_epi8((char)byte), zero = _mm_setzero_si128();
+    size_t i = 0, total = 0;
+    while (i + 16 <= n) {
+        __m128i acc = zero;
+        size_t rounds = (n - i) / 16;
+        if (rounds > 255) rounds = 255;
+        for (size_t r = 0; r < rounds; r++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), target));
+        __m128i sums = _mm_sad_epu8(acc, zero);
+        total += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+    for (; i < n; i++) total += p[i] == byte;
+    return total;
+}
+
+static int has_avx2(void) {
+    static int cached = -1;
+    if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx2") ? 1 : 0; }
+    return cached;
+}
+#endif
+
+size_t sluice_count_byte(const uint8_t *p, size_t n, uint8_t byte) {
+#if defined(__x86_64__)
+    return has_avx2() ? count_avx2(p, n, byte) : count_sse2(p, n, byte);
+#else
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += p[i] == byte;
+    return total;
+#endif
+}
+
+const uint8_t *sluice_memmem(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m) {
+    return memmem(hay, n, needle, m);
+}
+
+const uint8_t *sluice_last_byte(const uint8_t *p, size_t n, uint8_t byte) {
+    return memrchr(p, byte, n);
+}
+
+const uint8_t *sluice_literal_find(const sluice_literal *l, const uint8_t *hay, size_t n) {
+    if (l->length == 0) return hay;
+    if (l->length > n) return NULL;
+    if (l->length == 1 && !l->caseless) return memchr(hay, l->needle[0], n);
+#if defined(__x86_64__)
+    if (l->length > 1) return has_avx2() ? find_avx2(l, hay, n) : find_sse2(l, hay, n);
+#endif
+    return find_scalar(l, hay, n, 0);
+}
