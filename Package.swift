@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan"]),
         .executableTarget(
             name: "sluice",
-            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sluice", "CByteScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Measures the library's line loops for `make bench`; not installed.
         .executableTarget(name: "sluice-bench", dependencies: ["Sluice"], path: "Sources/SluiceBench"),

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "ByteScan.h"
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -187,4 +190,11 @@ const uint8_t *sluice_literal_find(const sluice_literal *l, const uint8_t *hay, 
     if (l->length > 1) return has_avx2() ? find_avx2(l, hay, n) : find_sse2(l, hay, n);
 #endif
     return find_scalar(l, hay, n, 0);
+}
+
+void sluice_tune_allocator_for_streaming(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }

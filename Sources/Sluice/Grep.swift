@@ -2,9 +2,10 @@ extension AsyncSequence where Element == LineBatch {
     /// Keeps the lines that match `pattern` (or, inverted, that do not), with optional context
     /// lines and a limit on selected lines per source, as GNU grep selects them.
     ///
-    /// Without inversion or context the whole buffer is searched at once and line bounds are
-    /// located only around hits. Selected lines are copied into the batches it yields (with
-    /// their line numbers and byte offsets); everything else is skipped without copying.
+    /// Without inversion or context the whole buffer is searched at once, line bounds are
+    /// located only around hits, and the batches it yields list the selected lines in the
+    /// input's own buffer. Otherwise every line is tested and the selected and context lines
+    /// are copied (context may come from an earlier buffer).
     /// Per-source state (the limit, context) restarts at each ``LineBatch/endsSource`` marker,
     /// which is passed on.
     public func grep(_ pattern: GrepPattern, options: GrepOptions = GrepOptions()) -> AsyncGrepSequence<Self> {
@@ -113,19 +114,18 @@ struct LineSelector {
     /// The selected and context lines of `batch`, or `nil` when there are none.
     mutating func select(from batch: LineBatch) -> LineBatch? {
         if limitReached && afterRemaining == 0 { return nil }
+        if batch.entries == nil && !options.invert && !usesContext { return scanRegion(batch) }
         out.reset()
-        if batch.entries == nil && !options.invert && !usesContext {
-            scanRegion(batch)
-        } else {
-            scanLines(batch)
-        }
+        scanLines(batch)
         return out.finish(keepsCarriageReturn: batch.keepsCarriageReturn, sourceName: batch.sourceName)
     }
 
-    /// The fast path: search the whole region, find the line around each hit.
-    private mutating func scanRegion(_ batch: LineBatch) {
+    /// The fast path: search the whole region, find the line around each hit. The selected
+    /// lines are listed as ranges of the batch's own buffer: nothing is copied.
+    private mutating func scanRegion(_ batch: LineBatch) -> LineBatch? {
         let region = batch.region
         let confirm = matcher.confirmsPerLine
+        var entries: [LineBatch.Entry] = []
         batch.storage.withUnsafeBytes { bytes in
             var position = region.lowerBound
             var countedTo = region.lowerBound
@@ -142,14 +142,16 @@ struct LineSelector {
                     lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: lineStart)
                     countedTo = lineStart
                 }
-                out.append(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd]),
-                           number: options.numbersLines ? lineNumber : 0,
-                           byteOffset: batch.firstByteOffset + Int64(lineStart - region.lowerBound),
-                           isContext: false, startsGroup: false)
+                entries.append(.init(range: lineStart..<contentEnd, number: options.numbersLines ? lineNumber : 0,
+                                     byteOffset: batch.firstByteOffset + Int64(lineStart - region.lowerBound),
+                                     isContext: false, startsGroup: false))
                 selectedInSource += 1
             }
         }
-        if !out.isEmpty { outputAnything = true }
+        guard !entries.isEmpty else { return nil }
+        outputAnything = true
+        return LineBatch(storage: batch.storage, entries: entries, keepsCarriageReturn: batch.keepsCarriageReturn,
+                         sourceName: batch.sourceName)
     }
 
     /// The general path: every line is tested (inversion, context, listed batches).

@@ -139,8 +139,8 @@ struct LinePrinter {
             out = []
             switch format.mode {
             case .count:
-                if format.sourceNames { appendName(name); appendSeparator(":") }
-                out.append(contentsOf: String(selectedInSource).utf8)
+                if format.sourceNames { appendName(name); appendSeparator(0x3A) }
+                appendDecimal(Int64(selectedInSource))
                 out.append(0x0A)
             case .sourcesWithoutLines where selectedInSource == 0:
                 appendName(name); out.append(0x0A)
@@ -161,6 +161,7 @@ struct LinePrinter {
             return (out, selected)
         case .lines:
             if let plain = plainRegion(batch) { return (plain, selected) }
+            if let fast = plainEntries(batch, name: name) { return (fast, selected) }
             out = []
             out.reserveCapacity(batch.storage.count + batch.lineCount * 8)
             if let entries = batch.entries {
@@ -178,6 +179,50 @@ struct LinePrinter {
                 }
             }
             return (out, selected)
+        }
+    }
+
+    /// Selected lines with at most name, number and offset prefixes, no colour: written through
+    /// a pointer into a buffer sized once (the common `grep -n` case).
+    private func plainEntries(_ batch: LineBatch, name: String) -> [UInt8]? {
+        guard let entries = batch.entries, format.colors == nil, format.onlyMatching == nil else { return nil }
+        let nameBytes = format.sourceNames ? Array(name.utf8) : []
+        let separator = format.groupSeparator.map { Array($0.utf8) } ?? []
+        var capacity = 0
+        for e in entries { capacity += e.range.count }
+        capacity += entries.count * (nameBytes.count + 2 + 22 + 22 + separator.count + 2)
+        return batch.storage.withUnsafeBytes { source in
+            [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                let base = buffer.baseAddress!
+                var p = base
+                func put(_ bytes: UnsafeRawBufferPointer) {
+                    guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
+                    UnsafeMutableRawPointer(p).copyMemory(from: from, byteCount: bytes.count)
+                    p += bytes.count
+                }
+                func putDecimal(_ value: Int64) {
+                    var v = UInt64(Swift.max(0, value))
+                    var digits = 1
+                    var t = v
+                    while t >= 10 { t /= 10; digits += 1 }
+                    var q = p + digits
+                    p = q
+                    repeat { q -= 1; q.pointee = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10 } while v > 0
+                }
+                for e in entries {
+                    let mark: UInt8 = e.isContext ? 0x2D : 0x3A
+                    if e.startsGroup && !separator.isEmpty {
+                        separator.withUnsafeBytes { put($0) }
+                        p.pointee = 0x0A; p += 1
+                    }
+                    if format.sourceNames { nameBytes.withUnsafeBytes { put($0) }; p.pointee = mark; p += 1 }
+                    if format.lineNumbers { putDecimal(Int64(e.number)); p.pointee = mark; p += 1 }
+                    if format.byteOffsets { putDecimal(e.byteOffset); p.pointee = mark; p += 1 }
+                    put(UnsafeRawBufferPointer(rebasing: source[e.range]))
+                    p.pointee = 0x0A; p += 1
+                }
+                count = p - base
+            }
         }
     }
 
@@ -202,13 +247,42 @@ struct LinePrinter {
         }
     }
 
-    private mutating func appendName(_ name: String) { appendColored(Array(name.utf8), format.colors?.fileName) }
-    private mutating func appendSeparator(_ s: String) { appendColored(Array(s.utf8), format.colors?.separator) }
+    private mutating func appendName(_ name: String) { appendColored(name.utf8, format.colors?.fileName) }
+    private mutating func appendSeparator(_ s: String) { appendColored(s.utf8, format.colors?.separator) }
 
-    private mutating func appendPrefix(name: String, number: Int, offset: Int64, separator: String) {
+    /// Appends the decimal digits of a non-negative number without allocating.
+    private mutating func appendDecimal(_ value: Int64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var v = UInt64(Swift.max(0, value))
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[i...]))
+        }
+    }
+
+    private mutating func appendNumber(_ value: Int64, _ sgr: String?) {
+        if let sgr { out.append(contentsOf: "\u{1B}[\(sgr)m\u{1B}[K".utf8) }
+        appendDecimal(value)
+        if sgr != nil { out.append(contentsOf: "\u{1B}[m\u{1B}[K".utf8) }
+    }
+
+    private mutating func appendSeparator(_ byte: UInt8) {
+        if let sgr = format.colors?.separator {
+            appendColored(CollectionOfOne(byte), sgr)
+        } else {
+            out.append(byte)
+        }
+    }
+
+    private mutating func appendPrefix(name: String, number: Int, offset: Int64, separator: UInt8) {
         if format.sourceNames { appendName(name); appendSeparator(separator) }
-        if format.lineNumbers { appendColored(Array(String(number).utf8), format.colors?.lineNumber); appendSeparator(separator) }
-        if format.byteOffsets { appendColored(Array(String(offset).utf8), format.colors?.byteOffset); appendSeparator(separator) }
+        if format.lineNumbers { appendNumber(Int64(number), format.colors?.lineNumber); appendSeparator(separator) }
+        if format.byteOffsets { appendNumber(offset, format.colors?.byteOffset); appendSeparator(separator) }
     }
 
     private mutating func appendLine(_ line: UnsafeRawBufferPointer, name: String, number: Int, offset: Int64,
@@ -216,14 +290,14 @@ struct LinePrinter {
         if let only = format.onlyMatching {
             guard !isContext else { return }
             for r in only.matchRanges(in: line) {
-                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: ":")
+                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: 0x3A)
                 appendColored(UnsafeRawBufferPointer(rebasing: line[r]), format.colors?.match)
                 out.append(0x0A)
             }
             return
         }
         if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
-        appendPrefix(name: name, number: number, offset: offset, separator: isContext ? "-" : ":")
+        appendPrefix(name: name, number: number, offset: offset, separator: isContext ? 0x2D : 0x3A)
         if let colors = format.colors, let pattern = format.highlighting {
             var position = 0
             for r in pattern.matchRanges(in: line) {

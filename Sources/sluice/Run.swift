@@ -7,6 +7,7 @@ import Glibc
 typealias LineStream = any AsyncSequence<LineBatch, any Error> & Sendable
 
 func applyGrep(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream { s.grep(p, options: o) }
+func applyReadAhead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.readAhead(4) }
 func applyHead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
 func applyTail(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
 /// Prints a stage's decorated output and splits it into lines again for the next stage, as a pipe would.
@@ -106,6 +107,8 @@ extension Plan {
                             return 2
                         }
                         stream = applyGrep(stream, pattern, g.options())
+                        // Selecting runs in a task of its own, printing and writing in this one.
+                        if index == 0 { stream = applyReadAhead(stream) }
                         stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1)
                         if isLast { quiet = g.quiet }
                     case .head(let n):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CByteScan
 import Sluice
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,9 @@ The word 'then' always separates stages: to search for it, write --regexp=then.
 struct SluiceMain {
     static func main() async {
         signal(SIGPIPE, SIG_DFL)  // a closed pipe ends the program quietly, as for grep
+        // Chunks of about 1 MiB are allocated and freed all the time: keep them out of mmap so
+        // their pages are not faulted in again for every chunk (peak memory is unchanged).
+        sluice_tune_allocator_for_streaming()
         let status = await run(Array(CommandLine.arguments.dropFirst()))
         exit(status)
     }

@@ -30,4 +30,9 @@ void sluice_literal_init(sluice_literal *literal, const uint8_t *needle, size_t 
 /// The first occurrence of the literal in `hay[0..<n]`, or NULL.
 const uint8_t *sluice_literal_find(const sluice_literal *literal, const uint8_t *hay, size_t n);
 
+/// Tunes glibc's malloc for a process that allocates and frees ~1 MiB chunks on several
+/// threads: such blocks come from the heap rather than fresh mmaps, and freed memory is kept,
+/// so pages are not faulted in again for every chunk. No effect on other C libraries.
+void sluice_tune_allocator_for_streaming(void);
+
 #endif
