@@ -173,7 +173,7 @@ private final class Reader: Sendable {
     private static func readRegular(_ fd: Int32, _ s: FileChunks, channel: HandOff<[UInt8]>) -> Int32? {
         var position = s.offset
         var remaining = s.length ?? Int64.max
-        while remaining > 0 {
+        while remaining > 0 && !InputStop.isRequested {
             let want = Int(min(Int64(s.chunkSize), remaining))
             var failure: Int32?
             let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
@@ -204,10 +204,11 @@ private final class Reader: Sendable {
         var remaining = s.length ?? Int64.max
         while remaining > 0 && !channel.isCancelled {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: InputStop.descriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakeupFD, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, wakeupFD >= 0 ? 2 : 1, -1)
+            let ready = poll(&fds, wakeupFD >= 0 ? 3 : 2, -1)
             if ready < 0 { if errno == EINTR { continue }; return errno }
-            if wakeupFD >= 0 && fds[1].revents != 0 { return nil }
+            if fds[1].revents != 0 || (wakeupFD >= 0 && fds[2].revents != 0) { return nil }
             let want = Int(min(Int64(s.chunkSize), remaining))
             var failure: Int32?
             var wouldBlock = false
@@ -232,7 +233,7 @@ private final class Reader: Sendable {
 }
 
 /// A pipe whose write end wakes a thread waiting in `poll`; closed when the last owner lets go.
-private final class WakeupPipe: Sendable {
+final class WakeupPipe: Sendable {
     let readEnd: Int32
     private let writeEnd: Int32
 

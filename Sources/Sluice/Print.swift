@@ -40,6 +40,11 @@ public struct PrintFormat: Sendable {
     public var colors: OutputColors?
     /// Printed between groups of context lines.
     public var groupSeparator: String? = "--"
+    /// End a last line that has no LF with one (grep does; `head`, `tail` and `cat` keep the bytes as they are).
+    public var terminatesLastLine = true
+    /// Print `==> NAME <==` before the lines of each source, and again whenever the source
+    /// changes (as `tail` does for several files).
+    public var sourceHeaders = false
 
     public init() {}
 }
@@ -126,13 +131,22 @@ struct LinePrinter {
     let format: PrintFormat
     private var selectedInSource = 0
     private var out: [UInt8] = []
+    private var lastHeader: String?
 
     init(format: PrintFormat) { self.format = format }
 
     private static let standardInput = "(standard input)"
 
-    /// The bytes for `batch` and how many selected lines it held.
+    /// The bytes for `batch` and how many selected lines it held, after a source header if one is due.
     mutating func print(_ batch: LineBatch) -> ([UInt8], Int) {
+        guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader else { return printBody(batch) }
+        let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
+        lastHeader = name
+        let (body, selected) = printBody(batch)
+        return (header + body, selected)
+    }
+
+    private mutating func printBody(_ batch: LineBatch) -> ([UInt8], Int) {
         let name = batch.sourceName ?? Self.standardInput
         if batch.endsSource {
             defer { selectedInSource = 0 }
@@ -232,8 +246,9 @@ struct LinePrinter {
               !format.byteOffsets, format.onlyMatching == nil, format.colors == nil else { return nil }
         let region = batch.region
         if region == batch.storage.indices && batch.storage.last == 0x0A { return batch.storage }
+        if region == batch.storage.indices && !format.terminatesLastLine { return batch.storage }
         var bytes = Array(batch.storage[region])
-        if bytes.last != 0x0A { bytes.append(0x0A) }
+        if bytes.last != 0x0A && format.terminatesLastLine { bytes.append(0x0A) }
         return bytes
     }
 

@@ -1,8 +1,8 @@
 extension AsyncSequence where Element == LineBatch {
-    /// The last `count` lines of the stream, yielded as one batch when the stream ends.
+    /// The last `count` lines of the stream, yielded when the stream ends.
     ///
-    /// Only the last `count` lines of each batch are kept, as views of their buffers, so memory
-    /// holds at most `count` lines and the buffers they live in.
+    /// Only the last `count` lines of each batch are kept, as views of their buffers (nothing is
+    /// copied), so memory holds at most `count` lines and the buffers they live in.
     public func tail(_ count: Int) -> AsyncTailSequence<Self> { AsyncTailSequence(base: self, count: Swift.max(0, count)) }
 }
 
@@ -16,11 +16,12 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
 
     public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), count: count) }
 
-    /// Reads the whole input, then yields the kept lines.
+    /// Reads the whole input, then yields the kept lines, as views of the batches they came in.
     public struct Iterator: AsyncIteratorProtocol {
         private var base: Base.AsyncIterator
         private let count: Int
-        private var done = false
+        private var kept: [LineBatch] = []
+        private var drained = false
 
         init(base: Base.AsyncIterator, count: Int) {
             self.base = base
@@ -28,33 +29,25 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
-            guard !done else { return nil }
-            done = true
-            var kept: [LineBatch] = []
-            var keptLines = 0
-            var keepsCR = false
-            while let batch = try await base.next(isolation: actor) {
-                guard count > 0, batch.lineCount > 0 else { continue }
-                keepsCR = batch.keepsCarriageReturn
-                let last = batch.suffix(count)
-                kept.append(last)
-                keptLines += last.lineCount
-                while let first = kept.first, keptLines - first.lineCount >= count {
-                    keptLines -= first.lineCount
-                    kept.removeFirst()
-                }
-            }
-            var out = OutputBuilder()
-            var skip = keptLines - count
-            for batch in kept {
-                for line in batch {
-                    if skip > 0 { skip -= 1; continue }
-                    line.withUnsafeBytes {
-                        out.append($0, number: line.number, byteOffset: line.byteOffset, isContext: false, startsGroup: false)
+            if !drained {
+                drained = true
+                var keptLines = 0
+                while let batch = try await base.next(isolation: actor) {
+                    guard count > 0, batch.lineCount > 0 else { continue }
+                    let last = batch.suffix(count)
+                    kept.append(last)
+                    keptLines += last.lineCount
+                    while let first = kept.first, keptLines - first.lineCount >= count {
+                        keptLines -= first.lineCount
+                        kept.removeFirst()
                     }
                 }
+                if keptLines > count, let first = kept.first {
+                    kept[0] = first.suffix(first.lineCount - (keptLines - count))
+                }
+                kept.reverse()
             }
-            return out.finish(keepsCarriageReturn: keepsCR, sourceName: nil)
+            return kept.popLast()
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }

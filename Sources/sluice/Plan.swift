@@ -10,6 +10,7 @@ struct Plan {
         case grep(GrepVerb)
         case head(Int)
         case tail(Int)
+        case skip(Int)
         case number
     }
 
@@ -21,6 +22,8 @@ struct Plan {
     var label: String?
     var stages: [Stage] = []
     var sink = Sink.print
+    /// A `tail` first stage: the files' last lines, then what is added to them.
+    var tailSource: TailVerb?
 
     /// Splits the words on `then` and parses each stage with its verb's options.
     init(parsing arguments: [String]) throws {
@@ -49,13 +52,21 @@ struct Plan {
                 }
                 stages.append(.grep(verb))
             case "head":
-                let verb = try Self.parse(HeadVerb.self, words)
+                let verb = try Self.parse(HeadVerb.self, Self.normaliseCount(words))
                 files = verb.files
                 stages.append(.head(verb.lines))
             case "tail":
-                let verb = try Self.parse(TailVerb.self, words)
-                files = verb.files
-                stages.append(.tail(verb.lines))
+                let verb = try Self.parse(TailVerb.self, Self.normaliseCount(Self.normaliseTail(words)))
+                if isFirst {
+                    tailSource = verb
+                    files = verb.files
+                } else {
+                    guard verb.bytes == nil, verb.followMode == .none else {
+                        throw CLIError("'tail' after 'then' keeps the last lines of the stream: -c, -f and -F need files")
+                    }
+                    let (fromStart, n) = TailVerb.parseCount(verb.lines)!
+                    stages.append(fromStart ? .skip(Int(Swift.max(0, n - 1))) : .tail(Int(n)))
+                }
             case "number":
                 files = try Self.parse(NumberVerb.self, words).files
                 stages.append(.number)
@@ -92,6 +103,25 @@ struct Plan {
             out.append(word)
         }
         return out
+    }
+
+    /// `head -5` and `tail -5` are `-n 5`.
+    static func normaliseCount(_ words: [String]) -> [String] {
+        var out: [String] = []
+        for word in words {
+            let takesValue = ["-n", "-c", "--lines", "--bytes", "-s", "--pid"].contains(out.last ?? "")
+            if !takesValue, word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
+                out += ["-n", String(word.dropFirst())]
+            } else {
+                out.append(word)
+            }
+        }
+        return out
+    }
+
+    /// `--follow` alone is `--follow=descriptor`, as in GNU tail.
+    static func normaliseTail(_ words: [String]) -> [String] {
+        words.map { $0 == "--follow" ? "--follow=descriptor" : $0 }
     }
 
     /// `gzip -6` is `gzip --level 6`.

@@ -1,3 +1,4 @@
+import Foundation
 import Sluice
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +9,7 @@ typealias LineStream = any AsyncSequence<LineBatch, any Error> & Sendable
 
 func applyGrep(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream { s.grep(p, options: o) }
 func applyReadAhead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.readAhead(4) }
+func applySkip(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
 func applyHead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
 func applyTail(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
 /// Prints a stage's decorated output and splits it into lines again for the next stage, as a pipe would.
@@ -82,19 +84,30 @@ extension Plan {
         options.decompress = decompress
         if let label { options.standardInputName = label }
         let files = InputFiles(inputs, options: options, onError: { recorder.record($0) })
-        let writer = OutputWriter(fileDescriptor: 1, lineBuffered: lineBuffered)
         let statistics = PrintStatistics()
         var hasGrep = false
 
         do {
+            var writer = OutputWriter(fileDescriptor: 1, lineBuffered: lineBuffered)
             var output: any AsyncSequence<[UInt8], any Error> & Sendable
-            if stages.isEmpty, case .print = sink {
+            if stages.isEmpty, tailSource == nil, case .print = sink {
                 output = files.bytes
-            } else if stages.isEmpty, case .gzip = sink {
+            } else if stages.isEmpty, tailSource == nil, case .gzip = sink {
                 output = files.bytes
             } else {
-                var stream: LineStream = files.lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength)
+                var stream: LineStream
                 var format = PrintFormat()
+                format.terminatesLastLine = false
+                if let tail = tailSource {
+                    stream = tailStream(tail, onError: { recorder.record($0) })
+                    format.sourceHeaders = tail.verbose || (inputs.count > 1 && !tail.quiet)
+                    if tail.followMode != .none {
+                        lineBuffered = true
+                        exitWhenOutputCloses()
+                    }
+                } else {
+                    stream = files.lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength)
+                }
                 for (index, stage) in stages.enumerated() {
                     let isLast = index == stages.count - 1
                     var stageFormat: PrintFormat?
@@ -115,15 +128,24 @@ extension Plan {
                         stream = applyHead(stream, n)
                     case .tail(let n):
                         stream = applyTail(stream, n)
+                    case .skip(let n):
+                        stream = applySkip(stream, n)
                     case .number:
                         var f = PrintFormat()
                         f.lineNumbers = true
                         stageFormat = f
                     }
                     if let f = stageFormat {
-                        if isLast { format = f } else if f.decorates { stream = reprint(stream, f) }
+                        if isLast {
+                            let headers = format.sourceHeaders
+                            format = f
+                            format.sourceHeaders = headers && !f.sourceNames
+                        } else if f.decorates {
+                            stream = reprint(stream, f)
+                        }
                     }
                 }
+                if lineBuffered == true { writer = OutputWriter(fileDescriptor: 1, lineBuffered: true) }
                 if case .count = sink {
                     let n = try await countLines(stream)
                     try writer.write(Array("\(n)\n".utf8))
@@ -153,4 +175,78 @@ extension Plan {
         if hasGrep { return statistics.selectedLines > 0 ? 0 : 1 }
         return 0
     }
+}
+
+/// The lines of a `tail` first stage: each file's last lines (read backwards from the end of a
+/// regular file; inflated and kept in a ring for gzip and streams), then, when following, what
+/// is added to them. Several followed files are merged as their lines come.
+func tailStream(_ verb: TailVerb, onError: @escaping @Sendable (SluiceError) -> Void) -> LineStream {
+    let paths = verb.files.isEmpty ? ["-"] : verb.files
+    let interval = Duration.milliseconds(Int64(verb.sleepInterval * 1000))
+    let retry = verb.retry || verb.followMode == .name
+    var sources: [AsyncChainedLineSources.Source] = []
+    for path in paths {
+        let name = path == "-" ? "standard input" : path
+        if path == "-" || !isRegularFile(path) && isReadableStream(path) {
+            // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
+            let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
+            sources.append((name, lastLines(chunks.gunzipIfGzip(!verb.noDecompress).lineBatches(keepCarriageReturn: true, sourceName: name), verb)))
+        } else if !verb.noDecompress && startsWithGzipMagic(path) {
+            let follower = FollowedFile(path: path, start: .offset(0), follow: verb.followMode, retry: retry,
+                                        pollInterval: interval, watchedProcess: verb.pid)
+            let lines = follower.gunzip(autoDetect: true).lineBatches(keepCarriageReturn: true, sourceName: name)
+            // A growing gzip file is inflated from its start; without following, its last lines are kept.
+            sources.append((name, verb.followMode == .none ? lastLines(lines, verb) : lines))
+        } else {
+            let follower = FollowedFile(path: path, start: verb.start, follow: verb.followMode, retry: retry,
+                                        pollInterval: interval, watchedProcess: verb.pid)
+            sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
+        }
+    }
+    if verb.followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
+    return AsyncChainedLineSources(sources, onError: onError)
+}
+
+/// The last lines (or from line N) of a stream that cannot be read backwards.
+func lastLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ verb: TailVerb) -> any AsyncSequence<LineBatch, any Error> & Sendable {
+    switch verb.start {
+    case .line(let n): return s.skip(n - 1)
+    case .lastLines(let n): return s.tail(n)
+    default: return s
+    }
+}
+
+func isRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}
+
+func isReadableStream(_ path: String) -> Bool {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return false }
+    let kind = st.st_mode & S_IFMT
+    return kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
+}
+
+func startsWithGzipMagic(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var magic: (UInt8, UInt8) = (0, 0)
+    let n = withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) }
+    return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+}
+
+/// While following, ends the program as soon as the reader of standard output goes away,
+/// even when no line comes to be written.
+func exitWhenOutputCloses() {
+    var st = stat()
+    guard fstat(1, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK else { return }
+    let thread = Thread {
+        var fds = [pollfd(fd: 1, events: 0, revents: 0)]
+        while true {
+            if poll(&fds, 1, -1) > 0 && fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { _exit(141) }
+        }
+    }
+    thread.start()
 }

@@ -1,0 +1,185 @@
+import Foundation
+import XCTest
+
+/// `sluice tail -F` against a writer that appends numbered lines fast while it rotates the file
+/// every way logs are rotated: afterwards every line must appear exactly once and in order.
+final class FollowTests: XCTestCase {
+    /// Appends numbered lines through a descriptor of its own, as a logging process does.
+    final class Writer {
+        let path: String
+        var fd: Int32 = -1
+        var next = 1
+        init(path: String) { self.path = path; reopen() }
+        func reopen() { if fd >= 0 { close(fd) }; fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        func write(_ count: Int, burst: Int = 50) {
+            var written = 0
+            while written < count {
+                let n = min(burst, count - written)
+                let text = (0..<n).map { String(format: "line %07d\n", next + $0) }.joined()
+                next += n
+                written += n
+                _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+                usleep(200)
+            }
+        }
+    }
+
+    /// Runs `sluice tail` on `path` with stdout collected by a reader thread.
+    final class Follower: @unchecked Sendable {
+        // @unchecked Sendable: `data` is only touched with `lock` held; `process` is used from
+        // the test's thread only.
+        let process = Process()
+        private let lock = NSLock()
+        private var data = Data()
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            process.executableURL = URL(fileURLWithPath: sluiceBinary)
+            process.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v }
+            process.environment = env
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let handle = pipe.fileHandleForReading
+            Thread { [self] in
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    lock.lock(); data.append(chunk); lock.unlock()
+                }
+            }.start()
+        }
+        var lines: [String] {
+            lock.lock(); defer { lock.unlock() }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        /// Waits until the line numbered `n` was printed.
+        func waitFor(_ n: Int, seconds: Double = 20) -> Bool {
+            let target = String(format: "line %07d", n)
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if lines.last == target || lines.suffix(200).contains(target) { return true }
+                usleep(10_000)
+            }
+            return false
+        }
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Writes at a high rate right up to each rotation and straight after it. Between rotations
+    /// the follower is let catch up, as with real rotation intervals: a file created and gone
+    /// again between two looks cannot be read by any follower.
+    func torture(environment: [String: String], arguments: [String]) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("app.log").path
+        let writer = Writer(path: path)
+        writer.write(500)
+        let follower = try Follower(["tail", "-F", "-n", "+1"] + arguments + [path], environment: environment)
+        defer { follower.stop() }
+        XCTAssertTrue(follower.waitFor(500), "started")
+
+        // Rename and create; the writer adds lines to the old file just after the rename.
+        writer.write(2000)
+        XCTAssertEqual(rename(path, path + ".1"), 0)
+        writer.write(30)
+        writer.reopen()
+        writer.write(2000)
+        XCTAssertTrue(follower.waitFor(writer.next - 1), "caught up after the rename")
+
+        // Delete and re-create.
+        writer.write(1000)
+        XCTAssertEqual(unlink(path), 0)
+        writer.reopen()
+        writer.write(2000)
+        XCTAssertTrue(follower.waitFor(writer.next - 1), "caught up after delete and re-create")
+
+        // Truncate and regrow past the old size before the follower looks again: it is stopped
+        // meanwhile, so only the content (not the size) can tell it the file was rewritten.
+        kill(follower.process.processIdentifier, SIGSTOP)
+        XCTAssertEqual(ftruncate(writer.fd, 0), 0)
+        writer.write(4000, burst: 4000)
+        kill(follower.process.processIdentifier, SIGCONT)
+        XCTAssertTrue(follower.waitFor(writer.next - 1), "caught up after truncate-and-regrow")
+
+        // copytruncate: lines written between the copy and the truncation are lost by design
+        // (none are written in that window here).
+        let copied = try FileManager.default.contentsOfFile(path)
+        try copied.write(to: URL(fileURLWithPath: path + ".2"))
+        XCTAssertEqual(ftruncate(writer.fd, 0), 0)
+        writer.write(2000)
+        XCTAssertTrue(follower.waitFor(writer.next - 1), "saw the last line")
+
+        let lines = follower.lines
+        let numbers = lines.compactMap { Int($0.dropFirst(5)) }
+        XCTAssertEqual(numbers.count, lines.count, "only whole numbered lines")
+        let expected = Array(1..<writer.next)
+        let seen = Set(numbers)
+        let missing = expected.filter { !seen.contains($0) }
+        let repeated = numbers.count - seen.count
+        let outOfOrder = zip(numbers, numbers.dropFirst()).filter { $0 >= $1 }.count
+        XCTAssertTrue(missing.isEmpty && repeated == 0 && outOfOrder == 0,
+                      "\(missing.count) lines lost (first \(missing.prefix(5))), \(repeated) repeated, \(outOfOrder) out of order, of \(expected.count)")
+    }
+
+    func testTortureWithInotify() throws {
+        try torture(environment: [:], arguments: [])
+    }
+
+    func testTortureWithPolling() throws {
+        try torture(environment: ["SLUICE_NO_INOTIFY": "1"], arguments: ["-s", "0.02"])
+    }
+
+    func testPartialLineIsHeldUntilItsNewline() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("p.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("first\nsec".utf8)))
+        let follower = try Follower(["tail", "-F", path])
+        defer { follower.stop() }
+        usleep(300_000)
+        XCTAssertEqual(follower.lines, ["first"])
+        let handle = FileHandle(forWritingAtPath: path)!
+        handle.seekToEndOfFile()
+        handle.write(Data("ond\n".utf8))
+        try handle.close()
+        let deadline = Date().addingTimeInterval(5)
+        while follower.lines.count < 2 && Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(follower.lines, ["first", "second"])
+    }
+
+    func testPidEndsFollowing() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("p.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("x\n".utf8)))
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["0.5"]
+        try sleeper.run()
+        let follower = try Follower(["tail", "-f", "--pid", String(sleeper.processIdentifier), path])
+        sleeper.waitUntilExit()
+        let deadline = Date().addingTimeInterval(5)
+        while follower.process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(follower.process.isRunning, "following stops when the process ends")
+    }
+
+    func testTailOfLastLinesReadsBackwards() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("big.log").path
+        let r = try shell("seq 1 2000000 > \(path) && strace -f -e trace=read,pread64 -o \(dir.path)/trace $SLUICE tail -n 10 \(path) 2>/dev/null || $SLUICE tail -n 10 \(path)")
+        XCTAssertEqual(r.text, (1999991...2000000).map(String.init).joined(separator: "\n") + "\n")
+    }
+}
+
+extension FileManager {
+    func contentsOfFile(_ path: String) throws -> Data {
+        guard let data = contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+        return data
+    }
+}
