@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -128,12 +127,10 @@ private final class Reader: Sendable {
         let sequence = self.sequence
         let wakeup = self.wakeup
         // The thread holds the wake-up pipe too: it is closed when both are done with it.
-        let thread = Thread {
+        startDetachedThread {
             Reader.run(sequence, channel: channel, wakeupFD: wakeup.readEnd)
             withExtendedLifetime(wakeup) {}
         }
-        thread.name = "sluice-reader"
-        thread.start()
     }
 
     private static func run(_ s: FileChunks, channel: HandOff<[UInt8]>, wakeupFD: Int32) {

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -121,13 +120,11 @@ final class Follower: Sendable {
     func start() {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let spec = self.spec, channel = self.channel, wakeup = self.wakeup
-        let thread = Thread {
+        startDetachedThread {
             var state = FollowState(spec: spec, channel: channel, wakeupFD: wakeup.readEnd)
             state.run()
             withExtendedLifetime(wakeup) {}
         }
-        thread.name = "sluice-follow"
-        thread.start()
     }
 }
 

@@ -13,7 +13,7 @@ public struct InputFiles: Sendable {
         /// What standard input is called in messages and file-name prefixes.
         public var standardInputName = "(standard input)"
         /// How many chunks or batches each input's producing task keeps ready.
-        public var readAhead = 4
+        public var readAhead = 2
         public init() {}
     }
 

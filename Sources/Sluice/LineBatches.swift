@@ -113,7 +113,7 @@ public struct AsyncLineBatchSequence<Base: AsyncSequence>: AsyncSequence where B
                 let lastNewline = ByteSearch.last(ByteSearch.newline, in: bytes, from: start, to: bytes.count)
                 if let lastNewline {
                     let region = start..<(lastNewline + 1)
-                    if region.count > maxLineLength, let (line, offset) = firstLongLine(bytes, region) {
+                    if region.count > maxLineLength, let offset = firstLongLine(bytes, region) {
                         // Yield the lines before the long one, then fail.
                         let head = region.lowerBound..<offset
                         let count = ByteSearch.count(ByteSearch.newline, in: bytes, from: head.lowerBound, to: head.upperBound)
@@ -123,7 +123,6 @@ public struct AsyncLineBatchSequence<Base: AsyncSequence>: AsyncSequence where B
                                             sourceName: sourceName))
                         }
                         nextLineNumber += count
-                        _ = line
                         pendingError = tooLong(lineStartOffset: chunkOffset + Int64(offset))
                         return
                     }
@@ -142,24 +141,28 @@ public struct AsyncLineBatchSequence<Base: AsyncSequence>: AsyncSequence where B
             }
         }
 
-        /// The first line in `region` longer than the limit: its index in the region's lines and start.
-        private func firstLongLine(_ bytes: UnsafeRawBufferPointer, _ region: Range<Int>) -> (Int, Int)? {
+        /// Where the first line in `region` longer than the limit starts.
+        private func firstLongLine(_ bytes: UnsafeRawBufferPointer, _ region: Range<Int>) -> Int? {
             var start = region.lowerBound
-            var index = 0
             while start < region.upperBound {
                 let end = ByteSearch.first(ByteSearch.newline, in: bytes, from: start, to: region.upperBound) ?? region.upperBound
-                if end - start > maxLineLength { return (index, start) }
+                if end - start > maxLineLength { return start }
                 start = end + 1
-                index += 1
             }
             return nil
         }
 
-        /// Grows the carried partial line by half its size at a time, never past the limit.
+        /// Grows the carried partial line. Past 8 MiB it reserves room up to the line limit at
+        /// once: the pages are touched only as the line grows, so a huge line costs its own size
+        /// in memory, not the old and new copies that growing by reallocation would hold.
         private mutating func appendToCarry(_ bytes: Slice<UnsafeRawBufferPointer>) {
             let needed = carry.count + bytes.count
             if needed > carry.capacity {
-                carry.reserveCapacity(Swift.min(maxLineLength + 2, Swift.max(needed, carry.capacity + carry.capacity / 2)))
+                if needed > 8 << 20 {
+                    carry.reserveCapacity(maxLineLength + 2)
+                } else {
+                    carry.reserveCapacity(Swift.min(maxLineLength + 2, Swift.max(needed, carry.capacity + carry.capacity / 2)))
+                }
             }
             carry.append(contentsOf: bytes)
         }

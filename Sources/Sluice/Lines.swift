@@ -1,11 +1,13 @@
 extension AsyncSequence where Element == LineBatch {
     /// One ``Line`` at a time from batches of lines. Each line is a view of its batch's buffer:
     /// no bytes are copied.
+    @inlinable
     public func lines() -> AsyncLineSequence<Self> { AsyncLineSequence(base: self) }
 }
 
 extension AsyncSequence where Element == [UInt8] {
     /// One ``Line`` at a time from a byte stream: `lineBatches(...).lines()`.
+    @inlinable
     public func lines(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
         -> AsyncLineSequence<AsyncLineBatchSequence<Self>> {
         lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength).lines()
@@ -13,29 +15,48 @@ extension AsyncSequence where Element == [UInt8] {
 }
 
 /// An asynchronous sequence of ``Line``s; see ``_Concurrency/AsyncSequence/lines()``.
+///
+/// Its iterator is inlinable so that the per-line step is specialised in the caller's module:
+/// only crossing into a new batch goes through the generic upstream.
 public struct AsyncLineSequence<Base: AsyncSequence>: AsyncSequence where Base.Element == LineBatch {
     public typealias Element = Line
     public typealias Failure = any Error
 
-    let base: Base
+    @usableFromInline let base: Base
 
+    @inlinable init(base: Base) { self.base = base }
+
+    @inlinable
     public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
 
     /// Awaits once per batch and hands out its lines synchronously.
     public struct Iterator: AsyncIteratorProtocol {
-        private var base: Base.AsyncIterator
-        private var current: LineBatch.Iterator?
+        @usableFromInline var base: Base.AsyncIterator
+        @usableFromInline var current: LineBatch.Iterator?
 
-        init(base: Base.AsyncIterator) { self.base = base }
+        @inlinable init(base: Base.AsyncIterator) { self.base = base }
 
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Line? {
-            while true {
-                if let line = current?.next() { return line }
-                guard let batch = try await base.next(isolation: actor) else { current = nil; return nil }
-                current = batch.makeIterator()
-            }
+            if let line = current?.next() { return line }
+            return try await nextBatch(isolation: actor)
         }
 
+        /// Moves to the next batch that has a line.
+        @inlinable
+        mutating func nextBatch(isolation actor: isolated (any Actor)?) async throws -> Line? {
+            while let batch = try await base.next(isolation: actor) {
+                var iterator = batch.makeIterator()
+                if let line = iterator.next() {
+                    current = iterator
+                    return line
+                }
+            }
+            current = nil
+            return nil
+        }
+
+        @inlinable
         public mutating func next() async throws -> Line? { try await next(isolation: nil) }
     }
 }

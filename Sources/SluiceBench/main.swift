@@ -26,9 +26,18 @@ let mode = arguments[1], path = arguments[2]
 let text = arguments.count > 3 ? arguments[3] : ""
 let chunks = FileChunks(path: path).gunzipIfGzip(path.hasSuffix(".gz"))
 
+/// The same loop outside the main actor (a batch job's worker task).
+nonisolated func countLinesOffMainActor(_ path: String) async throws -> Int {
+    var n = 0
+    for try await _ in FileChunks(path: path).gunzipIfGzip(path.hasSuffix(".gz")).lines() { n += 1 }
+    return n
+}
+
 do {
     var n = 0
     switch mode {
+    case "lines-task":
+        n = try await countLinesOffMainActor(path)
     case "lines":
         for try await _ in chunks.lines() { n += 1 }
     case "batches":

@@ -1,4 +1,3 @@
-import Foundation
 import Sluice
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +7,7 @@ import Glibc
 typealias LineStream = any AsyncSequence<LineBatch, any Error> & Sendable
 
 func applyGrep(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream { s.grep(p, options: o) }
-func applyReadAhead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.readAhead(4) }
+func applyReadAhead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.readAhead(2) }
 func applySkip(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
 func applyHead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
 func applyTail(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
@@ -103,7 +102,7 @@ extension Plan {
                     format.sourceHeaders = tail.verbose || (inputs.count > 1 && !tail.quiet)
                     if tail.followMode != .none {
                         lineBuffered = true
-                        exitWhenOutputCloses()
+                        OutputWriter.exitWhenReaderGoes()
                     }
                 } else {
                     stream = files.lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength)
@@ -237,16 +236,3 @@ func startsWithGzipMagic(_ path: String) -> Bool {
     return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
 }
 
-/// While following, ends the program as soon as the reader of standard output goes away,
-/// even when no line comes to be written.
-func exitWhenOutputCloses() {
-    var st = stat()
-    guard fstat(1, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK else { return }
-    let thread = Thread {
-        var fds = [pollfd(fd: 1, events: 0, revents: 0)]
-        while true {
-            if poll(&fds, 1, -1) > 0 && fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { _exit(141) }
-        }
-    }
-    thread.start()
-}
