@@ -31,6 +31,9 @@ demo: release
 	@echo
 	@echo '$$ sluice cat Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then count'
 	@$(BIN) cat Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then count
+	@echo
+	@echo '$$ sluice tail -n 3 Fixtures/demo/app.log'
+	@$(BIN) tail -n 3 Fixtures/demo/app.log
 
 # Measures sluice against grep, ripgrep, ugrep, zcat and wc on a 1 GiB log (made once in .bench/).
 bench: release
