@@ -5,6 +5,11 @@ struct GrepVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grep",
         abstract: "Select lines that match a pattern, as GNU grep does.",
+        usage: """
+        sluice grep [OPTIONS] PATTERN [FILE...]
+        sluice grep [OPTIONS] -e PATTERN... [-f FILE] [FILE...]
+        sluice ... then grep [OPTIONS] PATTERN
+        """,
         discussion: """
         Patterns are PCRE2 regular expressions (as grep -P); -F reads them as fixed strings. A pattern \
         with no regex metacharacters is searched as a literal. Gzip input is inflated whatever its \
@@ -83,7 +88,7 @@ struct GrepVerb: ParsableCommand {
     var lineBuffered = false
     @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
     var noDecompress = false
-    @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN] [FILE"))
+    @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
     mutating func validate() throws {
