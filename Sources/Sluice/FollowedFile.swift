@@ -180,6 +180,9 @@ private struct FollowState {
             // Late lines of a replaced file come before the new file's lines.
             guard drainReplaced(), readAvailable() else { return }
             if let pid = spec.watchedProcess, kill(pid, 0) != 0 && errno == ESRCH {
+                // The process may have written its last lines just before it ended.
+                checkReplacementAndTruncation(watcher)
+                guard drainReplaced(), readAvailable() else { return }
                 channel.finish()
                 return
             }
@@ -202,6 +205,8 @@ private struct FollowState {
                 spec.onNotice("cannot open \(quoted) for reading: \(SluiceError.systemMessage(code))")
                 reportedMissing = true
             }
+            // A file that appears later is new: it is read from its start, not positioned.
+            firstOpen = false
             return false
         }
         var st = stat()
@@ -301,6 +306,9 @@ private struct FollowState {
                 _ = openFile(watcher)
                 return
             }
+        }
+        if fd < 0 && spec.follow == .descriptor && spec.retry {
+            _ = openFile(watcher)  // -f --retry: open the file once it exists, then keep it
         }
         guard fd >= 0 else { return }
         var st = stat()

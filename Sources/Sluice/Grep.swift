@@ -47,7 +47,8 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
     let options: GrepOptions
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), matcher: pattern.matcher, options: options)
+        Iterator(base: base.makeAsyncIterator(), matcher: pattern.matcher,
+                 wholeBuffer: pattern.matchesWithinLineOnly, options: options)
     }
 
     /// Yields one batch of selected (and context) lines per input batch that has any, and
@@ -58,11 +59,11 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         private let options: GrepOptions
         private var selector: LineSelector
 
-        init(base: Base.AsyncIterator, matcher: Matcher, options: GrepOptions) {
+        init(base: Base.AsyncIterator, matcher: Matcher, wholeBuffer: Bool, options: GrepOptions) {
             self.base = base
             self.matcher = matcher
             self.options = options
-            selector = LineSelector(matcher: matcher, options: options)
+            selector = LineSelector(matcher: matcher, wholeBuffer: wholeBuffer, options: options)
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
@@ -86,6 +87,7 @@ extension AsyncGrepSequence: Sendable where Base: Sendable {}
 /// (selected count, pending after-context, the before-context ring).
 struct LineSelector {
     private let matcher: Matcher
+    private let wholeBuffer: Bool
     private let options: GrepOptions
     private var selectedInSource = 0
     private var afterRemaining = 0
@@ -96,8 +98,9 @@ struct LineSelector {
     private var outputAnything = false
     private var out = OutputBuilder()
 
-    init(matcher: Matcher, options: GrepOptions) {
+    init(matcher: Matcher, wholeBuffer: Bool = true, options: GrepOptions) {
         self.matcher = matcher
+        self.wholeBuffer = wholeBuffer
         self.options = options
     }
 
@@ -114,7 +117,7 @@ struct LineSelector {
     /// The selected and context lines of `batch`, or `nil` when there are none.
     mutating func select(from batch: LineBatch) -> LineBatch? {
         if limitReached && afterRemaining == 0 { return nil }
-        if batch.entries == nil && !options.invert && !usesContext { return scanRegion(batch) }
+        if batch.entries == nil && !options.invert && !usesContext && wholeBuffer { return scanRegion(batch) }
         out.reset()
         scanLines(batch)
         return out.finish(keepsCarriageReturn: batch.keepsCarriageReturn, sourceName: batch.sourceName)

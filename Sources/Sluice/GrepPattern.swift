@@ -18,15 +18,23 @@ public struct GrepPattern: Sendable {
         case fixed
     }
 
-    /// The patterns as given.
+    /// The patterns as given (split at line feeds).
     public let patterns: [String]
     let matcher: Matcher
+    /// False when a pattern looks at the subject's edges or behind a match (`\A`, `\z`,
+    /// lookbehind): then lines are matched one at a time, never as part of a buffer.
+    let matchesWithinLineOnly: Bool
 
     /// Compiles `patterns`; throws ``SluiceError/badPattern(pattern:offset:reason:)`` for a
     /// regular expression that does not compile.
     public init(_ patterns: [String], syntax: Syntax = .regex, ignoreCase: Bool = false,
                 wholeWord: Bool = false, wholeLine: Bool = false) throws {
+        // A pattern holding line feeds is several patterns, one per line, as in grep.
+        let patterns = patterns.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         self.patterns = patterns
+        matchesWithinLineOnly = syntax == .fixed || !patterns.contains { p in
+            ["\\A", "\\z", "\\Z", "\\G", "(?<=", "(?<!"].contains { p.contains($0) }
+        }
         let literals: [[UInt8]]? = syntax == .fixed || patterns.allSatisfy({ !Self.hasMetacharacters($0) })
             ? patterns.map { Array($0.utf8) } : nil
         if patterns.isEmpty {

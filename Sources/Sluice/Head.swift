@@ -17,6 +17,8 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
     public struct Iterator: AsyncIteratorProtocol {
         private var base: Base.AsyncIterator?
         private var remaining: Int
+        private var lastSource: String?
+        private var endMarkerDue = false
 
         init(base: Base.AsyncIterator, remaining: Int) {
             self.base = base
@@ -24,10 +26,19 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
-            guard remaining > 0 else { base = nil; return nil }  // dropping the input stops its reading
+            guard remaining > 0 else {
+                // Done: drop the input (which stops its reading) and end the source for later
+                // per-source stages (grep -c).
+                guard base != nil else { return nil }
+                base = nil
+                return endMarkerDue ? .endOfSource(lastSource, keepsCarriageReturn: true) : nil
+            }
             guard let batch = try await base?.next(isolation: actor) else { return nil }
+            if batch.endsSource { endMarkerDue = false; return batch }
             let kept = batch.prefix(remaining)
             remaining -= kept.lineCount
+            lastSource = batch.sourceName
+            endMarkerDue = true
             return kept
         }
 

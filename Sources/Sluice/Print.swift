@@ -132,6 +132,7 @@ struct LinePrinter {
     private var selectedInSource = 0
     private var out: [UInt8] = []
     private var lastHeader: String?
+    private var headed: Set<String> = []
 
     init(format: PrintFormat) { self.format = format }
 
@@ -139,9 +140,11 @@ struct LinePrinter {
 
     /// The bytes for `batch` and how many selected lines it held, after a source header if one is due.
     mutating func print(_ batch: LineBatch) -> ([UInt8], Int) {
-        guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader else { return printBody(batch) }
+        guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
+              !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
         let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
         lastHeader = name
+        headed.insert(name)
         let (body, selected) = printBody(batch)
         return (header + body, selected)
     }

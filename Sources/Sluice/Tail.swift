@@ -33,7 +33,7 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 drained = true
                 var keptLines = 0
                 while let batch = try await base.next(isolation: actor) {
-                    guard count > 0, batch.lineCount > 0 else { continue }
+                    guard count > 0, batch.lineCount > 0 else { continue }  // markers are replaced by one at the end
                     let last = batch.suffix(count)
                     kept.append(last)
                     keptLines += last.lineCount
@@ -45,6 +45,8 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 if keptLines > count, let first = kept.first {
                     kept[0] = first.suffix(first.lineCount - (keptLines - count))
                 }
+                // The kept lines end as one source, for later per-source stages (grep -c).
+                kept.append(.endOfSource(kept.last?.sourceName, keepsCarriageReturn: true))
                 kept.reverse()
             }
             return kept.popLast()

@@ -7,7 +7,8 @@ import Glibc
 /// A parsed command line: where the lines come from, the line stages, and where they go.
 struct Plan {
     enum Stage {
-        case grep(GrepVerb)
+        /// grep with its patterns, read once (`-f -` reads standard input).
+        case grep(GrepVerb, patterns: [String])
         case head(Int)
         case tail(Int)
         case skip(Int)
@@ -45,12 +46,13 @@ struct Plan {
                 label = verb.label
             case "grep":
                 let verb = try Self.parse(GrepVerb.self, Self.normaliseGrep(words))
+                let (patterns, grepFiles) = try verb.patterns()
+                files = grepFiles
                 if isFirst {
-                    files = try verb.patterns().files
                     decompress = !verb.noDecompress
                     label = verb.label
                 }
-                stages.append(.grep(verb))
+                stages.append(.grep(verb, patterns: patterns))
             case "head":
                 let verb = try Self.parse(HeadVerb.self, Self.normaliseCount(words))
                 files = verb.files
@@ -93,8 +95,10 @@ struct Plan {
     static func normaliseGrep(_ words: [String]) -> [String] {
         var out: [String] = []
         var afterDoubleDash = false
+        let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
+                                        "--after-context", "--before-context", "--context", "--label", "--color", "--colour"]
         for word in words {
-            if afterDoubleDash { out.append(word); continue }
+            if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
             if word == "--" { afterDoubleDash = true; out.append(word); continue }
             if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
             if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {

@@ -8,6 +8,7 @@ typealias LineStream = any AsyncSequence<LineBatch, any Error> & Sendable
 
 func applyGrep(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream { s.grep(p, options: o) }
 func applyReadAhead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.readAhead(2) }
+func applyRenumber(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.renumbered() }
 func applySkip(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
 func applyHead(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
 func applyTail(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
@@ -24,8 +25,8 @@ func countLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) async 
 
 extension GrepVerb {
     /// The compiled patterns.
-    func pattern() throws -> GrepPattern {
-        try GrepPattern(try patterns().patterns, syntax: fixedStrings ? .fixed : .regex,
+    func pattern(_ patterns: [String]) throws -> GrepPattern {
+        try GrepPattern(patterns, syntax: fixedStrings ? .fixed : .regex,
                         ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
     }
 
@@ -48,7 +49,7 @@ extension GrepVerb {
         f.sourceNames = (manyInputs || withFilename) && !noFilename
         f.lineNumbers = lineNumber
         f.byteOffsets = byteOffset
-        if onlyMatching && !invert { f.onlyMatching = pattern }
+        if onlyMatching { f.onlyMatching = pattern }  // with -v the selected lines have no match: nothing prints
         let useColor: Bool
         switch color {
         case .never: useColor = false
@@ -76,8 +77,8 @@ extension Plan {
         var suppress = false
         var lineBuffered: Bool?
         var quiet = false
-        if case .grep(let g)? = stages.first { suppress = g.noMessages }
-        for case .grep(let g) in stages where g.lineBuffered { lineBuffered = true }
+        if case .grep(let g, _)? = stages.first { suppress = g.noMessages }
+        for case .grep(let g, _) in stages where g.lineBuffered { lineBuffered = true }
         let recorder = ErrorRecorder(suppressFileErrors: suppress)
         var options = InputFiles.Options()
         options.decompress = decompress
@@ -111,14 +112,19 @@ extension Plan {
                     let isLast = index == stages.count - 1
                     var stageFormat: PrintFormat?
                     switch stage {
-                    case .grep(let g):
+                    case .grep(let g, let patterns):
                         hasGrep = true
                         let pattern: GrepPattern
-                        do { pattern = try g.pattern() } catch {
+                        do { pattern = try g.pattern(patterns) } catch {
                             printError("grep: \(error)")
                             return 2
                         }
-                        stream = applyGrep(stream, pattern, g.options())
+                        // After the first stage a grep reads a stream, as through a pipe: its
+                        // line numbers are positions in that stream.
+                        if index > 0 { stream = applyRenumber(stream) }
+                        var options = g.options()
+                        options.numbersLines = options.numbersLines || !isLast
+                        stream = applyGrep(stream, pattern, options)
                         // Selecting runs in a task of its own, printing and writing in this one.
                         if index == 0 { stream = applyReadAhead(stream) }
                         stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1)
@@ -130,6 +136,7 @@ extension Plan {
                     case .skip(let n):
                         stream = applySkip(stream, n)
                     case .number:
+                        stream = applyRenumber(stream)
                         var f = PrintFormat()
                         f.lineNumbers = true
                         stageFormat = f
@@ -186,6 +193,10 @@ func tailStream(_ verb: TailVerb, onError: @escaping @Sendable (SluiceError) -> 
     var sources: [AsyncChainedLineSources.Source] = []
     for path in paths {
         let name = path == "-" ? "standard input" : path
+        if verb.bytes != nil && !(path != "-" && isRegularFile(path) && (verb.noDecompress || !startsWithGzipMagic(path))) {
+            onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
+            continue
+        }
         if path == "-" || !isRegularFile(path) && isReadableStream(path) {
             // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
             let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)

@@ -131,4 +131,31 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.text, g.text)
         XCTAssertTrue(r.text.contains("\u{1B}[01;31m\u{1B}[K"))
     }
+
+    /// Later stages read a stream, as through a pipe: compared with the same shell pipeline.
+    func testStagesBehaveLikeAPipe() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.txt").path
+        try Data("foo 1\nbar\nfoo 2\nfoo bar 3\nbaz\nfoo 4\nx\n-5\n".utf8).write(to: URL(fileURLWithPath: a))
+        let cases: [([String], String)] = [
+            (["cat", a, "then", "head", "-n", "2", "then", "grep", "-c", "foo"], "head -n 2 \(a) | grep -c foo"),
+            (["cat", a, "then", "tail", "-n", "3", "then", "grep", "-c", "foo"], "tail -n 3 \(a) | grep -c foo"),
+            (["cat", a, "then", "grep", "foo", "then", "number"], "grep foo \(a) | grep -n ''"),
+            (["grep", "foo", a, "then", "grep", "-n", "bar"], "grep foo \(a) | grep -n bar"),
+            (["grep", "o", a, "then", "grep", "-A1", "foo"], "grep o \(a) | grep -A1 foo"),
+            (["grep", "-e", "-5", a], "grep -e -5 \(a)"),
+            (["grep", "-c", "-F", "foo\nbar", a], "grep -c -F $'foo\\nbar' \(a)"),
+            (["grep", "foo \\d\\z", a], "grep -P 'foo \\d\\z' \(a)"),
+            (["grep", "-v", "-o", "foo", a], "grep -v -o foo \(a)"),
+        ]
+        for (arguments, pipeline) in cases {
+            let ours = try sluice(arguments)
+            let theirs = try shell(pipeline)
+            XCTAssertEqual(ours.text, theirs.text, pipeline)
+            XCTAssertEqual(ours.status, theirs.status, pipeline)
+        }
+        let fromStdin = try sluice(["grep", "-c", "-f", "-", a], stdin: Data("foo\n".utf8))
+        XCTAssertEqual(fromStdin.text, "4\n", "-f - reads the patterns from standard input once")
+    }
 }

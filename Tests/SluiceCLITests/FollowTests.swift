@@ -152,6 +152,20 @@ final class FollowTests: XCTestCase {
         XCTAssertEqual(follower.lines, ["first", "second"])
     }
 
+    func testFileThatAppearsLaterIsReadFromItsStart() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("later.log").path
+        let follower = try Follower(["tail", "-F", "-n", "0", path])
+        defer { follower.stop() }
+        usleep(300_000)
+        try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: path + ".tmp"))
+        XCTAssertEqual(rename(path + ".tmp", path), 0)
+        let deadline = Date().addingTimeInterval(5)
+        while follower.lines.count < 2 && Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(follower.lines, ["one", "two"])
+    }
+
     func testPidEndsFollowing() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -14,7 +14,8 @@ final class HandOff<Element: Sendable>: Sendable {
         var items: [Element] = []
         var end: End?
         var consumer: UnsafeContinuation<Element?, any Error>?
-        var asyncProducer: UnsafeContinuation<Bool, Never>?
+        /// Producer tasks waiting for room (a merge has several).
+        var asyncProducers: [UnsafeContinuation<Bool, Never>] = []
         var producerBlocked = false
         var cancelled = false
     }
@@ -62,7 +63,7 @@ final class HandOff<Element: Sendable>: Sendable {
                 let resumeNow: Bool? = state.withLock { s in
                     if s.cancelled { return false }
                     if s.items.count < capacity { return true }
-                    s.asyncProducer = c
+                    s.asyncProducers.append(c)
                     return nil
                 }
                 if let r = resumeNow { c.resume(returning: r) }
@@ -87,43 +88,43 @@ final class HandOff<Element: Sendable>: Sendable {
 
     /// Stops both sides: a waiting consumer gets `CancellationError`, a waiting producer `false`.
     func cancel() {
-        let (consumer, producer, blocked) = state.withLock { s in
+        let (consumer, producers, blocked) = state.withLock { s in
             s.cancelled = true
             s.items.removeAll()
-            defer { s.consumer = nil; s.asyncProducer = nil; s.producerBlocked = false }
-            return (s.consumer, s.asyncProducer, s.producerBlocked)
+            defer { s.consumer = nil; s.asyncProducers = []; s.producerBlocked = false }
+            return (s.consumer, s.asyncProducers, s.producerBlocked)
         }
         consumer?.resume(throwing: CancellationError())
-        producer?.resume(returning: false)
+        for producer in producers { producer.resume(returning: false) }
         if blocked { space.signal() }
     }
 
-    /// Called with the lock held after an element was taken: lets a held producer go on.
-    private func releaseProducer(_ s: inout State) -> (UnsafeContinuation<Bool, Never>?, Bool) {
-        let p = s.asyncProducer
-        s.asyncProducer = nil
+    /// Called with the lock held after an element was taken: lets held producers try again.
+    private func releaseProducer(_ s: inout State) -> ([UnsafeContinuation<Bool, Never>], Bool) {
+        let waiting = s.asyncProducers
+        s.asyncProducers = []
         let blocked = s.producerBlocked
         s.producerBlocked = false
-        return (p, blocked)
+        return (waiting, blocked)
     }
 
     /// Takes the next element, waiting for one; `nil` at the end of the stream.
     func next() async throws -> Element? {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Element?, any Error>) in
-                let (outcome, producer, blocked): (Outcome, UnsafeContinuation<Bool, Never>?, Bool) = state.withLock { s in
-                    if s.cancelled { return (.cancelled, nil, false) }
+                let (outcome, producers, blocked): (Outcome, [UnsafeContinuation<Bool, Never>], Bool) = state.withLock { s in
+                    if s.cancelled { return (.cancelled, [], false) }
                     if !s.items.isEmpty {
                         let e = s.items.removeFirst()
                         let (p, b) = releaseProducer(&s)
                         return (.element(e), p, b)
                     }
-                    if let end = s.end { return (.end(end), nil, false) }
+                    if let end = s.end { return (.end(end), [], false) }
                     s.consumer = c
                     let (p, b) = releaseProducer(&s)
                     return (.wait, p, b)
                 }
-                producer?.resume(returning: true)
+                for producer in producers { producer.resume(returning: true) }
                 if blocked { space.signal() }
                 switch outcome {
                 case .element(let e): c.resume(returning: e)

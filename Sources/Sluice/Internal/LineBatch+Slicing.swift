@@ -41,3 +41,16 @@ extension LineBatch {
                          keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
     }
 }
+
+extension LineBatch {
+    /// The same lines numbered consecutively from `first`; group starts are kept.
+    func numbered(from first: Int) -> LineBatch {
+        if endsSource { return self }
+        if var entries {
+            for i in entries.indices { entries[i].number = first + i }
+            return LineBatch(storage: storage, entries: entries, keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+        }
+        return LineBatch(storage: storage, region: region, firstLineNumber: first, lineCount: lineCount,
+                         firstByteOffset: firstByteOffset, keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+    }
+}
