@@ -89,15 +89,7 @@ public struct FileChunks: AsyncSequence, Sendable {
         init(_ sequence: FileChunks) { reader = Reader(sequence) }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            if done { return nil }
-            reader.startIfNeeded()
-            do {
-                guard let chunk = try await reader.channel.next() else { done = true; return nil }
-                return chunk
-            } catch {
-                done = true
-                throw error
-            }
+            try await reader.channel.next(done: &done, start: reader.startIfNeeded)
         }
 
         public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }

@@ -87,16 +87,7 @@ public struct FollowedFile: AsyncSequence, Sendable {
         init(follower: Follower) { self.follower = follower }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            guard !done else { return nil }
-            follower.start()
-            do {
-                if let chunk = try await follower.channel.next() { return chunk }
-                done = true
-                return nil
-            } catch {
-                done = true
-                throw error
-            }
+            try await follower.channel.next(done: &done, start: follower.start)
         }
 
         public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }

@@ -25,11 +25,7 @@ public struct AsyncMergedLineSources: AsyncSequence, Sendable {
         init(merger: Merger) { self.merger = merger }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
-            guard !done else { return nil }
-            merger.start()
-            if let batch = try await merger.channel.next() { return batch }
-            done = true
-            return nil
+            try await merger.channel.next(done: &done, start: merger.start)
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }

@@ -29,16 +29,7 @@ public struct AsyncReadAheadSequence<Base: AsyncSequence & Sendable>: AsyncSeque
         init(producer: Producer) { self.producer = producer }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
-            guard !done else { return nil }
-            producer.start()
-            do {
-                if let element = try await producer.channel.next() { return element }
-                done = true
-                return nil
-            } catch {
-                done = true
-                throw error
-            }
+            try await producer.channel.next(done: &done, start: producer.start)
         }
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }

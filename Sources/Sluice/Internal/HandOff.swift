@@ -108,6 +108,22 @@ final class HandOff<Element: Sendable>: Sendable {
         return (waiting, blocked)
     }
 
+    /// The next element for an iterator that owns this hand-off: runs `start` (which starts
+    /// the producer once), then takes an element; after the end or an error, `done` is set and
+    /// every later call returns `nil` at once.
+    func next(done: inout Bool, start: () -> Void) async throws -> Element? {
+        guard !done else { return nil }
+        start()
+        do {
+            if let element = try await next() { return element }
+            done = true
+            return nil
+        } catch {
+            done = true
+            throw error
+        }
+    }
+
     /// Takes the next element, waiting for one; `nil` at the end of the stream.
     func next() async throws -> Element? {
         try await withTaskCancellationHandler {
