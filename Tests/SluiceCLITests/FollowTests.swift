@@ -64,6 +64,11 @@ final class FollowTests: XCTestCase {
             }
             return false
         }
+        /// Waits until at least `count` lines were printed (or `seconds` pass).
+        func waitForLineCount(_ count: Int, seconds: Double = 5) {
+            let deadline = Date().addingTimeInterval(seconds)
+            while lines.count < count && Date() < deadline { usleep(10_000) }
+        }
         func stop() {
             process.terminate()
             process.waitUntilExit()
@@ -147,8 +152,7 @@ final class FollowTests: XCTestCase {
         handle.seekToEndOfFile()
         handle.write(Data("ond\n".utf8))
         try handle.close()
-        let deadline = Date().addingTimeInterval(5)
-        while follower.lines.count < 2 && Date() < deadline { usleep(10_000) }
+        follower.waitForLineCount(2)
         XCTAssertEqual(follower.lines, ["first", "second"])
     }
 
@@ -161,8 +165,7 @@ final class FollowTests: XCTestCase {
         usleep(300_000)
         try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: path + ".tmp"))
         XCTAssertEqual(rename(path + ".tmp", path), 0)
-        let deadline = Date().addingTimeInterval(5)
-        while follower.lines.count < 2 && Date() < deadline { usleep(10_000) }
+        follower.waitForLineCount(2)
         XCTAssertEqual(follower.lines, ["one", "two"])
     }
 
