@@ -1,8 +1,8 @@
 /// One line: a view of bytes in a shared buffer, without its line ending, with its line number
 /// and byte offset in the stream it came from. Holding a line keeps its batch's buffer alive.
 public struct Line: Sendable, RandomAccessCollection, CustomStringConvertible {
-    let storage: [UInt8]
-    let range: Range<Int>
+    @usableFromInline let storage: [UInt8]
+    @usableFromInline let range: Range<Int>
     /// The line's number in its source, from 1 (0 when it was not counted).
     public let number: Int
     /// The stream offset of the line's first byte.
@@ -13,6 +13,7 @@ public struct Line: Sendable, RandomAccessCollection, CustomStringConvertible {
         self.init(storage: bytes, range: bytes.indices, number: number, byteOffset: byteOffset)
     }
 
+    @inlinable
     init(storage: [UInt8], range: Range<Int>, number: Int, byteOffset: Int64) {
         self.storage = storage
         self.range = range

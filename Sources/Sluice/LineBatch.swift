@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Lines that share one buffer: what ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``
 /// yields and every line stage passes on. Iterating it gives each ``Line`` without copying bytes.
 ///
@@ -96,36 +102,65 @@ public struct LineBatch: Sendable, Sequence {
     public func makeIterator() -> Iterator { Iterator(self) }
 
     /// Walks the lines of a batch; region lines are found with `memchr` as they are reached.
+    ///
+    /// Inlinable and flat (no reference to the batch itself), so that ``AsyncLineSequence``'s
+    /// per-line step compiles to a `memchr` and a few stores in the caller's module.
     public struct Iterator: IteratorProtocol {
-        private let batch: LineBatch
-        private var position: Int
-        private var number: Int
-        private var index = 0
+        @usableFromInline let storage: [UInt8]
+        @usableFromInline let entries: [Entry]?
+        /// The start of the next region line, and the end of the region.
+        @usableFromInline var position: Int
+        @usableFromInline let end: Int
+        @usableFromInline var number: Int
+        /// The stream offset of `storage[0]` (a region line's offset is this plus its start).
+        @usableFromInline let offsetOfStorage: Int64
+        @usableFromInline let keepsCarriageReturn: Bool
+        @usableFromInline var index = 0
 
         init(_ batch: LineBatch) {
-            self.batch = batch
+            storage = batch.storage
+            entries = batch.entries
             position = batch.region.lowerBound
+            end = batch.region.upperBound
             number = batch.firstLineNumber
+            offsetOfStorage = batch.firstByteOffset - Int64(batch.region.lowerBound)
+            keepsCarriageReturn = batch.keepsCarriageReturn
         }
 
+        /// An iterator with no lines.
+        @inlinable init() {
+            storage = []
+            entries = nil
+            position = 0
+            end = 0
+            number = 0
+            offsetOfStorage = 0
+            keepsCarriageReturn = false
+        }
+
+        @inlinable
         public mutating func next() -> Line? {
-            if let entries = batch.entries {
-                guard index < entries.count else { return nil }
-                let e = entries[index]
-                index += 1
-                return Line(storage: batch.storage, range: e.range, number: e.number, byteOffset: e.byteOffset)
-            }
-            guard position < batch.region.upperBound else { return nil }
+            guard position < end else { return nextEntry() }
             let start = position
-            let end = batch.storage.withUnsafeBytes {
-                ByteSearch.first(ByteSearch.newline, in: $0, from: start, to: batch.region.upperBound)
-            } ?? batch.region.upperBound
-            position = end + 1
-            var contentEnd = end
-            if !batch.keepsCarriageReturn && contentEnd > start && batch.storage[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            defer { number += 1 }
-            return Line(storage: batch.storage, range: start..<contentEnd, number: number,
-                        byteOffset: batch.firstByteOffset + Int64(start - batch.region.lowerBound))
+            let lineEnd = storage.withUnsafeBufferPointer { buffer -> Int in
+                let base = buffer.baseAddress!
+                guard let hit = memchr(base + start, 0x0A, end - start) else { return end }
+                return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            }
+            position = lineEnd + 1
+            var contentEnd = lineEnd
+            if !keepsCarriageReturn && contentEnd > start && storage[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            number += 1
+            return Line(storage: storage, range: start..<contentEnd, number: number - 1,
+                        byteOffset: offsetOfStorage + Int64(start))
+        }
+
+        @inlinable
+        mutating func nextEntry() -> Line? {
+            guard let entries, index < entries.count else { return nil }
+            let entry = entries[index]
+            index += 1
+            return Line(storage: storage, range: entry.range, number: entry.number, byteOffset: entry.byteOffset)
         }
     }
 }
