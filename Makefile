@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BIN = .build/release/sluice
 
-.PHONY: all build release test demo bench install uninstall fixtures clean
+.PHONY: all build release test check check-address check-thread fuzz demo bench install uninstall fixtures clean
 
 all: build
 
@@ -17,6 +17,36 @@ release:
 test:
 	$(SWIFT) build
 	$(SWIFT) test
+
+# The test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder;
+# the CLI tests run the binary built with the same sanitizer.
+check: check-address check-thread
+
+check-address:
+	SLUICE_SANITIZER=address SLUICE_BIN=$(CURDIR)/.build/asan/debug/sluice \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt $(SWIFT) test --scratch-path .build/asan --sanitize=address
+
+check-thread:
+	SLUICE_SANITIZER=thread SLUICE_BIN=$(CURDIR)/.build/tsan/debug/sluice TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build/tsan --sanitize=thread
+
+# libFuzzer on the gzip stage, the line splitter and the command-line parser, FUZZ_SECONDS
+# each (default 60). Seeds come from Fixtures; a crash is saved in Fixtures/fuzz/<target>/,
+# which `make test` replays (see Sources/SluiceFuzz).
+FUZZ_SECONDS ?= 60
+FUZZ_BIN = .build/fuzz/debug/sluice-fuzz
+fuzz:
+	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DSLUICE_LIBFUZZER \
+	  -Xlinker --wrap=__sanitizer_cov_trace_pc_guard_init -Xlinker --wrap=__sanitizer_cov_trace_pc_guard --product sluice-fuzz
+	bash Fixtures/scripts/fuzz-seeds.sh .build/fuzz-seeds
+	@for spec in gunzip:65536 lines:8192 plan:512; do \
+	  target=$${spec%%:*}; max_len=$${spec#*:}; \
+	  mkdir -p .build/fuzz-corpus/$$target Fixtures/fuzz/$$target; \
+	  echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  SLUICE_FUZZ_TARGET=$$target ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -max_len=$$max_len -close_fd_mask=3 -print_final_stats=1 \
+	    -artifact_prefix=Fixtures/fuzz/$$target/ \
+	    .build/fuzz-corpus/$$target .build/fuzz-seeds/$$target Fixtures/fuzz/$$target || exit 1; \
+	done
 
 # A real pipeline over the rotated demo logs in Fixtures/demo: no setup needed.
 demo: release

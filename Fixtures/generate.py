@@ -542,6 +542,17 @@ def make_readme(files, manifest, verdicts):
     L += ["", "Demo lines: web/app service log (LF) with request ids, "
           "latencies, HTTP paths/statuses, frequent healthchecks, upstream "
           "timeouts, connection refused, sshd failed passwords.", ""]
+    L += ["## scripts/ (written by hand, not generated)", "",
+          "- `gzip-streams.py OUT`: writes about 190 gzip streams made by Python's gzip and zlib "
+          "modules (every level and strategy, stored blocks, sync and full flushes, 1000 tiny members, "
+          "empty members, every header field) with what Python decodes each to; the differential "
+          "test of the gzip stage runs it at test time.",
+          "- `fuzz-seeds.sh OUT`: the seed corpora for `make fuzz`, made from text/ and gzip/ "
+          "(each input starts with one control byte: chunk size and options).", "",
+          "## fuzz/ (inputs saved by `make fuzz`)", "",
+          "`fuzz/gunzip`, `fuzz/lines` and `fuzz/plan` hold inputs that once broke a fuzz target "
+          "(libFuzzer writes its crash files there). `make test` replays every file through the "
+          "same checks, so a fixed crash stays fixed.", ""]
     return "\n".join(L).encode()
 
 

@@ -67,12 +67,13 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
+            if let failure = selector.takeFailure() { throw failure }
             while let batch = try await base.next(isolation: actor) {
                 if batch.endsSource {
                     selector.endSource()
                     return batch
                 }
-                if let selected = selector.select(from: batch) { return selected }
+                if let selected = try selector.select(from: batch) { return selected }
             }
             return nil
         }
@@ -97,6 +98,9 @@ struct LineSelector {
     private var lastOutputNumber: Int?
     private var outputAnything = false
     private var out = OutputBuilder()
+    /// A match failure met in the middle of a batch: the lines selected before it are returned
+    /// first, then this is thrown.
+    private var failure: (any Error)?
 
     init(matcher: Matcher, wholeBuffer: Bool = true, options: GrepOptions) {
         self.matcher = matcher
@@ -107,6 +111,12 @@ struct LineSelector {
     private var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
     private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 }
 
+    /// The failure to throw now that the lines before it were returned.
+    mutating func takeFailure() -> (any Error)? {
+        defer { failure = nil }
+        return failure
+    }
+
     mutating func endSource() {
         selectedInSource = 0
         afterRemaining = 0
@@ -115,32 +125,40 @@ struct LineSelector {
     }
 
     /// The selected and context lines of `batch`, or `nil` when there are none.
-    mutating func select(from batch: LineBatch) -> LineBatch? {
+    mutating func select(from batch: LineBatch) throws -> LineBatch? {
         if limitReached && afterRemaining == 0 { return nil }
-        if batch.entries == nil && !options.invert && !usesContext && wholeBuffer { return scanRegion(batch) }
+        if batch.entries == nil && !options.invert && !usesContext && wholeBuffer {
+            // A regex that gives up on the whole region may still decide line by line.
+            let selectedBefore = selectedInSource
+            do { return try scanRegion(batch) } catch { selectedInSource = selectedBefore }
+        }
         out.reset()
-        scanLines(batch)
+        do {
+            try scanLines(batch)
+        } catch let error as SluiceError {
+            failure = batch.sourceName.map { error.naming($0) } ?? error
+        }
         return out.finish(keepsCarriageReturn: batch.keepsCarriageReturn, sourceName: batch.sourceName)
     }
 
     /// The fast path: search the whole region, find the line around each hit. The selected
     /// lines are listed as ranges of the batch's own buffer: nothing is copied.
-    private mutating func scanRegion(_ batch: LineBatch) -> LineBatch? {
+    private mutating func scanRegion(_ batch: LineBatch) throws -> LineBatch? {
         let region = batch.region
         let confirm = matcher.confirmsPerLine
         var entries: [LineBatch.Entry] = []
-        batch.storage.withUnsafeBytes { bytes in
+        try batch.storage.withUnsafeBytes { bytes in
             var position = region.lowerBound
             var countedTo = region.lowerBound
             var lineNumber = batch.firstLineNumber
             while position < region.upperBound, !limitReached {
-                guard let hit = matcher.candidate(in: bytes, from: position, to: region.upperBound) else { break }
+                guard let hit = try matcher.candidate(in: bytes, from: position, to: region.upperBound) else { break }
                 let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
                 let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
                 var contentEnd = lineEnd
                 if !batch.keepsCarriageReturn && contentEnd > lineStart && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
                 position = lineEnd + 1
-                if confirm && !matcher.lineMatches(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])) { continue }
+                if try confirm && !matcher.lineMatches(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])) { continue }
                 if options.numbersLines {
                     lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: lineStart)
                     countedTo = lineStart
@@ -158,10 +176,15 @@ struct LineSelector {
     }
 
     /// The general path: every line is tested (inversion, context, listed batches).
-    private mutating func scanLines(_ batch: LineBatch) {
+    private mutating func scanLines(_ batch: LineBatch) throws {
         for line in batch {
             if limitReached && afterRemaining == 0 { return }
-            let matched = line.withUnsafeBytes { matcher.lineMatches($0) } != options.invert
+            let matched: Bool
+            do {
+                matched = try line.withUnsafeBytes { try matcher.lineMatches($0) } != options.invert
+            } catch let failure as MatchFailure {
+                throw failure.error(line: line)
+            }
             if matched && !limitReached {
                 for earlier in beforeRing { emit(earlier, isContext: true) }
                 beforeRing.removeAll(keepingCapacity: true)

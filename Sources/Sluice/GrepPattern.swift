@@ -1,5 +1,6 @@
 import CByteScan
 import CPCRE2
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,12 +61,18 @@ public struct GrepPattern: Sendable {
         try self.init([pattern], syntax: syntax, ignoreCase: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine)
     }
 
-    /// Whether the line's bytes match.
-    public func matches(_ line: Line) -> Bool {
-        line.withUnsafeBytes { matcher.lineMatches($0) }
+    /// Whether the line's bytes match. Throws ``SluiceError/matchFailed(path:lineNumber:offset:pattern:reason:)``
+    /// when the regex engine gives up on the line (PCRE2's match or depth limit).
+    public func matches(_ line: Line) throws -> Bool {
+        do {
+            return try line.withUnsafeBytes { try matcher.lineMatches($0) }
+        } catch let failure as MatchFailure {
+            throw failure.error(line: line)
+        }
     }
 
-    /// The non-empty, non-overlapping matches in `bytes`, as byte ranges (for `-o` and colour).
+    /// The non-empty, non-overlapping matches in `bytes`, as byte ranges (for `-o` and colour);
+    /// those found before a match failure, if the regex engine gives up.
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
         matcher.matchRanges(in: bytes)
     }
@@ -94,11 +101,11 @@ enum Matcher: Sendable {
 
     /// Where a match that may select a line starts in `bytes[from..<to]`. Lines are LF-separated;
     /// a candidate must be confirmed with `lineMatches` when `confirmPerLine` is true.
-    func candidate(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+    func candidate(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Int? {
         switch self {
         case .never: return nil
         case .literal(let l): return l.find(in: bytes, from: from, to: to)
-        case .regex(let code, _): return code.firstMatch(in: bytes, from: from, to: to, multiline: true)?.lowerBound
+        case .regex(let code, _): return try code.firstMatch(in: bytes, from: from, to: to)?.lowerBound
         }
     }
 
@@ -110,11 +117,11 @@ enum Matcher: Sendable {
         }
     }
 
-    func lineMatches(_ line: UnsafeRawBufferPointer) -> Bool {
+    func lineMatches(_ line: UnsafeRawBufferPointer) throws(MatchFailure) -> Bool {
         switch self {
         case .never: return false
         case .literal(let l): return l.lineMatches(line)
-        case .regex(let code, _): return code.firstMatch(in: line, from: 0, to: line.count, multiline: false) != nil
+        case .regex(let code, _): return try code.firstMatch(in: line, from: 0, to: line.count) != nil
         }
     }
 
@@ -126,7 +133,7 @@ enum Matcher: Sendable {
             switch self {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
-            case .regex(let code, _): found = code.firstMatch(in: line, from: from, to: line.count, multiline: false)
+            case .regex(let code, _): found = try? code.firstMatch(in: line, from: from, to: line.count)
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }
@@ -219,6 +226,8 @@ final class LiteralSearcher: @unchecked Sendable {
 final class PCRE2Code: @unchecked Sendable {
     private let code: OpaquePointer
     private let matchData: MatchDataPool
+    /// The pattern as compiled, for messages.
+    let pattern: String
 
     init(_ pattern: String, caseless: Bool) throws {
         var errorCode: Int32 = 0
@@ -235,48 +244,67 @@ final class PCRE2Code: @unchecked Sendable {
             throw SluiceError.badPattern(pattern: pattern, offset: errorOffset, reason: reason)
         }
         self.code = code
+        self.pattern = pattern
         _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)  // falls back to the interpreter if JIT is unavailable
         matchData = MatchDataPool(code: code)
     }
 
     deinit { pcre2_code_free_8(code) }
 
-    /// The first match in `bytes[from..<to]`. With `multiline`, `^` and `$` match at every LF
-    /// (a buffer of lines); without it the subject is one line and `$` matches only at its end.
-    func firstMatch(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, multiline: Bool) -> Range<Int>? {
+    /// The first match in `bytes[from..<to]`. The pattern is compiled MULTILINE, so `^` and `$`
+    /// match at every LF of a buffer of lines; a single line holds no LF, so for it they match
+    /// at its ends. Empty matches count (PCRE2_NOTEMPTY is not set). Throws when PCRE2 gives up
+    /// (match, depth or JIT stack limit) instead of deciding.
+    func firstMatch(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Range<Int>? {
         guard from <= to else { return nil }
         let subject = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-        let data = matchData.current
-        // The pattern is compiled MULTILINE; for a single line the subject holds no LF, so
-        // `^`/`$` behave as for a whole subject. PCRE2_NOTEMPTY is not set: empty matches count.
-        _ = multiline
+        let data = matchData.take()
+        defer { matchData.give(data) }
         let rc = pcre2_match_8(code, subject, to, from, 0, data, nil)
-        guard rc > 0 else { return nil }
+        if rc == PCRE2_ERROR_NOMATCH { return nil }
+        guard rc > 0 else {
+            var message = [UInt8](repeating: 0, count: 256)
+            let n = pcre2_get_error_message_8(rc, &message, message.count)
+            throw MatchFailure(pattern: pattern, reason: String(decoding: message.prefix(max(0, Int(n))), as: UTF8.self))
+        }
         let ovector = pcre2_get_ovector_pointer_8(data)!
         return Int(ovector[0])..<Int(ovector[1])
     }
 }
 
-/// Match data for one pattern, one block per thread (PCRE2 match data must not be shared).
-private final class MatchDataPool: @unchecked Sendable {
-    // @unchecked Sendable: `code` is immutable; the blocks live in thread-local storage keyed by
-    // this pool, so each thread only ever touches its own.
-    private let code: OpaquePointer
-    private var key = pthread_key_t()
+/// PCRE2 gave up on a subject; turned into ``SluiceError/matchFailed(path:lineNumber:offset:pattern:reason:)``
+/// once the line is known.
+struct MatchFailure: Error {
+    let pattern: String
+    let reason: String
 
-    init(code: OpaquePointer) {
-        self.code = code
-        pthread_key_create(&key) { pointer in
-            pcre2_match_data_free_8(OpaquePointer(pointer))
-        }
+    func error(line: Line) -> SluiceError {
+        .matchFailed(path: nil, lineNumber: line.number, offset: line.byteOffset, pattern: pattern, reason: reason)
+    }
+}
+
+/// Match data blocks for one pattern (PCRE2 match data must not be used by two matches at
+/// once): a match takes a block from the free list, or makes one, and gives it back. There are
+/// never more blocks than matches running at the same time, and all are freed with the pool.
+private final class MatchDataPool: @unchecked Sendable {
+    // @unchecked Sendable: `code` is immutable (PCRE2 compiled code may be shared between
+    // threads); the free blocks are only reached through the mutex, and a block taken from it
+    // belongs to one match until it is given back.
+    private let code: OpaquePointer
+    private let free = Mutex<[UInt]>([])
+
+    init(code: OpaquePointer) { self.code = code }
+
+    deinit {
+        for block in free.withLock({ $0 }) { pcre2_match_data_free_8(OpaquePointer(bitPattern: block)) }
     }
 
-    deinit { pthread_key_delete(key) }
+    func take() -> OpaquePointer {
+        if let block = free.withLock({ $0.popLast() }) { return OpaquePointer(bitPattern: block)! }
+        return pcre2_match_data_create_from_pattern_8(code, nil)!
+    }
 
-    var current: OpaquePointer {
-        if let existing = pthread_getspecific(key) { return OpaquePointer(existing) }
-        let data = pcre2_match_data_create_from_pattern_8(code, nil)!
-        pthread_setspecific(key, UnsafeRawPointer(data))
-        return data
+    func give(_ block: OpaquePointer) {
+        free.withLock { $0.append(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(block)))) }
     }
 }

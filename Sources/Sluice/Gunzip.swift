@@ -253,10 +253,12 @@ public struct AsyncGunzipSequence<Base: AsyncSequence>: AsyncSequence where Base
             case .member:
                 pendingError = SluiceError.truncatedGzip(path: nil, offset: end)
             case .detect:
-                if heldMagicByte { heldMagicByte = false; out = passThrough(prefix: [0x1f]) }
-                else if !autoDetect { pendingError = SluiceError.truncatedGzip(path: nil, offset: end) }
+                // Empty input, or a lone 1f: gzip would say "unexpected end of file".
+                if !autoDetect { pendingError = SluiceError.truncatedGzip(path: nil, offset: end) }
+                else if heldMagicByte { heldMagicByte = false; out = passThrough(prefix: [0x1f]) }
             case .between where heldMagicByte:
-                onWarning(GunzipWarning(offset: end - 1, byteCount: 1))
+                // A lone 1f after a member is the start of a member cut short (as gzip reads it).
+                pendingError = SluiceError.truncatedGzip(path: nil, offset: end)
             case .garbage(let start) where start != Int64.max:
                 onWarning(GunzipWarning(offset: start, byteCount: end - start))
             default:

@@ -18,6 +18,9 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case lineTooLong(path: String?, lineNumber: Int, offset: Int64, limit: Int)
     /// A regular expression did not compile: `offset` is the position in the pattern.
     case badPattern(pattern: String, offset: Int, reason: String)
+    /// The regex engine gave up on a line (PCRE2's match, depth or JIT stack limit): the line
+    /// can be neither selected nor rejected. `reason` is PCRE2's message.
+    case matchFailed(path: String?, lineNumber: Int, offset: Int64, pattern: String, reason: String)
     /// Writing output failed.
     case write(errno: Int32)
 
@@ -39,6 +42,9 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path ?? "(standard input)"): line \(line) at byte \(offset) is longer than the \(limit)-byte limit"
         case let .badPattern(pattern, offset, reason):
             return "invalid pattern '\(pattern)' at offset \(offset): \(reason)"
+        case let .matchFailed(path, line, offset, pattern, reason):
+            return "\(path ?? "(standard input)"): line \(line) at byte \(offset): pattern '\(pattern)' gave up: \(reason)" +
+                "; simplify the pattern (nested repeats such as (a+)+ backtrack without end)"
         case let .write(code):
             return "write error: \(Self.systemMessage(code))"
         }
@@ -51,6 +57,8 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .corruptGzip(nil, offset, reason): return .corruptGzip(path: name, offset: offset, reason: reason)
         case let .lineTooLong(nil, line, offset, limit):
             return .lineTooLong(path: name, lineNumber: line, offset: offset, limit: limit)
+        case let .matchFailed(nil, line, offset, pattern, reason):
+            return .matchFailed(path: name, lineNumber: line, offset: offset, pattern: pattern, reason: reason)
         default: return self
         }
     }

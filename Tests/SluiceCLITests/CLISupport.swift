@@ -4,6 +4,9 @@ import XCTest
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let fixturesDir = packageRoot.appendingPathComponent("Fixtures")
 
+/// The path of a file under Fixtures/.
+func fixture(_ path: String) -> String { fixturesDir.appendingPathComponent(path).path }
+
 /// The built `sluice` binary (`SLUICE_BIN` overrides).
 let sluiceBinary: String = {
     if let path = ProcessInfo.processInfo.environment["SLUICE_BIN"] { return path }
@@ -72,3 +75,7 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Whether the tests run under a sanitizer (`make check` sets `SLUICE_SANITIZER`): shadow memory
+/// and quarantine make peak-memory figures meaningless there, so those limits are not checked.
+let runningUnderSanitizer = ProcessInfo.processInfo.environment["SLUICE_SANITIZER"] != nil

@@ -3,7 +3,6 @@ import XCTest
 
 /// The command line as a user meets it: pipelines, cat, errors and exit statuses.
 final class CLITests: XCTestCase {
-    func fixture(_ path: String) -> String { fixturesDir.appendingPathComponent(path).path }
 
     func testCatEqualsZcatF() throws {
         let files = [fixture("gzip/three-members.gz"), fixture("text/crlf.log"), fixture("gzip/bgzip.gz"),

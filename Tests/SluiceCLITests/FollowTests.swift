@@ -189,7 +189,7 @@ final class FollowTests: XCTestCase {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("big.log").path
-        let r = try shell("seq 1 2000000 > \(path) && strace -f -e trace=read,pread64 -o \(dir.path)/trace $SLUICE tail -n 10 \(path) 2>/dev/null || $SLUICE tail -n 10 \(path)")
+        let r = try shell("seq 1 2000000 > \(path) && $SLUICE tail -n 10 \(path)")
         XCTAssertEqual(r.text, (1999991...2000000).map(String.init).joined(separator: "\n") + "\n")
     }
 }

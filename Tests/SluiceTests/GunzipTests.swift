@@ -124,7 +124,7 @@ final class GunzipTests: XCTestCase {
         }
         XCTAssertEqual(total, 256 << 20)
         XCTAssertLessThanOrEqual(largest, 256 << 10)
-        XCTAssertLessThan(peakResidentBytes() - before, 32 << 20)
+        if !runningUnderSanitizer { XCTAssertLessThan(peakResidentBytes() - before, 32 << 20) }
     }
 }
 

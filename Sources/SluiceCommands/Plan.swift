@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A parsed command line: where the lines come from, the line stages, and where they go.
-struct Plan {
+package struct Plan {
     enum Stage {
         /// grep with its patterns, read once (`-f -` reads standard input).
         case grep(GrepVerb, patterns: [String])
@@ -27,7 +27,7 @@ struct Plan {
     var tailSource: TailVerb?
 
     /// Splits the words on `then` and parses each stage with its verb's options.
-    init(parsing arguments: [String]) throws {
+    package init(parsing arguments: [String]) throws {
         let segments = arguments.split(separator: "then", omittingEmptySubsequences: false).map(Array.init)
         for (index, segment) in segments.enumerated() {
             guard let name = segment.first else {
@@ -81,7 +81,7 @@ struct Plan {
                 guard !isFirst else { throw CLIError("'gzip' needs a stage before it, e.g. 'sluice cat FILE then gzip'") }
                 sink = .gzip(level: try Self.parse(GzipVerb.self, Self.normaliseGzip(words)).level)
             default:
-                throw ParseExit(status: SluiceMain.unknownVerb(name))
+                throw ParseExit(status: unknownVerb(name))
             }
             if isFirst {
                 inputs = files

@@ -86,9 +86,9 @@ extension Plan {
         let files = InputFiles(inputs, options: options, onError: { recorder.record($0) })
         let statistics = PrintStatistics()
         var hasGrep = false
+        var writer = OutputWriter(fileDescriptor: 1, lineBuffered: lineBuffered)
 
         do {
-            var writer = OutputWriter(fileDescriptor: 1, lineBuffered: lineBuffered)
             var output: any AsyncSequence<[UInt8], any Error> & Sendable
             if stages.isEmpty, tailSource == nil, case .print = sink {
                 output = files.bytes
@@ -174,6 +174,8 @@ extension Plan {
         } catch SluiceError.write(let code) where code == EPIPE {
             return 141  // the reader has gone: stop quietly, as a process killed by SIGPIPE would
         } catch {
+            // What was selected before the fault is output first, then the message, as grep does.
+            try? writer.flush()
             printError("\(error)")
             return 2
         }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Seed corpora for `make fuzz`, made from the fixtures: usage: fuzz-seeds.sh OUT_DIR
+# Each fuzz input starts with one control byte (chunk size and options), then the data.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="$1"
+mkdir -p "$out/gunzip" "$out/lines" "$out/plan"
+control=(07 40 63 01)  # a few chunk sizes, with and without the small line limit / kept CR
+i=0
+for f in "$here"/gzip/*.gz; do
+  c=${control[$((i % 4))]}; i=$((i + 1))
+  { printf "\\x$c"; head -c 60000 "$f"; } > "$out/gunzip/$(basename "$f")"
+done
+for f in "$here"/text/*.log "$here"/gzip/*.expected; do
+  c=${control[$((i % 4))]}; i=$((i + 1))
+  { printf "\\x$c"; head -c 60000 "$f"; } > "$out/lines/$(basename "$f")"
+done
+n=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  printf '%s' "$line" | tr ' ' '\n' > "$out/plan/seed-$n"
+done <<'SEEDS'
+grep -c error app.log
+grep -i -E timeout|refused a.log.1.gz a.log then grep -v healthcheck then head -n 20
+cat a.log then grep -n -C 2 x then count
+tail -n 10 -F --retry a.log
+tail -c +5 a.log then number
+cat --max-line-length 1M a.log then gzip -9
+grep -e -x -w -o --color=always -m 3 -A 1 -B 2 x
+grep -5 -h -H -l -L -q -s --label=x --line-buffered p
+head -n -3 then tail -n +2 then skip
+SEEDS
+echo "seeds in $out"

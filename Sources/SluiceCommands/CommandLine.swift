@@ -1,0 +1,87 @@
+import ArgumentParser
+import Sluice
+
+/// The verbs, in the order help lists them.
+let verbTypes: [(name: String, type: any ParsableCommand.Type)] = [
+    ("cat", CatVerb.self), ("grep", GrepVerb.self), ("head", HeadVerb.self), ("tail", TailVerb.self),
+    ("count", CountVerb.self), ("number", NumberVerb.self), ("gzip", GzipVerb.self),
+]
+
+let version = "0.1.0"
+
+let overview = """
+sluice \(version): stream big logs through composable stages.
+
+USAGE: sluice VERB [OPTIONS] [ARGS] [then VERB [OPTIONS] [ARGS]]...
+
+The first stage reads FILEs (standard input when there are none, or for -), inflating gzip \
+input whatever its name. Stages are chained with the word 'then'.
+
+VERBS:
+  cat      Read files in order (as zcat -f)
+  grep     Select lines that match a pattern (GNU grep options)
+  head     Keep the first N lines
+  tail     Keep the last N lines
+  count    Print the number of lines (last stage)
+  number   Prefix line numbers
+  gzip     Compress the output (last stage)
+
+EXAMPLES:
+  sluice grep -i 'timeout|refused' app.log.1.gz app.log
+  sluice cat app.log.1.gz app.log then grep -E -i 'timeout|refused' then grep -v healthcheck then head -n 20
+  sluice cat access.log.gz then grep ' 500 ' then count
+  sluice cat app.log then grep ERROR then gzip > errors.gz
+
+See 'sluice help VERB' or 'sluice VERB --help' for a verb's options.
+The word 'then' always separates stages: to search for it, write --regexp=then.
+
+"""
+
+/// Runs the command line `arguments` (without the program name): parses the verbs and runs
+/// the pipeline; returns the exit status.
+package func runCommandLine(_ arguments: [String]) async -> Int32 {
+    guard let first = arguments.first else {
+        printError("no verb given\n\n" + overview)
+        return 2
+    }
+    switch first {
+    case "--help", "-h":
+        print(overview, terminator: "")
+        return 0
+    case "help" where arguments.count == 1:
+        print(overview, terminator: "")
+        return 0
+    case "help":
+        let name = arguments[1]
+        guard let verb = verbTypes.first(where: { $0.name == name }) else { return unknownVerb(name) }
+        print(verb.type.helpMessage())
+        return 0
+    case "--version":
+        print("sluice \(version)")
+        return 0
+    default:
+        break
+    }
+    let plan: Plan
+    do {
+        plan = try Plan(parsing: arguments)
+    } catch let exit as ParseExit {
+        return exit.status
+    } catch {
+        printError("\(error)")
+        return 2
+    }
+    return await plan.run()
+}
+
+/// Reports a verb that does not exist, with a suggestion; returns status 2.
+func unknownVerb(_ name: String) -> Int32 {
+    var message = "unknown verb '\(name)'"
+    if let guess = suggestion(for: name, among: verbTypes.map(\.name)) { message += "; did you mean '\(guess)'?" }
+    printError(message + " (see 'sluice --help')")
+    return 2
+}
+
+/// Parsing stopped: help was printed (status 0) or an error was (status 2).
+struct ParseExit: Error { let status: Int32 }
+
