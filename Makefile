@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BIN = .build/release/sluice
 
-.PHONY: all build release test check check-address check-thread fuzz demo bench install uninstall fixtures clean
+.PHONY: all build release test check check-address check-thread fuzz docs demo bench install uninstall fixtures clean
 
 all: build
 
@@ -35,8 +35,10 @@ check-thread:
 FUZZ_SECONDS ?= 60
 FUZZ_BIN = .build/fuzz/debug/sluice-fuzz
 fuzz:
-	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DSLUICE_LIBFUZZER \
-	  -Xlinker --wrap=__sanitizer_cov_trace_pc_guard_init -Xlinker --wrap=__sanitizer_cov_trace_pc_guard --product sluice-fuzz
+	@# --sanitize makes the package manager link libFuzzer; it passes each sanitizer to the compiler
+	@# as a flag of its own, of which only the last counts, so the combined flag comes last.
+	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+	  -Xswiftc -DSLUICE_LIBFUZZER --product sluice-fuzz
 	bash Fixtures/scripts/fuzz-seeds.sh .build/fuzz-seeds
 	@for spec in gunzip:65536 lines:8192 plan:512; do \
 	  target=$${spec%%:*}; max_len=$${spec#*:}; \
@@ -47,6 +49,11 @@ fuzz:
 	    -artifact_prefix=Fixtures/fuzz/$$target/ \
 	    .build/fuzz-corpus/$$target .build/fuzz-seeds/$$target Fixtures/fuzz/$$target || exit 1; \
 	done
+
+# The library's DocC documentation (Sources/Sluice/Sluice.docc), as a static site in .build/docs.
+docs:
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target Sluice \
+	  --output-path .build/docs --warnings-as-errors --transform-for-static-hosting
 
 # A real pipeline over the rotated demo logs in Fixtures/demo: no setup needed.
 demo: release
@@ -69,12 +76,21 @@ demo: release
 bench: release
 	python3 bench/bench.py --sluice $(BIN) --bench-lib .build/release/sluice-bench $(if $(CORPUS),--corpus $(CORPUS),) $(BENCH_ARGS)
 
+# The binary, its man page (generated from the verbs' definitions) and shell completions.
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sluice
+	$(BIN) --generate-manual > $(DESTDIR)$(PREFIX)/share/man/man1/sluice.1
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sluice
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sluice.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/sluice
+	rm -f $(DESTDIR)$(PREFIX)/bin/sluice $(DESTDIR)$(PREFIX)/share/man/man1/sluice.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sluice \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sluice.fish
 
 # Regenerates the small inputs under Fixtures/ (deterministic).
 fixtures:

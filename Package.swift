@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target Sluice` (`make docs`): the DocC catalog in Sources/Sluice.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -25,12 +27,13 @@ let package = Package(
         ),
         .executableTarget(name: "sluice", dependencies: ["Sluice", "SluiceCommands", "CByteScan"]),
         // libFuzzer targets (`make fuzz`); in a normal build, a replayer of saved inputs.
-        .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib", "CFuzzCoverage"],
-                          path: "Sources/SluiceFuzz"),
-        // Swift edge coverage handed to libFuzzer (`make fuzz` links it in with --wrap).
-        .target(name: "CFuzzCoverage"),
+        .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib"], path: "Sources/SluiceFuzz"),
         // Measures the library's line loops for `make bench`; not installed.
         .executableTarget(name: "sluice-bench", dependencies: ["Sluice"], path: "Sources/SluiceBench"),
+        // Small programs that use the library as batch jobs do; built by `make test`, run by its tests.
+        .executableTarget(name: "errors-per-hour", dependencies: ["Sluice"], path: "Examples/ErrorsPerHour"),
+        .executableTarget(name: "follow-and-forward", dependencies: ["Sluice"], path: "Examples/FollowAndForward"),
+        .executableTarget(name: "decompress-stdin", dependencies: ["Sluice"], path: "Examples/DecompressStdin"),
         .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],

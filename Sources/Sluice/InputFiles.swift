@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Several inputs read in order as one stream, the way `cat` and `grep` take their file
 /// arguments: gzip input is inflated whatever its name, `-` is standard input, and a file that
 /// cannot be read or is damaged is reported to `onError` while the others are still read.
@@ -14,6 +20,8 @@ public struct InputFiles: Sendable {
         public var standardInputName = "(standard input)"
         /// How many chunks or batches each input's producing task keeps ready.
         public var readAhead = 2
+        /// Counters to update while reading (bytes read and inflated, lines, files), if any.
+        public var statistics: PipelineStatistics?
         public init() {}
     }
 
@@ -43,32 +51,52 @@ public struct InputFiles: Sendable {
     /// The name an input has in messages.
     func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
 
-    /// The (inflated) bytes of one input.
-    func bytes(of path: String) -> AsyncGunzipSequence<FileChunks> {
+    /// The (inflated) bytes of one input, counted in ``Options/statistics``.
+    func bytes(of path: String) -> InputBytes {
         let name = displayName(path)
         let chunks = path == "-"
             ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
             : FileChunks(path: path, chunkSize: options.chunkSize)
         let onWarning = self.onWarning
-        return chunks.gunzipIfGzip(options.decompress, onWarning: { onWarning(name, $0) })
+        let statistics = options.statistics
+        statistics?.opened(name)
+        return chunks.observed { statistics?.addRead($0.count) }
+            .gunzipIfGzip(options.decompress, onWarning: { onWarning(name, $0) })
+            .observed { statistics?.addInflated($0.count) }
+    }
+
+    /// The sizes of the inputs that are regular files, added to the statistics' total.
+    func addSizes() {
+        guard let statistics = options.statistics else { return }
+        for path in paths where path != "-" {
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { statistics.addTotal(Int64(info.st_size)) }
+        }
     }
 
     /// The inputs' bytes concatenated, as `zcat -f` gives them.
-    public var bytes: InputFileStream<AsyncReadAheadSequence<AsyncGunzipSequence<FileChunks>>> {
-        InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
+    public var bytes: InputFileStream<AsyncReadAheadSequence<InputBytes>> {
+        addSizes()
+        return InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
     }
 
     /// The inputs' lines, each input split on its own (a last line without LF stays a line) and
     /// followed by an end-of-source marker; see ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``.
     public func lineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
-        -> InputFileStream<AsyncReadAheadSequence<AsyncLineBatchSequence<AsyncGunzipSequence<FileChunks>>>> {
-        InputFileStream(files: self) { files, path in
-            files.bytes(of: path)
+        -> InputFileStream<AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>>> {
+        addSizes()
+        return InputFileStream(files: self) { files, path in
+            let statistics = files.options.statistics
+            return files.bytes(of: path)
                 .lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
                              sourceName: files.displayName(path))
+                .observed { statistics?.addLines($0.lineCount) }
                 .readAhead(files.options.readAhead)
         }
     }
+
+    /// The bytes of one input: read, counted, inflated when gzip, counted again.
+    public typealias InputBytes = AsyncObservedSequence<AsyncGunzipSequence<AsyncObservedSequence<FileChunks>>>
 }
 
 /// The inputs of ``InputFiles`` one after another; errors are reported and skipped.

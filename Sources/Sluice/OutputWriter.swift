@@ -12,11 +12,14 @@ public final class OutputWriter {
     private let lineBuffered: Bool
     private let blockSize: Int
     private var buffer: [UInt8] = []
+    /// The descriptor is a terminal, where a ``ProgressMeter`` may be drawn.
+    private let isTerminal: Bool
 
     /// A writer for `fileDescriptor`; `lineBuffered` defaults to whether it is a terminal.
     public init(fileDescriptor: Int32 = 1, lineBuffered: Bool? = nil, blockSize: Int = 256 << 10) {
         fd = fileDescriptor
-        self.lineBuffered = lineBuffered ?? (isatty(fileDescriptor) == 1)
+        isTerminal = isatty(fileDescriptor) == 1
+        self.lineBuffered = lineBuffered ?? isTerminal
         self.blockSize = blockSize
         buffer.reserveCapacity(blockSize)
         // Into a pipe, a buffer that holds a whole block lets each write complete at once
@@ -61,6 +64,10 @@ public final class OutputWriter {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
+        if isTerminal { try ProgressMeter.whileErased { try writeAllNow(bytes) } } else { try writeAllNow(bytes) }
+    }
+
+    private func writeAllNow(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {

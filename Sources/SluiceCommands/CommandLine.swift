@@ -32,8 +32,15 @@ EXAMPLES:
   sluice cat access.log.gz then grep ' 500 ' then count
   sluice cat app.log then grep ERROR then gzip > errors.gz
 
+PIPELINE OPTIONS (anywhere on the line):
+  --stats        Print files, bytes read and inflated, lines scanned and selected, time
+                 and throughput on standard error at the end
+  --progress     Show a progress line on standard error (default: when it is a terminal)
+  --no-progress  Never show it
+
 See 'sluice help VERB' or 'sluice VERB --help' for a verb's options.
 The word 'then' always separates stages: to search for it, write --regexp=then.
+Shell completions: sluice --generate-completion-script bash|zsh|fish. Manual: sluice --generate-manual.
 
 """
 
@@ -55,6 +62,16 @@ package func runCommandLine(_ arguments: [String]) async -> Int32 {
         let name = arguments[1]
         guard let verb = verbTypes.first(where: { $0.name == name }) else { return unknownVerb(name) }
         print(verb.type.helpMessage())
+        return 0
+    case "--generate-completion-script":
+        guard arguments.count == 2, let shell = CompletionShell(rawValue: arguments[1]) else {
+            printError("--generate-completion-script takes one of: bash, zsh, fish")
+            return 2
+        }
+        print(SluiceCommand.completionScript(for: shell))
+        return 0
+    case "--generate-manual":
+        print(manualPage(), terminator: "")
         return 0
     case "--version":
         print("sluice \(version)")
@@ -85,3 +102,33 @@ func unknownVerb(_ name: String) -> Int32 {
 /// Parsing stopped: help was printed (status 0) or an error was (status 2).
 struct ParseExit: Error { let status: Int32 }
 
+
+/// The verbs as one command, for generating shell completions (the pipeline itself is parsed
+/// stage by stage in ``Plan``).
+struct SluiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Stream big logs through composable stages.",
+        version: version,
+        subcommands: [CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self])
+}
+
+/// A man page (roff) made from the overview and each verb's help.
+func manualPage() -> String {
+    func roff(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var line = line.map { $0 == "\\" ? "\\e" : String($0) }.joined()
+            if line.hasPrefix(".") || line.hasPrefix("'") { line = "\\&" + line }
+            return line
+        }.joined(separator: "\n")
+    }
+    var page = ".TH SLUICE 1 \"\" \"sluice \(version)\" \"User Commands\"\n"
+    page += ".SH NAME\nsluice \\- stream big logs through composable stages\n"
+    page += ".SH DESCRIPTION\n.nf\n" + roff(overview) + "\n.fi\n"
+    for (name, type) in verbTypes {
+        page += ".SH \"\(name.uppercased())\"\n.nf\n" + roff(type.helpMessage(columns: 100)) + "\n.fi\n"
+    }
+    page += ".SH \"EXIT STATUS\"\n0 when a line was selected (or no grep stage ran), 1 when none was, 2 on an error; 128+N after signal N.\n"
+    page += ".SH \"SEE ALSO\"\ngrep(1), zcat(1), tail(1), rg(1)\n"
+    return page
+}

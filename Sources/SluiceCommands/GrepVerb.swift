@@ -82,8 +82,10 @@ struct GrepVerb: ParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("text")], help: "Accepted for grep compatibility: input is always searched as text.")
     var text = false
     @Option(name: [.customLong("color"), .customLong("colour")],
-            help: ArgumentHelp("Highlight matches: never, always or auto (a terminal).", valueName: "WHEN"))
-    var color: ColorChoice = .never
+            help: ArgumentHelp("Colour matches, file names, line numbers and separators: never, always, or auto (the default: on a terminal, unless NO_COLOR is set or TERM is dumb). GREP_COLORS changes the colours.", valueName: "WHEN"))
+    var color: ColorChoice = .auto
+    @Flag(name: .customLong("json"), help: "Write JSON Lines: an object per selected line (file, line number, byte offset, text or base64 bytes, match spans), per file, and a summary.")
+    var json = false
     @Flag(name: .customLong("line-buffered"), help: "Write each line at once.")
     var lineBuffered = false
     @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")

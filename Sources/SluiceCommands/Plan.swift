@@ -25,10 +25,31 @@ package struct Plan {
     var sink = Sink.print
     /// A `tail` first stage: the files' last lines, then what is added to them.
     var tailSource: TailVerb?
+    /// `--stats`: print what was read and selected at the end.
+    var reportsStatistics = false
+    /// `--progress` (true), `--no-progress` (false), or neither: a progress line when standard
+    /// error is a terminal.
+    var progress: Bool?
+
+    /// Words that apply to the whole pipeline, taken out of any stage (before a `--`).
+    static let pipelineFlags: Set<String> = ["--stats", "--progress", "--no-progress"]
 
     /// Splits the words on `then` and parses each stage with its verb's options.
     package init(parsing arguments: [String]) throws {
-        let segments = arguments.split(separator: "then", omittingEmptySubsequences: false).map(Array.init)
+        let segments = arguments.split(separator: "then", omittingEmptySubsequences: false).map { segment in
+            var words: [String] = []
+            var afterDoubleDash = false
+            for word in segment {
+                if word == "--" { afterDoubleDash = true }
+                guard !afterDoubleDash, Self.pipelineFlags.contains(word) else { words.append(word); continue }
+                switch word {
+                case "--stats": reportsStatistics = true
+                case "--progress": progress = true
+                default: progress = false
+                }
+            }
+            return words
+        }
         for (index, segment) in segments.enumerated() {
             guard let name = segment.first else {
                 throw CLIError("empty stage: 'then' must be followed by a verb (see 'sluice --help')")

@@ -18,6 +18,8 @@ func reprint(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ f: Prin
 }
 func printedBytes(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ f: PrintFormat, _ stats: PrintStatistics)
     -> any AsyncSequence<[UInt8], any Error> & Sendable { s.printed(f, statistics: stats) }
+func jsonLinesBytes(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ stats: PrintStatistics)
+    -> any AsyncSequence<[UInt8], any Error> & Sendable { s.jsonLines(pattern: p, statistics: stats) }
 func gzipped(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> any AsyncSequence<[UInt8], any Error> & Sendable {
     s.gzip(level: level)
 }
@@ -43,7 +45,9 @@ extension GrepVerb {
         return o
     }
 
-    func format(pattern: GrepPattern, manyInputs: Bool) -> PrintFormat {
+    /// How lines print. Colour with `auto` applies to the last stage only: earlier stages feed
+    /// a stream, as a pipe would.
+    func format(pattern: GrepPattern, manyInputs: Bool, isLast: Bool) -> PrintFormat {
         var f = PrintFormat()
         f.mode = count ? .count : filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : .lines
         f.sourceNames = (manyInputs || withFilename) && !noFilename
@@ -54,7 +58,9 @@ extension GrepVerb {
         switch color {
         case .never: useColor = false
         case .always: useColor = true
-        case .auto: useColor = isatty(1) == 1 && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("dumb")) != "dumb"
+        case .auto:
+            let term = getenv("TERM").map { String(cString: $0) } ?? "dumb"
+            useColor = isLast && isatty(1) == 1 && (getenv("NO_COLOR").map { $0[0] == 0 } ?? true) && term != "dumb"
         }
         if useColor {
             f.colors = OutputColors(grepColors: getenv("GREP_COLORS").map { String(cString: $0) })
@@ -83,9 +89,21 @@ extension Plan {
         var options = InputFiles.Options()
         options.decompress = decompress
         if let label { options.standardInputName = label }
-        let files = InputFiles(inputs, options: options, onError: { recorder.record($0) })
         let statistics = PrintStatistics()
+        let pipeline = PipelineStatistics()
+        if reportsStatistics || progress != false { options.statistics = pipeline }
+        let files = InputFiles(inputs, options: options, onError: { recorder.record($0) })
+        var meter: ProgressMeter?
+        if progress == true || (progress == nil && tailSource == nil && ProgressMeter.standardErrorIsTerminal) {
+            meter = ProgressMeter(statistics: pipeline, showsFileNames: inputs.count > 1)
+        }
+        meter?.start()
+        defer {
+            meter?.stop()
+            if reportsStatistics { printStatistics(pipeline, selected: statistics.selectedLines) }
+        }
         var hasGrep = false
+        var jsonPattern: GrepPattern?
         var writer = OutputWriter(fileDescriptor: 1, lineBuffered: lineBuffered)
 
         do {
@@ -123,11 +141,12 @@ extension Plan {
                         // line numbers are positions in that stream.
                         if index > 0 { stream = applyRenumber(stream) }
                         var options = g.options()
-                        options.numbersLines = options.numbersLines || !isLast
+                        options.numbersLines = options.numbersLines || !isLast || g.json
                         stream = applyGrep(stream, pattern, options)
                         // Selecting runs in a task of its own, printing and writing in this one.
                         if index == 0 { stream = applyReadAhead(stream) }
-                        stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1)
+                        stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1, isLast: isLast)
+                        if isLast && g.json { jsonPattern = pattern }
                         if isLast { quiet = g.quiet }
                     case .head(let n):
                         stream = applyHead(stream, n)
@@ -159,7 +178,11 @@ extension Plan {
                     if recorder.anyFailed { return 2 }
                     return hasGrep && n == 0 ? 1 : 0
                 }
-                output = printedBytes(stream, format, statistics)
+                if let jsonPattern {
+                    output = jsonLinesBytes(stream, jsonPattern, statistics)
+                } else {
+                    output = printedBytes(stream, format, statistics)
+                }
             }
             if case .gzip(let level) = sink { output = gzipped(output, level: level) }
             for try await bytes in output {
@@ -249,3 +272,18 @@ func startsWithGzipMagic(_ path: String) -> Bool {
     return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
 }
 
+
+/// `--stats`: what the pipeline read and selected, on standard error, as `rg --stats` does.
+func printStatistics(_ s: PipelineStatistics, selected: Int) {
+    let elapsed = s.elapsedSeconds
+    let rate = elapsed > 0 ? Double(s.bytesRead) / elapsed : 0
+    func row(_ name: String, _ value: String) -> String { name + String(repeating: " ", count: max(1, 16 - name.count)) + value + "\n" }
+    var text = row("files", "\(s.filesOpened)")
+    text += row("bytes read", "\(s.bytesRead) (\(ProgressMeter.bytes(s.bytesRead)))")
+    text += row("bytes inflated", "\(s.bytesInflated) (\(ProgressMeter.bytes(s.bytesInflated)))")
+    text += row("lines scanned", "\(s.linesScanned)")
+    text += row("lines selected", "\(selected)")
+    text += row("elapsed", "\((elapsed * 1000).rounded() / 1000) s")
+    text += row("throughput", "\(ProgressMeter.bytes(Int64(rate)))/s read")
+    printError(text, prefixed: false)
+}

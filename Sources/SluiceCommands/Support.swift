@@ -32,8 +32,8 @@ enum FileManagerShim {
 }
 
 /// Writes `sluice: message` to standard error.
-func printError(_ message: String) {
-    var text = "sluice: \(message)\n"
+func printError(_ message: String, prefixed: Bool = true) {
+    var text = prefixed ? "sluice: \(message)\n" : message
     text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
 

@@ -7,7 +7,6 @@
 import Dispatch
 import Foundation
 import Sluice
-import CFuzzCoverage
 import SluiceCommands
 
 /// Runs one input through `target`; stops the process when an invariant does not hold.
