@@ -13,10 +13,13 @@ build:
 release:
 	$(SWIFT) build -c release
 
-# Every test: the library's stage tests and the CLI tests that run the built binary.
+# Every test: the library's stage tests, the CLI tests that run the built binary (and the
+# examples and the fuzz replayer, which `swift build` builds), then the documentation, whose
+# links are checked (warnings are errors).
 test:
 	$(SWIFT) build
 	$(SWIFT) test
+	$(MAKE) docs
 
 # The test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder;
 # the CLI tests run the binary built with the same sanitizer.

@@ -3,9 +3,11 @@
 // Counts the lines matching PATTERN (default: "ERROR|error") per hour over a folder of rotated
 // logs (app.log.3.gz, app.log.2.gz, app.log.1.gz, app.log: oldest first), the way a nightly
 // batch job would. The hour is taken from an ISO-8601 timestamp at the start of each line
-// (2024-05-13T23:04:58Z -> 2024-05-13T23). Damaged files are reported and skipped.
+// (2024-05-13T23:04:58Z -> 2024-05-13T23). Damaged files are reported and skipped; the exit
+// status is then 2.
 import Foundation
 import Sluice
+import Synchronization
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -25,9 +27,16 @@ let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
     .sorted { (rotationIndex($0), $1) > (rotationIndex($1), $0) }
 let paths = names.map { folder.appendingPathComponent($0).path }
 
-var failures = 0
+/// Inputs that could not be read in full (reported, then skipped), for the exit status.
+final class FailureCount: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+let failures = FailureCount()
 let files = InputFiles(paths, onError: { error in
     FileHandle.standardError.write(Data("errors-per-hour: \(error)\n".utf8))
+    failures.add()
 })
 var perHour: [String: Int] = [:]
 for try await batch in files.lineBatches().grep(pattern) {
@@ -39,3 +48,4 @@ for try await batch in files.lineBatches().grep(pattern) {
 for (hour, count) in perHour.sorted(by: { $0.key < $1.key }) {
     print("\(hour):00  \(count)")
 }
+exit(failures.value > 0 ? 2 : 0)

@@ -168,7 +168,13 @@ package struct Plan {
                 print(message)
                 throw ParseExit(status: 0)
             }
-            printError("\(Verb.configuration.commandName ?? ""): \(message)")
+            let name = Verb.configuration.commandName ?? ""
+            // The argument parser speaks of the verb as a program of its own: name sluice too.
+            let text = message
+                .replacing("Error: ", with: "", maxReplacements: 1)
+                .replacing("Usage: \(name) ", with: "Usage: sluice \(name) ")
+                .replacing("See '\(name) --help'", with: "See 'sluice \(name) --help'")
+            printError("\(name): \(text)")
             throw ParseExit(status: 2)
         }
     }

@@ -109,6 +109,8 @@ final class CLITests: XCTestCase {
         let option = try sluice(["grep", "--ignore-cas", "x"])
         XCTAssertEqual(option.status, 2)
         XCTAssertTrue(option.stderr.contains("--ignore-case"), option.stderr)
+        XCTAssertTrue(option.stderr.hasPrefix("sluice: grep: "), option.stderr)
+        XCTAssertTrue(option.stderr.contains("See 'sluice grep --help'"), "points at the verb's help: \(option.stderr)")
         let help = try sluice(["help", "grep"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.text.contains("--invert-match"))

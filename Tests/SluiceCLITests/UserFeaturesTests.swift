@@ -145,6 +145,14 @@ final class UserFeaturesTests: XCTestCase {
         let total = rows.compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
         let demo = ["app.log.2.gz", "app.log.1.gz", "app.log"].map { fixture("demo/" + $0) }.joined(separator: " ")
         XCTAssertEqual("\(total)\n", try shell("zcat -f \(demo) | grep -a -c -E 'ERROR|error'").text)
+
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try shell("cp \(fixture("demo/app.log")) \(dir.path)/app.log && head -c 5000 \(fixture("demo/app.log.1.gz")) > \(dir.path)/app.log.1.gz")
+        let damaged = try runProgram(example("errors-per-hour"), [dir.path])
+        XCTAssertEqual(damaged.status, 2, "a damaged file is reported and sets the status")
+        XCTAssertTrue(damaged.stderr.hasPrefix("errors-per-hour: \(dir.path)/app.log.1.gz: truncated gzip input at byte 5000"), damaged.stderr)
+        XCTAssertFalse(damaged.text.isEmpty, "the other file is still counted")
     }
 
     func testDecompressStdinExample() throws {
