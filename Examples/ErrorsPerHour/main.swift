@@ -29,9 +29,9 @@ let paths = names.map { folder.appendingPathComponent($0).path }
 
 /// Inputs that could not be read in full (reported, then skipped), for the exit status.
 final class FailureCount: Sendable {
-    private let count = Mutex(0)
-    func add() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
+    private let count = Atomic(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
 let failures = FailureCount()
 let files = InputFiles(paths, onError: { error in

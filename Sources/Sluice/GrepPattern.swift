@@ -291,7 +291,7 @@ private final class MatchDataPool: @unchecked Sendable {
     // threads); the free blocks are only reached through the mutex, and a block taken from it
     // belongs to one match until it is given back.
     private let code: OpaquePointer
-    private let free = Mutex<[UInt]>([])
+    private let free = Locked<[UInt]>([])
 
     init(code: OpaquePointer) { self.code = code }
 

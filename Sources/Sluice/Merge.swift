@@ -35,7 +35,7 @@ public struct AsyncMergedLineSources: AsyncSequence, Sendable {
     final class Merger: Sendable {
         let channel = HandOff<LineBatch>(capacity: 8)
         private let merged: AsyncMergedLineSources
-        private let tasks = Mutex<[Task<Void, Never>]?>(nil)
+        private let tasks = Locked<[Task<Void, Never>]?>(nil)
         private let running = RunningCount()
 
         init(_ merged: AsyncMergedLineSources) { self.merged = merged }

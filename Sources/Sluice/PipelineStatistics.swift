@@ -19,7 +19,7 @@ public final class PipelineStatistics: Sendable {
     private let lines = Atomic<Int>(0)
     private let files = Atomic<Int>(0)
     private let total = Atomic<Int64>(0)
-    private let current = Mutex<String?>(nil)
+    private let current = Locked<String?>(nil)
     /// When the statistics were created (monotonic clock, seconds).
     public let startTime = PipelineStatistics.now()
 

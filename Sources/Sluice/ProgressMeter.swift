@@ -20,7 +20,7 @@ public final class ProgressMeter: Sendable {
     private let statistics: PipelineStatistics
     private let showsFileNames: Bool
     private let descriptor: Int32
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var running = false
@@ -28,7 +28,7 @@ public final class ProgressMeter: Sendable {
     }
 
     /// The meter being drawn, so that writers to the terminal can erase it first.
-    static let active = Mutex<ProgressMeter?>(nil)
+    static let active = Locked<ProgressMeter?>(nil)
 
     /// A meter for `statistics`, drawn on `descriptor` (standard error).
     public init(statistics: PipelineStatistics, showsFileNames: Bool, descriptor: Int32 = 2) {

@@ -39,7 +39,7 @@ public struct AsyncReadAheadSequence<Base: AsyncSequence & Sendable>: AsyncSeque
     final class Producer: Sendable {
         let channel: HandOff<Element>
         private let base: Base
-        private let task = Mutex<Task<Void, Never>?>(nil)
+        private let task = Locked<Task<Void, Never>?>(nil)
 
         init(base: Base, limit: Int) {
             self.base = base

@@ -43,7 +43,11 @@ final class GrepConformanceTests: XCTestCase {
 
     /// Runs every case in one shell (process start-up dominates otherwise) and compares the
     /// output bytes and exit statuses of each pair.
-    func check(_ cases: [Case]) throws {
+    ///
+    /// Under a sanitizer (`make check`) one case in ten runs: each sanitized process takes
+    /// about a second to start, and the matrix checks output, not threads or memory.
+    func check(_ allCases: [Case]) throws {
+        let cases = runningUnderSanitizer ? allCases.enumerated().filter { $0.offset % 10 == 0 }.map(\.element) : allCases
         let out = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         var script = "export LC_ALL=C\n"

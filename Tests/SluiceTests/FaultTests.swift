@@ -114,10 +114,7 @@ final class FaultTests: XCTestCase {
     /// `truncatedGzip` naming the file and the new size.
     func testGzipFileTruncatedWhileRead() async throws {
         let text = Array((0..<200_000).map { "line \($0) of a log that is being cut\n" }.joined().utf8)
-        var compressed: [UInt8] = []
-        for try await chunk in ChunkedBytes(bytes: text, size: 1 << 16, emptyEvery: 0).gzip(level: 1) { compressed += chunk }
-        let path = NSTemporaryDirectory() + "sluice-fault-\(UUID().uuidString).gz"
-        XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(compressed)))
+        let path = try await makeGzipFile(text)
         defer { unlink(path) }
         var out: [UInt8] = []
         var failure: (any Error)?
@@ -139,11 +136,7 @@ final class FaultTests: XCTestCase {
     /// mid-stream, half over files and half over pipes that never end: afterwards the process
     /// holds no more descriptors and no more threads than before.
     func testThousandPipelinesCancelledMidStream() async throws {
-        let text = Array((0..<100_000).map { "request \($0) served in \($0 % 97) ms\n" }.joined().utf8)
-        var compressed: [UInt8] = []
-        for try await chunk in ChunkedBytes(bytes: text, size: 1 << 16, emptyEvery: 0).gzip(level: 1) { compressed += chunk }
-        let path = NSTemporaryDirectory() + "sluice-cancel-\(UUID().uuidString).gz"
-        XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(compressed)))
+        let path = try await makeGzipFile(Array((0..<100_000).map { "request \($0) served in \($0 % 97) ms\n" }.joined().utf8))
         defer { unlink(path) }
         let pattern = try GrepPattern(["served in 7 ms"])
 
@@ -199,6 +192,15 @@ final class FaultTests: XCTestCase {
         return ends + [bytes.count]
     }
 
+    /// A temporary gzip file (level 1) holding `text`.
+    private func makeGzipFile(_ text: [UInt8]) async throws -> String {
+        var compressed: [UInt8] = []
+        for try await chunk in ChunkedBytes(bytes: text, size: 1 << 16, emptyEvery: 0).gzip(level: 1) { compressed += chunk }
+        let path = NSTemporaryDirectory() + "sluice-fault-\(UUID().uuidString).gz"
+        XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(compressed)))
+        return path
+    }
+
     private func makeFile(size: Int) throws -> (String, [UInt8]) {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<size).map { index in index % 80 == 79 ? 0x0A : UInt8.random(in: 0x20...0x7E, using: &generator) }
@@ -230,7 +232,7 @@ final class FaultTests: XCTestCase {
 
 /// A count shared between a pipeline's task and the test.
 private final class LineCounter: Sendable {
-    private let count = Mutex(0)
-    func add() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
+    private let count = Atomic(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

@@ -21,7 +21,7 @@ final class HandOff<Element: Sendable>: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let space = DispatchSemaphore(value: 0)
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
