@@ -195,23 +195,41 @@ final class Terminal {
         // Under ThreadSanitizer, Foundation's Process once never saw tmux's client exit (the
         // test hung in waitUntilExit); these tests check the screen, not threads or memory.
         if runningUnderSanitizer { throw XCTSkip("terminal tests do not run under a sanitizer") }
-        guard (try? runProgram("/bin/sh", ["-c", "command -v tmux"]))?.status == 0 else {
+        guard Self.shell("command -v tmux >/dev/null").status == 0 else {
             throw XCTSkip("tmux is not installed")
         }
-        // The tmux server outlives this command: it must not inherit the pipes that are read to their end.
-        let r = try runProgram("/bin/sh", ["-c", "tmux new-session -d -s \(name) -x 200 -y 50 "
-            + "\"env -u NO_COLOR SLUICE=\(sluiceBinary) TERM=xterm-256color PS1='$ ' bash --norc --noprofile\" < /dev/null > /dev/null 2>&1"])
-        XCTAssertEqual(r.status, 0)
+        // popen/pclose rather than Foundation's Process: Process once missed the exit of the
+        // shell that starts tmux's server and waited for ever.
+        let started = Self.shell("tmux new-session -d -s \(name) -x 200 -y 50 "
+            + "\"env -u NO_COLOR SLUICE=\(sluiceBinary) TERM=xterm-256color PS1='$ ' bash --norc --noprofile\" < /dev/null > /dev/null 2>&1")
+        XCTAssertEqual(started.status, 0)
         usleep(200_000)
     }
 
+    /// Runs a shell command with popen; its standard output and exit status.
+    static func shell(_ command: String) -> (output: String, status: Int32) {
+        guard let pipe = popen(command, "r") else { return ("", -1) }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, pipe)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        let status = pclose(pipe)
+        return (String(decoding: output, as: UTF8.self), status == 0 ? 0 : Int32(truncatingIfNeeded: status >> 8))
+    }
+
+    /// `text` quoted for the shell.
+    static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
     func send(_ command: String) {
-        _ = try? runProgram("/usr/bin/env", ["tmux", "send-keys", "-t", name, command, "Enter"])
+        _ = Self.shell("tmux send-keys -t \(name) \(Self.quoted(command)) Enter")
     }
 
     /// The screen, with colour escapes.
     func screen() -> String {
-        (try? runProgram("/usr/bin/env", ["tmux", "capture-pane", "-e", "-p", "-t", name]))?.text ?? ""
+        Self.shell("tmux capture-pane -e -p -t \(name)").output
     }
 
     /// Waits (up to 20 s) until `marker` is on the screen at the start of a line, and returns the screen.
@@ -236,6 +254,6 @@ final class Terminal {
     }
 
     func close() {
-        _ = try? runProgram("/usr/bin/env", ["tmux", "kill-session", "-t", name])
+        _ = Self.shell("tmux kill-session -t \(name) 2>/dev/null")
     }
 }
