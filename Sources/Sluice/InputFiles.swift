@@ -65,18 +65,21 @@ public struct InputFiles: Sendable {
             .observed { statistics?.addInflated($0.count) }
     }
 
-    /// The sizes of the inputs that are regular files, added to the statistics' total.
-    func addSizes() {
+    /// Sets the statistics' total to the summed size of the inputs that are regular files
+    /// (a set, not an add: making the stream twice does not count the files twice).
+    func recordTotalSize() {
         guard let statistics = options.statistics else { return }
+        var total: Int64 = 0
         for path in paths where path != "-" {
             var info = stat()
-            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { statistics.addTotal(Int64(info.st_size)) }
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
         }
+        statistics.setTotal(total)
     }
 
     /// The inputs' bytes concatenated, as `zcat -f` gives them.
     public var bytes: InputFileStream<AsyncReadAheadSequence<InputBytes>> {
-        addSizes()
+        recordTotalSize()
         return InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
     }
 
@@ -84,7 +87,7 @@ public struct InputFiles: Sendable {
     /// followed by an end-of-source marker; see ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``.
     public func lineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
         -> InputFileStream<AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>>> {
-        addSizes()
+        recordTotalSize()
         return InputFileStream(files: self) { files, path in
             let statistics = files.options.statistics
             return files.bytes(of: path)

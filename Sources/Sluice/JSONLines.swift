@@ -152,7 +152,6 @@ struct JSONWriter {
     /// A JSON string of valid UTF-8 bytes: quotes, backslashes and control bytes escaped.
     mutating func appendString<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         buffer.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): buffer += [0x5C, 0x22]
@@ -161,12 +160,15 @@ struct JSONWriter {
             case 0x0D: buffer += [0x5C, UInt8(ascii: "r")]
             case 0x09: buffer += [0x5C, UInt8(ascii: "t")]
             case 0..<0x20, 0x7F:
-                buffer += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                buffer += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]]
             default: buffer.append(byte)
             }
         }
         buffer.append(UInt8(ascii: "\""))
     }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var iterator = bytes.makeIterator()
@@ -181,7 +183,7 @@ struct JSONWriter {
     }
 
     static func appendBase64(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let alphabet = base64Alphabet
         var index = 0
         while index + 3 <= bytes.count {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])

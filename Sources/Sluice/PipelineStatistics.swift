@@ -43,7 +43,7 @@ public final class PipelineStatistics: Sendable {
     func addRead(_ n: Int) { read.add(Int64(n), ordering: .relaxed) }
     func addInflated(_ n: Int) { inflated.add(Int64(n), ordering: .relaxed) }
     func addLines(_ n: Int) { lines.add(n, ordering: .relaxed) }
-    func addTotal(_ n: Int64) { total.add(n, ordering: .relaxed) }
+    func setTotal(_ n: Int64) { total.store(n, ordering: .relaxed) }
     func opened(_ name: String) {
         files.add(1, ordering: .relaxed)
         current.withLock { $0 = name }
