@@ -3,20 +3,24 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BIN = .build/release/sluice
 
-.PHONY: all build release test check check-address check-thread fuzz docs demo bench install uninstall fixtures clean
+.PHONY: deps all build release test check check-address check-thread fuzz docs demo bench install uninstall fixtures clean
 
 all: build
 
-build:
+# The one set-up step: installs (as root) or names the missing Debian packages.
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
 	$(SWIFT) build
 
-release:
+release: deps
 	$(SWIFT) build -c release
 
 # Every test: the library's stage tests, the CLI tests that run the built binary (and the
 # examples and the fuzz replayer, which `swift build` builds), then the documentation, whose
 # links are checked (warnings are errors).
-test:
+test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) docs
@@ -59,7 +63,7 @@ docs:
 	  --output-path .build/docs --warnings-as-errors --transform-for-static-hosting
 
 # A real pipeline over the rotated demo logs in Fixtures/demo: no setup needed.
-demo: release
+demo: deps release
 	@echo '$$ sluice grep -c "Failed password" Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log'
 	@$(BIN) grep -c "Failed password" Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log
 	@echo

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Sluice
 import Synchronization
 #if canImport(Glibc)
@@ -69,4 +70,17 @@ func suggestion(for word: String, among names: [String]) -> String? {
     let scored = names.map { ($0, distance(Array(word), Array($0))) }.sorted { $0.1 < $1.1 }
     guard let best = scored.first, best.1 <= Swift.max(1, word.count / 2) else { return nil }
     return best.0
+}
+
+/// Parses `512`, `64K`, `512M`, `1G` as a byte count.
+struct ByteCount: ExpressibleByArgument {
+    let value: Int
+    init?(argument: String) {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
+        var text = Substring(argument)
+        var scale = 1
+        if let last = text.last, let unit = units[last] { scale = unit; text = text.dropLast() }
+        guard let n = Int(text), n > 0 else { return nil }
+        value = n * scale
+    }
 }

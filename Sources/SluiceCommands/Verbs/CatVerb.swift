@@ -1,0 +1,28 @@
+import ArgumentParser
+import Sluice
+
+/// `cat [FILE...]`: the source stage.
+struct CatVerb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cat",
+        abstract: "Read files in order (standard input when none, or for -), inflating gzip input.",
+        discussion: """
+        Gzip input is recognised by its magic bytes, whatever the file is called, and every member of \
+        a multi-member file is inflated. Alone, 'sluice cat' prints the bytes as 'zcat -f' does.
+
+        Examples:
+          sluice cat app.log.2.gz app.log.1.gz app.log then grep ERROR
+          curl -s https://example.org/big.log.gz | sluice cat then count
+        """,
+        helpNames: [.long])
+
+    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    var noDecompress = false
+    @Option(name: .customLong("max-line-length"),
+            help: ArgumentHelp("The longest line accepted, in bytes (K, M, G suffixes); default 64M.", valueName: "BYTES"))
+    var maxLineLength: ByteCount?
+    @Option(name: .customLong("label"), help: ArgumentHelp("Call standard input LABEL.", valueName: "LABEL"))
+    var label: String?
+    @Argument(help: ArgumentHelp("Files to read.", valueName: "FILE"))
+    var files: [String] = []
+}

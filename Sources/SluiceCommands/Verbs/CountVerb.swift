@@ -1,0 +1,11 @@
+import ArgumentParser
+import Sluice
+
+/// `count`: how many lines reach it.
+struct CountVerb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "count", abstract: "Print the number of lines that reach this stage (the last stage).",
+        discussion: "Example:\n  sluice cat access.log.gz then grep ' 500 ' then count", helpNames: [.long])
+    @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
+    var files: [String] = []
+}
