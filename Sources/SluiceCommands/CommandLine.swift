@@ -1,11 +1,6 @@
 import ArgumentParser
 import Sluice
 
-/// The verbs, in the order help lists them.
-let verbTypes: [(name: String, type: any ParsableCommand.Type)] = [
-    ("cat", CatVerb.self), ("grep", GrepVerb.self), ("head", HeadVerb.self), ("tail", TailVerb.self),
-    ("count", CountVerb.self), ("number", NumberVerb.self), ("gzip", GzipVerb.self),
-]
 
 let version = "0.1.0"
 
@@ -18,13 +13,7 @@ The first stage reads FILEs (standard input when there are none, or for -), infl
 input whatever its name. Stages are chained with the word 'then'.
 
 VERBS:
-  cat      Read files in order (as zcat -f)
-  grep     Select lines that match a pattern (GNU grep options)
-  head     Keep the first N lines
-  tail     Keep the last N lines
-  count    Print the number of lines (last stage)
-  number   Prefix line numbers
-  gzip     Compress the output (last stage)
+\(verbRegistry.map { "  " + $0.name + String(repeating: " ", count: max(1, 9 - $0.name.count)) + $0.configuration.abstract }.joined(separator: "\n"))
 
 EXAMPLES:
   sluice grep -i 'timeout|refused' app.log.1.gz app.log
@@ -60,8 +49,8 @@ package func runCommandLine(_ arguments: [String]) async -> Int32 {
         return 0
     case "help":
         let name = arguments[1]
-        guard let verb = verbTypes.first(where: { $0.name == name }) else { return unknownVerb(name) }
-        print(verb.type.helpMessage())
+        guard let verb = verbRegistry.first(where: { $0.name == name }) else { return unknownVerb(name) }
+        print(verb.helpMessage())
         return 0
     case "--generate-completion-script":
         guard arguments.count == 2, let shell = CompletionShell(rawValue: arguments[1]) else {
@@ -94,7 +83,7 @@ package func runCommandLine(_ arguments: [String]) async -> Int32 {
 /// Reports a verb that does not exist, with a suggestion; returns status 2.
 func unknownVerb(_ name: String) -> Int32 {
     var message = "unknown verb '\(name)'"
-    if let guess = suggestion(for: name, among: verbTypes.map(\.name)) { message += "; did you mean '\(guess)'?" }
+    if let guess = suggestion(for: name, among: verbRegistry.map { $0.name }) { message += "; did you mean '\(guess)'?" }
     printError(message + " (see 'sluice --help')")
     return 2
 }
@@ -110,7 +99,7 @@ struct SluiceCommand: ParsableCommand {
         commandName: "sluice",
         abstract: "Stream big logs through composable stages.",
         version: version,
-        subcommands: [CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self])
+        subcommands: verbRegistry)
 }
 
 /// A man page (roff) made from the overview and each verb's help.
@@ -125,8 +114,8 @@ func manualPage() -> String {
     var page = ".TH SLUICE 1 \"\" \"sluice \(version)\" \"User Commands\"\n"
     page += ".SH NAME\nsluice \\- stream big logs through composable stages\n"
     page += ".SH DESCRIPTION\n.nf\n" + roff(overview) + "\n.fi\n"
-    for (name, type) in verbTypes {
-        page += ".SH \"\(name.uppercased())\"\n.nf\n" + roff(type.helpMessage(columns: 100)) + "\n.fi\n"
+    for type in verbRegistry {
+        page += ".SH \"\(type.name.uppercased())\"\n.nf\n" + roff(type.helpMessage(columns: 100)) + "\n.fi\n"
     }
     page += ".SH \"EXIT STATUS\"\n0 when a line was selected (or no grep stage ran), 1 when none was, 2 on an error; 128+N after signal N.\n"
     page += ".SH \"SEE ALSO\"\ngrep(1), zcat(1), tail(1), rg(1)\n"

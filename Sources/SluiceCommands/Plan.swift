@@ -4,27 +4,12 @@ import Sluice
 import Glibc
 #endif
 
-/// A parsed command line: where the lines come from, the line stages, and where they go.
+/// A parsed command line: the verbs of its stages, in order, and the pipeline's own options.
+/// It only splits the words on `then` and looks each verb up in ``verbRegistry``; what a verb
+/// does and where it may stand is the verb's own (see ``Verb``).
 package struct Plan {
-    enum Stage {
-        /// grep with its patterns, read once (`-f -` reads standard input).
-        case grep(GrepVerb, patterns: [String])
-        case head(Int)
-        case tail(Int)
-        case skip(Int)
-        case number
-    }
-
-    enum Sink { case print, count, gzip(level: Int) }
-
-    var inputs: [String] = []
-    var decompress = true
-    var maxLineLength = 64 << 20
-    var label: String?
-    var stages: [Stage] = []
-    var sink = Sink.print
-    /// A `tail` first stage: the files' last lines, then what is added to them.
-    var tailSource: TailVerb?
+    /// The stages, first to last.
+    var stages: [any Verb] = []
     /// `--stats`: print what was read and selected at the end.
     var reportsStatistics = false
     /// `--progress` (true), `--no-progress` (false), or neither: a progress line when standard
@@ -36,139 +21,56 @@ package struct Plan {
 
     /// Splits the words on `then` and parses each stage with its verb's options.
     package init(parsing arguments: [String]) throws {
-        let segments = arguments.split(separator: "then", omittingEmptySubsequences: false).map { segment in
-            var words: [String] = []
-            var afterDoubleDash = false
-            for word in segment {
-                if word == "--" { afterDoubleDash = true }
-                guard !afterDoubleDash, Self.pipelineFlags.contains(word) else { words.append(word); continue }
-                switch word {
-                case "--stats": reportsStatistics = true
-                case "--progress": progress = true
-                default: progress = false
-                }
-            }
-            return words
-        }
+        var segments: [[String]] = []
+        for segment in arguments.split(separator: "then", omittingEmptySubsequences: false) { segments.append(takePipelineFlags(segment)) }
         for (index, segment) in segments.enumerated() {
             guard let name = segment.first else {
                 throw CLIError("empty stage: 'then' must be followed by a verb (see 'sluice --help')")
             }
-            let isFirst = index == 0, isLast = index == segments.count - 1
-            let words = Array(segment.dropFirst())
-            var files: [String] = []
-            switch name {
-            case "cat":
-                guard isFirst else { throw CLIError("'cat' can only be the first stage") }
-                let verb = try Self.parse(CatVerb.self, words)
-                files = verb.files
-                decompress = !verb.noDecompress
-                if let limit = verb.maxLineLength { maxLineLength = limit.value }
-                label = verb.label
-            case "grep":
-                let verb = try Self.parse(GrepVerb.self, Self.normaliseGrep(words))
-                let (patterns, grepFiles) = try verb.patterns()
-                files = grepFiles
-                if isFirst {
-                    decompress = !verb.noDecompress
-                    label = verb.label
-                }
-                stages.append(.grep(verb, patterns: patterns))
-            case "head":
-                let verb = try Self.parse(HeadVerb.self, Self.normaliseCount(words))
-                files = verb.files
-                stages.append(.head(verb.lines))
-            case "tail":
-                let verb = try Self.parse(TailVerb.self, Self.normaliseCount(Self.normaliseTail(words)))
-                if isFirst {
-                    tailSource = verb
-                    files = verb.files
-                } else {
-                    guard verb.bytes == nil, verb.followMode == .none else {
-                        throw CLIError("'tail' after 'then' keeps the last lines of the stream: -c, -f and -F need files")
-                    }
-                    let (fromStart, n) = TailVerb.parseCount(verb.lines)!
-                    stages.append(fromStart ? .skip(Int(Swift.max(0, n - 1))) : .tail(Int(n)))
-                }
-            case "number":
-                files = try Self.parse(NumberVerb.self, words).files
-                stages.append(.number)
-            case "count":
-                guard isLast else { throw CLIError("'count' must be the last stage") }
-                files = try Self.parse(CountVerb.self, words).files
-                sink = .count
-            case "gzip":
-                guard isLast else { throw CLIError("'gzip' must be the last stage") }
-                guard !isFirst else { throw CLIError("'gzip' needs a stage before it, e.g. 'sluice cat FILE then gzip'") }
-                sink = .gzip(level: try Self.parse(GzipVerb.self, Self.normaliseGzip(words)).level)
-            default:
-                throw ParseExit(status: unknownVerb(name))
+            guard let type = verbRegistry.first(where: { $0.name == name }) else { throw ParseExit(status: unknownVerb(name)) }
+            let position = StagePosition(index: index, count: segments.count)
+            switch type.role {
+            case .source where !position.isFirst: throw CLIError("'\(name)' can only be the first stage")
+            case .sink where !position.isLast: throw CLIError("'\(name)' must be the last stage")
+            default: break
             }
-            if isFirst {
-                inputs = files
-            } else if !files.isEmpty {
-                throw CLIError("'\(name)' after 'then' filters the stream and takes no files: \(files.joined(separator: " "))")
+            let verb: any Verb = try Self.parse(type, Array(segment.dropFirst()))
+            try verb.check(position)
+            if !position.isFirst && !verb.inputFiles.isEmpty {
+                throw CLIError("'\(name)' after 'then' filters the stream and takes no files: \(verb.inputFiles.joined(separator: " "))")
             }
+            stages.append(verb)
         }
     }
 
-    /// GNU grep spellings that the argument parser does not take as they are.
-    static func normaliseGrep(_ words: [String]) -> [String] {
-        var out: [String] = []
+    /// Takes `--stats`, `--progress` and `--no-progress` out of a stage's words.
+    private mutating func takePipelineFlags(_ segment: ArraySlice<String>) -> [String] {
+        var words: [String] = []
         var afterDoubleDash = false
-        let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
-                                        "--after-context", "--before-context", "--context", "--label", "--color", "--colour"]
-        for word in words {
-            if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
-            if word == "--" { afterDoubleDash = true; out.append(word); continue }
-            if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
-            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
-                out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
-            }
-            out.append(word)
-        }
-        return out
-    }
-
-    /// `head -5` and `tail -5` are `-n 5`.
-    static func normaliseCount(_ words: [String]) -> [String] {
-        var out: [String] = []
-        for word in words {
-            let takesValue = ["-n", "-c", "--lines", "--bytes", "-s", "--pid"].contains(out.last ?? "")
-            if !takesValue, word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
-                out += ["-n", String(word.dropFirst())]
-            } else {
-                out.append(word)
+        for word in segment {
+            if word == "--" { afterDoubleDash = true }
+            guard !afterDoubleDash, Self.pipelineFlags.contains(word) else { words.append(word); continue }
+            switch word {
+            case "--stats": reportsStatistics = true
+            case "--progress": progress = true
+            default: progress = false
             }
         }
-        return out
-    }
-
-    /// `--follow` alone is `--follow=descriptor`, as in GNU tail.
-    static func normaliseTail(_ words: [String]) -> [String] {
-        words.map { $0 == "--follow" ? "--follow=descriptor" : $0 }
-    }
-
-    /// `gzip -6` is `gzip --level 6`.
-    static func normaliseGzip(_ words: [String]) -> [String] {
-        words.flatMap { word -> [String] in
-            if word.count == 2, word.first == "-", let digit = word.last, digit.isNumber { return ["--level", String(digit)] }
-            return [word]
-        }
+        return words
     }
 
     /// Parses a stage's words; help prints and stops with 0, errors with 2.
-    static func parse<Verb: ParsableCommand>(_ type: Verb.Type, _ words: [String]) throws -> Verb {
+    static func parse<V: Verb>(_ type: V.Type, _ words: [String]) throws -> V {
         do {
-            return try Verb.parse(words)
+            return try V.parse(V.normalise(words))
         } catch {
-            let code = Verb.exitCode(for: error)
-            let message = Verb.fullMessage(for: error)
+            let code = V.exitCode(for: error)
+            let message = V.fullMessage(for: error)
             if code == .success {
                 print(message)
                 throw ParseExit(status: 0)
             }
-            let name = Verb.configuration.commandName ?? ""
+            let name = V.name
             // The argument parser speaks of the verb as a program of its own: name sluice too.
             let text = message
                 .replacing("Error: ", with: "", maxReplacements: 1)
@@ -178,4 +80,18 @@ package struct Plan {
             throw ParseExit(status: 2)
         }
     }
+}
+
+/// `head -5` and `tail -5` are `-n 5`.
+func normaliseCount(_ words: [String]) -> [String] {
+    var out: [String] = []
+    for word in words {
+        let takesValue = ["-n", "-c", "--lines", "--bytes", "-s", "--pid"].contains(out.last ?? "")
+        if !takesValue, word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
+            out += ["-n", String(word.dropFirst())]
+        } else {
+            out.append(word)
+        }
+    }
+    return out
 }

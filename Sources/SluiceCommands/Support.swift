@@ -48,9 +48,20 @@ final class ErrorRecorder: Sendable {
     var anyFailed: Bool { failed.load(ordering: .relaxed) }
 
     func record(_ error: SluiceError) {
+        if isCutByStop(error) { return }
         failed.store(true, ordering: .relaxed)
         if case .io = error, suppressFileErrors { return }
         printError(error.description)
+    }
+}
+
+extension ErrorRecorder {
+    /// A compressed stream that ends early because SIGINT or SIGTERM stopped its reading is
+    /// not damaged: the user stopped it, so it is not reported.
+    func isCutByStop(_ error: SluiceError) -> Bool {
+        guard InputStop.isRequested else { return false }
+        if case .truncatedGzip = error { return true }
+        return false
     }
 }
 

@@ -54,3 +54,35 @@ extension LineBatch {
                          firstByteOffset: firstByteOffset, keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
     }
 }
+
+extension LineBatch {
+    /// The same lines as the next command of a pipe reads them once they are printed plainly:
+    /// unnamed, numbered from `first`, with byte offsets counted from `offset` in the printed
+    /// text (each line and its LF), context marks dropped. Returns the bytes they take printed.
+    func restamped(from first: Int, offset: Int64) -> (LineBatch, Int64) {
+        if entries == nil && keepsCarriageReturn {
+            var printed = Int64(region.count)
+            if !region.isEmpty && storage[region.upperBound - 1] != ByteSearch.newline { printed += 1 }
+            let batch = LineBatch(storage: storage, region: region, firstLineNumber: first, lineCount: lineCount,
+                                  firstByteOffset: offset, keepsCarriageReturn: true, sourceName: nil)
+            return (batch, printed)
+        }
+        var restamped: [Entry] = []
+        restamped.reserveCapacity(lineCount)
+        var position = offset
+        if let entries {
+            for (i, e) in entries.enumerated() {
+                restamped.append(Entry(range: e.range, number: first + i, byteOffset: position, isContext: false, startsGroup: false))
+                position += Int64(e.range.count) + 1
+            }
+        } else {
+            for (i, line) in enumerated() {
+                restamped.append(Entry(range: line.range, number: first + i, byteOffset: position,
+                                       isContext: false, startsGroup: false))
+                position += Int64(line.count) + 1
+            }
+        }
+        return (LineBatch(storage: storage, entries: restamped, keepsCarriageReturn: keepsCarriageReturn, sourceName: nil),
+                position - offset)
+    }
+}

@@ -42,6 +42,12 @@ public struct LineBatch: Sendable, Sequence {
     public let sourceName: String?
     /// This (empty) batch marks the end of its source: per-input stages (grep's counts) finish here.
     public let endsSource: Bool
+    /// The fault that ended the source, carried in the stream (when ``InputFiles/Options/reportsErrorsInStream``
+    /// is set) so that it is reported after every line read before it has been output.
+    public let failure: SluiceError?
+    /// The marker only carries ``failure``: its source produced nothing and did not end as a
+    /// source does (no count is printed for it, as grep prints none for a missing file).
+    public let isNotice: Bool
 
     /// A region batch, as the splitter makes it.
     init(storage: [UInt8], region: Range<Int>, firstLineNumber: Int, lineCount: Int, firstByteOffset: Int64,
@@ -55,6 +61,8 @@ public struct LineBatch: Sendable, Sequence {
         self.keepsCarriageReturn = keepsCarriageReturn
         self.sourceName = sourceName
         self.endsSource = false
+        self.failure = nil
+        self.isNotice = false
     }
 
     /// A batch that lists its lines.
@@ -68,14 +76,27 @@ public struct LineBatch: Sendable, Sequence {
         self.keepsCarriageReturn = keepsCarriageReturn
         self.sourceName = sourceName
         self.endsSource = false
+        self.failure = nil
+        self.isNotice = false
     }
 
-    /// The empty batch that marks the end of a source.
-    public static func endOfSource(_ name: String?, keepsCarriageReturn: Bool = false) -> LineBatch {
-        LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn)
+    /// The empty batch that marks the end of a source, with the fault that ended it, if any.
+    public static func endOfSource(_ name: String?, keepsCarriageReturn: Bool = false, failure: SluiceError? = nil) -> LineBatch {
+        LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn, failure: failure, isNotice: false)
     }
 
-    private init(endOfSource name: String?, keepsCarriageReturn: Bool) {
+    /// A marker that only reports `failure` (a source that could not be read at all).
+    public static func notice(_ failure: SluiceError, source name: String?) -> LineBatch {
+        LineBatch(endOfSource: name, keepsCarriageReturn: true, failure: failure, isNotice: true)
+    }
+
+    /// The same marker, as a notice of its failure only (a stage that ends sources itself passes
+    /// the failures of those it absorbs on this way).
+    var asNotice: LineBatch? {
+        failure.map { LineBatch.notice($0, source: sourceName) }
+    }
+
+    private init(endOfSource name: String?, keepsCarriageReturn: Bool, failure: SluiceError?, isNotice: Bool) {
         storage = []
         region = 0..<0
         entries = nil
@@ -85,6 +106,8 @@ public struct LineBatch: Sendable, Sequence {
         self.keepsCarriageReturn = keepsCarriageReturn
         sourceName = name
         endsSource = true
+        self.failure = failure
+        self.isNotice = isNotice
     }
 
     /// Whether the batch holds no line.

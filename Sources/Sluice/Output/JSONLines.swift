@@ -44,9 +44,13 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
                                    ("elapsed_seconds", .double(PipelineStatistics.now() - startTime))])
                     return writer.take()
                 }
-                if batch.endsSource {
+                if batch.isNotice {
+                    if let failure = batch.failure { statistics.addFailure(failure); return writer.take() }
+                    continue
+                } else if batch.endsSource {
                     if !inSource { beginSource(batch.sourceName) }
                     endSource(batch.sourceName)
+                    if let failure = batch.failure { statistics.addFailure(failure); return writer.take() }
                 } else if !batch.isEmpty {
                     if !inSource { beginSource(batch.sourceName) }
                     write(batch)

@@ -77,13 +77,26 @@ public struct OutputColors: Sendable {
     }
 }
 
-/// What a printer saw, readable once printing is done (for the exit status).
+/// What a printer saw, readable once printing is done (for the exit status), and the faults
+/// carried in the stream (``LineBatch/failure``) that it reached, in stream order.
 public final class PrintStatistics: Sendable {
     private let selected = Atomic(0)
+    private let failures = Locked<[SluiceError]>([])
     public init() {}
     /// How many selected lines (not context) reached the printer.
     public var selectedLines: Int { selected.load(ordering: .relaxed) }
     func add(_ n: Int) { selected.add(n, ordering: .relaxed) }
+    func addFailure(_ failure: SluiceError) { failures.withLock { $0.append(failure) } }
+
+    /// The faults the printer reached since the last call. The printer yields the bytes of
+    /// every line before a fault first (and then an empty chunk if need be), so a consumer that
+    /// writes each chunk and then reports what this returns keeps output and messages in order.
+    public func takeFailures() -> [SluiceError] {
+        failures.withLock { taken in
+            defer { taken.removeAll() }
+            return taken
+        }
+    }
 }
 
 /// An asynchronous sequence of output bytes; see ``_Concurrency/AsyncSequence/printed(_:statistics:)``.
@@ -113,8 +126,16 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
             while let batch = try await base.next(isolation: actor) {
+                if batch.isNotice, let failure = batch.failure {
+                    statistics.addFailure(failure)
+                    return []
+                }
                 let (bytes, selected) = printer.print(batch)
                 statistics.add(selected)
+                if let failure = batch.failure {
+                    statistics.addFailure(failure)
+                    return bytes
+                }
                 if !bytes.isEmpty { return bytes }
             }
             return nil

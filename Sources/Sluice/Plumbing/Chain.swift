@@ -8,9 +8,13 @@ public struct AsyncChainedLineSources: AsyncSequence, Sendable {
 
     let sources: [Source]
     let onError: @Sendable (SluiceError) -> Void
+    let reportsErrorsInStream: Bool
 
-    public init(_ sources: [Source], onError: @escaping @Sendable (SluiceError) -> Void) {
+    /// With `reportsErrorsInStream`, a source's fault is passed on as a ``LineBatch/isNotice``
+    /// marker (after the lines before it) instead of being told to `onError` at once.
+    public init(_ sources: [Source], reportsErrorsInStream: Bool = false, onError: @escaping @Sendable (SluiceError) -> Void) {
         self.sources = sources
+        self.reportsErrorsInStream = reportsErrorsInStream
         self.onError = onError
     }
 
@@ -39,7 +43,9 @@ public struct AsyncChainedLineSources: AsyncSequence, Sendable {
                 } catch {
                     current = nil
                     let name = chain.sources[index - 1].name
-                    chain.onError((error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5))
+                    let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
+                    if chain.reportsErrorsInStream { return .notice(failure, source: name) }
+                    chain.onError(failure)
                 }
             }
         }

@@ -22,6 +22,11 @@ public struct InputFiles: Sendable {
         public var readAhead = 2
         /// Counters to update while reading (bytes read and inflated, lines, files), if any.
         public var statistics: PipelineStatistics?
+        /// Carry each input's fault in the line stream, as ``LineBatch/failure`` on its end
+        /// marker (or a ``LineBatch/isNotice`` marker when nothing of it was read), instead of
+        /// telling `onError` at once: a printer then reports it after every line before it has
+        /// been output (see ``PrintStatistics/takeFailures()``). Byte streams still use `onError`.
+        public var reportsErrorsInStream = false
         public init() {}
     }
 
@@ -89,14 +94,47 @@ public struct InputFiles: Sendable {
         -> InputFileStream<AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>>> {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
-            let statistics = files.options.statistics
-            return files.bytes(of: path)
-                .lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
-                             sourceName: files.displayName(path))
-                .observed { statistics?.addLines($0.lineCount) }
+            files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
                 .readAhead(files.options.readAhead)
         }
     }
+
+    /// The inputs' bytes concatenated, as `cat` gives them, split into lines: one stream, in
+    /// which a last line without LF runs on into the next input, as through `cat a b |`.
+    /// Reading and inflating run in one task, splitting in another.
+    public func concatenatedLineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
+        -> AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputFileStream<AsyncReadAheadSequence<InputBytes>>>>> {
+        let statistics = options.statistics
+        return bytes.lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+            .observed { statistics?.addLines($0.lineCount) }
+            .readAhead(options.readAhead)
+    }
+
+    /// The inputs' lines with `stage` applied to each input on its own, as `grep FILE...` treats
+    /// its files: a stage that has its answer (`grep -l`, `-m`) ends that input's reading. Each
+    /// input is read, inflated and split in one task and `stage` runs in another, so that the
+    /// two use two cores; the next input is opened when one ends.
+    public func lineBatches<Stage: AsyncSequence & Sendable>(
+        keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20,
+        eachInput stage: @escaping @Sendable (AsyncReadAheadSequence<InputLines>) -> Stage
+    ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
+        recordTotalSize()
+        return InputFileStream(files: self) { files, path in
+            stage(files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+                .readAhead(files.options.readAhead)).readAhead(files.options.readAhead)
+        }
+    }
+
+    /// The lines of one input, counted.
+    func lines(of path: String, keepCarriageReturn: Bool, maxLineLength: Int) -> InputLines {
+        let statistics = options.statistics
+        return bytes(of: path)
+            .lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength, sourceName: displayName(path))
+            .observed { statistics?.addLines($0.lineCount) }
+    }
+
+    /// The lines of one input: split, counted.
+    public typealias InputLines = AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>
 
     /// The bytes of one input: read, counted, inflated when gzip, counted again.
     public typealias InputBytes = AsyncObservedSequence<AsyncGunzipSequence<AsyncObservedSequence<FileChunks>>>
@@ -144,12 +182,21 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     let path = stream.files.paths[index - 1]
                     let name = stream.files.displayName(path)
                     let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
+                    // A pattern that cannot be decided ends the whole stream at the failing line.
+                    if case .matchFailed = failure { throw failure }
+                    var notice = false
+                    if case .io = failure, !producedFromCurrent { notice = true }
+                    guard Element.self == LineBatch.self else { stream.files.onError(failure); continue }
+                    if stream.files.options.reportsErrorsInStream {
+                        let marker = notice ? LineBatch.notice(failure, source: name)
+                            : LineBatch.endOfSource(name, keepsCarriageReturn: true, failure: failure)
+                        pendingMarker = (marker as! Element)
+                        continue
+                    }
                     stream.files.onError(failure)
                     // A file that was read in part still ends its source (grep -c prints its count).
-                    if case .io = failure, !producedFromCurrent { continue }
-                    if Element.self == LineBatch.self {
-                        pendingMarker = (LineBatch.endOfSource(name, keepsCarriageReturn: true) as! Element)
-                    }
+                    if notice { continue }
+                    pendingMarker = (LineBatch.endOfSource(name, keepsCarriageReturn: true) as! Element)
                 }
             }
         }

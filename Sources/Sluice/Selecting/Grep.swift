@@ -33,6 +33,10 @@ public struct GrepOptions: Sendable {
     /// Number the selected lines. Costs a count of the line endings between hits; turn off
     /// when numbers are not needed (they are then 0).
     public var numbersLines = true
+    /// End the stream once the limit is reached and its trailing context is out (an end marker
+    /// for the source, then nothing), so that its input is no longer read: for a stream of one
+    /// source, as `grep -m`, `-l` and `-q` stop reading a file. Off, later sources are still searched.
+    public var endsAtLimit = false
 
     public init() {}
 }
@@ -58,6 +62,7 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         private let matcher: Matcher
         private let options: GrepOptions
         private var selector: LineSelector
+        private var finished = false
 
         init(base: Base.AsyncIterator, matcher: Matcher, wholeBuffer: Bool, options: GrepOptions) {
             self.base = base
@@ -68,10 +73,15 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
             if let failure = selector.takeFailure() { throw failure }
+            if finished { return nil }
             while let batch = try await base.next(isolation: actor) {
                 if batch.endsSource {
-                    selector.endSource()
+                    if !batch.isNotice { selector.endSource() }
                     return batch
+                }
+                if options.endsAtLimit && selector.isDone {
+                    finished = true
+                    return .endOfSource(batch.sourceName, keepsCarriageReturn: batch.keepsCarriageReturn)
                 }
                 if let selected = try selector.select(from: batch) { return selected }
             }
@@ -109,6 +119,8 @@ struct LineSelector {
     }
 
     private var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
+    /// The limit is reached and no trailing context is due: nothing more of this source prints.
+    var isDone: Bool { limitReached && afterRemaining == 0 }
     private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 }
 
     /// The failure to throw now that the lines before it were returned.

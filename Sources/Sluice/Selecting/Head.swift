@@ -34,6 +34,7 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 return endMarkerDue ? .endOfSource(lastSource, keepsCarriageReturn: true) : nil
             }
             guard let batch = try await base?.next(isolation: actor) else { return nil }
+            if batch.isNotice { return batch }
             if batch.endsSource { endMarkerDue = false; return batch }
             let kept = batch.prefix(remaining)
             remaining -= kept.lineCount

@@ -22,6 +22,9 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         private let count: Int
         private var kept: [LineBatch] = []
         private var drained = false
+        /// A fault met upstream: thrown after the lines kept before it.
+        private var failure: (any Error)?
+        private var keptLines = 0
 
         init(base: Base.AsyncIterator, count: Int) {
             self.base = base
@@ -30,9 +33,20 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
             if !drained {
-                drained = true
-                var keptLines = 0
-                while let batch = try await base.next(isolation: actor) {
+                while true {
+                    let batch: LineBatch
+                    do {
+                        guard let b = try await base.next(isolation: actor) else { break }
+                        batch = b
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        // As `tail` of a pipe whose writer failed late: the last lines read, then the fault.
+                        failure = error
+                        break
+                    }
+                    // Faults carried in the stream are passed on at once, as a pipe's writer reports them.
+                    if let notice = batch.asNotice { return notice }
                     guard count > 0, batch.lineCount > 0 else { continue }  // markers are replaced by one at the end
                     let last = batch.suffix(count)
                     kept.append(last)
@@ -42,6 +56,7 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                         kept.removeFirst()
                     }
                 }
+                drained = true
                 if keptLines > count, let first = kept.first {
                     kept[0] = first.suffix(first.lineCount - (keptLines - count))
                 }
@@ -49,7 +64,9 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 kept.append(.endOfSource(kept.last?.sourceName, keepsCarriageReturn: true))
                 kept.reverse()
             }
-            return kept.popLast()
+            if let batch = kept.popLast() { return batch }
+            if let error = failure { failure = nil; throw error }
+            return nil
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }

@@ -26,3 +26,19 @@ struct CatVerb: ParsableCommand {
     @Argument(help: ArgumentHelp("Files to read.", valueName: "FILE"))
     var files: [String] = []
 }
+
+extension CatVerb: Verb {
+    static var role: VerbRole { .source }
+    var inputFiles: [String] { files }
+
+    func configure(_ settings: inout InputSettings) {
+        settings.decompress = !noDecompress
+        if let limit = maxLineLength { settings.maxLineLength = limit.value }
+        settings.label = label
+    }
+
+    /// The files concatenated, as `cat` gives them: a later stage sees one stream.
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        ComposedStage(stream: inputs.concatenatedLines)
+    }
+}

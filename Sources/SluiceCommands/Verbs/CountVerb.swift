@@ -9,3 +9,13 @@ struct CountVerb: ParsableCommand {
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
 }
+
+extension CountVerb: SinkVerb {
+    static var role: VerbRole { .sink }
+    var inputFiles: [String] { files }
+
+    /// The number of lines the stage before it printed, as `| wc -l` counts them.
+    func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
+        countPrintedStage(piped(lines, printing), statistics)
+    }
+}

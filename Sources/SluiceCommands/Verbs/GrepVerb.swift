@@ -1,4 +1,8 @@
 import ArgumentParser
+import Sluice
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `grep [OPTIONS] PATTERN [FILE...]`: GNU grep's options, over library stages.
 struct GrepVerb: ParsableCommand {
@@ -123,4 +127,120 @@ struct GrepVerb: ParsableCommand {
 /// `--color=WHEN`.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case never, always, auto
+}
+
+extension GrepVerb: Verb {
+    static var role: VerbRole { .lineStage }
+
+    /// GNU grep spellings that the argument parser does not take as they are.
+    static func normalise(_ words: [String]) -> [String] {
+        var out: [String] = []
+        var afterDoubleDash = false
+        let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
+                                        "--after-context", "--before-context", "--context", "--label", "--color", "--colour"]
+        for word in words {
+            if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
+            if word == "--" { afterDoubleDash = true; out.append(word); continue }
+            if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
+            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
+                out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
+            }
+            out.append(word)
+        }
+        return out
+    }
+
+    var inputFiles: [String] { regexps.isEmpty && patternFiles.isEmpty ? Array(arguments.dropFirst()) : arguments }
+
+    func configure(_ settings: inout InputSettings) {
+        settings.decompress = !noDecompress
+        settings.label = label
+    }
+
+    /// As the first stage, each file is searched on its own, as GNU grep searches its files:
+    /// names, `-c`, `-l`, `-L` and `-m` per file, and a file's reading stops once its answer is known.
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        let pattern = try compiledPattern()
+        let options = self.options()
+        let stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
+            $0.grep(pattern, options: options)
+        }
+        return stage(stream, pattern, manyInputs: inputs.files.paths.count > 1, position)
+    }
+
+    /// After `then`, the stream is one unnamed input, as a pipe is.
+    func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
+        let pattern = try compiledPattern()
+        return stage(grepStage(stream, pattern, options()), pattern, manyInputs: false, position)
+    }
+
+    private func stage(_ stream: LineStream, _ pattern: GrepPattern, manyInputs: Bool, _ position: StagePosition) -> ComposedStage {
+        var stage = ComposedStage(stream: stream, selects: true, quiet: quiet, lineBuffered: lineBuffered)
+        if json {
+            stage.printing = .json(pattern)
+        } else {
+            let f = format(pattern: pattern, manyInputs: manyInputs, isLast: position.isLast)
+            let context = (beforeContext ?? context ?? 0) > 0 || (afterContext ?? context ?? 0) > 0
+            stage.printing = .format(f, decorates: f.decorates || context)
+        }
+        return stage
+    }
+
+    /// The compiled patterns; a pattern that does not compile is a message and status 2.
+    func compiledPattern() throws -> GrepPattern {
+        let patterns = try self.patterns().patterns
+        do {
+            return try GrepPattern(patterns, syntax: fixedStrings ? .fixed : .regex,
+                                   ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
+        } catch {
+            throw CLIError("grep: \(error)")
+        }
+    }
+
+    var selectsOnce: Bool { quiet || filesWithMatches || filesWithoutMatch }
+
+    func options() -> GrepOptions {
+        var o = GrepOptions()
+        o.invert = invert
+        o.maxCount = selectsOnce ? 1 : maxCount
+        o.beforeContext = beforeContext ?? context ?? 0
+        o.afterContext = afterContext ?? context ?? 0
+        if onlyMatching || count || selectsOnce { o.beforeContext = 0; o.afterContext = 0 }
+        o.numbersLines = lineNumber || json
+        // Each grep stage reads one input (a file, or the stream of the stage before): once
+        // its answer is known (-m, -l, -L, -q), reading it stops.
+        o.endsAtLimit = true
+        return o
+    }
+
+    /// How lines print. Colour with `auto` applies to the last stage only: earlier stages feed
+    /// a stream, as a pipe would.
+    func format(pattern: GrepPattern, manyInputs: Bool, isLast: Bool) -> PrintFormat {
+        var f = PrintFormat()
+        f.mode = count ? .count : filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : .lines
+        f.sourceNames = (manyInputs || withFilename) && !noFilename
+        f.lineNumbers = lineNumber
+        f.byteOffsets = byteOffset
+        if onlyMatching { f.onlyMatching = pattern }  // with -v the selected lines have no match: nothing prints
+        let useColor: Bool
+        switch color {
+        case .never: useColor = false
+        case .always: useColor = true
+        case .auto:
+            let term = getenv("TERM").map { String(cString: $0) } ?? "dumb"
+            useColor = isLast && isatty(1) == 1 && (getenv("NO_COLOR").map { $0[0] == 0 } ?? true) && term != "dumb"
+        }
+        if useColor {
+            f.colors = OutputColors(grepColors: getenv("GREP_COLORS").map { String(cString: $0) })
+            if !invert { f.highlighting = pattern }
+        }
+        return f
+    }
+}
+
+extension PrintFormat {
+    /// Whether printing changes the lines (so a later stage must see the printed text).
+    var decorates: Bool {
+        mode != .lines || sourceNames || lineNumbers || byteOffsets || onlyMatching != nil || colors != nil || sourceHeaders
+    }
 }

@@ -9,3 +9,14 @@ struct NumberVerb: ParsableCommand {
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
 }
+
+extension NumberVerb: Verb {
+    static var role: VerbRole { .lineStage }
+    var inputFiles: [String] { files }
+
+    func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
+        var format = PrintFormat()
+        format.lineNumbers = true
+        return ComposedStage(stream: renumberedStage(stream), printing: .format(format, decorates: true))
+    }
+}

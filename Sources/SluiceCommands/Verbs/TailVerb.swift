@@ -1,5 +1,8 @@
 import ArgumentParser
 import Sluice
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `tail`: the last lines of files (read backwards), then, with -f/-F, every line added.
 struct TailVerb: ParsableCommand {
@@ -77,4 +80,107 @@ struct TailVerb: ParsableCommand {
         let (fromStart, n) = Self.parseCount(lines)!
         return fromStart ? .line(Int(Swift.max(1, n))) : .lastLines(Int(n))
     }
+}
+
+extension TailVerb: Verb {
+    static var role: VerbRole { .lineStage }
+    static func normalise(_ words: [String]) -> [String] {
+        // `--follow` alone is `--follow=descriptor`, as in GNU tail.
+        normaliseCount(words.map { $0 == "--follow" ? "--follow=descriptor" : $0 })
+    }
+    var inputFiles: [String] { files }
+
+    func configure(_ settings: inout InputSettings) {
+        settings.decompress = !noDecompress
+        settings.follows = followMode != .none
+    }
+
+    func check(_ position: StagePosition) throws {
+        guard !position.isFirst else { return }
+        guard bytes == nil, followMode == .none else {
+            throw CLIError("'tail' after 'then' keeps the last lines of the stream: -c, -f and -F need files")
+        }
+    }
+
+    /// As the first stage: GNU tail over the files (headers when there are several), then,
+    /// when following, what is added to them.
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        var format = PrintFormat()
+        format.terminatesLastLine = false
+        format.sourceHeaders = verbose || (files.count > 1 && !quiet)
+        let follows = followMode != .none
+        if follows { OutputWriter.exitWhenReaderGoes() }
+        return ComposedStage(stream: tailStream(onError: inputs.onError), printing: .format(format, decorates: format.sourceHeaders),
+                             lineBuffered: follows)
+    }
+
+    /// After `then`: the last lines of the stream (`-n +N`: from line N).
+    func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
+        let (fromStart, n) = Self.parseCount(lines)!
+        return ComposedStage(stream: fromStart ? skipStage(stream, Int(Swift.max(0, n - 1))) : tailStage(stream, Int(n)))
+    }
+
+    /// The lines of a `tail` first stage: each file's last lines (read backwards from the end of a
+    /// regular file; inflated and kept in a ring for gzip and streams), then, when following, what
+    /// is added to them. Several followed files are merged as their lines come.
+    func tailStream(onError: @escaping @Sendable (SluiceError) -> Void) -> LineStream {
+        let paths = files.isEmpty ? ["-"] : files
+        let interval = Duration.milliseconds(Int64(sleepInterval * 1000))
+        let retry = self.retry || followMode == .name
+        var sources: [AsyncChainedLineSources.Source] = []
+        for path in paths {
+            let name = path == "-" ? "standard input" : path
+            if bytes != nil && !(path != "-" && isRegularFile(path) && (noDecompress || !startsWithGzipMagic(path))) {
+                onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
+                continue
+            }
+            if path == "-" || !isRegularFile(path) && isReadableStream(path) {
+                // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
+                let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
+                sources.append((name, lastLines(chunks.gunzipIfGzip(!noDecompress).lineBatches(keepCarriageReturn: true, sourceName: name))))
+            } else if !noDecompress && startsWithGzipMagic(path) {
+                let follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
+                                            pollInterval: interval, watchedProcess: pid)
+                let lines = follower.gunzip(autoDetect: true).lineBatches(keepCarriageReturn: true, sourceName: name)
+                // A growing gzip file is inflated from its start; without following, its last lines are kept.
+                sources.append((name, followMode == .none ? lastLines(lines) : lines))
+            } else {
+                let follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
+                                            pollInterval: interval, watchedProcess: pid)
+                sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
+            }
+        }
+        if followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
+        return AsyncChainedLineSources(sources, reportsErrorsInStream: true, onError: onError)
+    }
+
+    /// The last lines (or from line N) of a stream that cannot be read backwards.
+    func lastLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream {
+        switch start {
+        case .line(let n): return s.skip(n - 1)
+        case .lastLines(let n): return s.tail(n)
+        default: return s
+        }
+    }
+}
+
+func isRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}
+
+func isReadableStream(_ path: String) -> Bool {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return false }
+    let kind = st.st_mode & S_IFMT
+    return kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
+}
+
+func startsWithGzipMagic(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var magic: (UInt8, UInt8) = (0, 0)
+    let n = withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) }
+    return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
 }

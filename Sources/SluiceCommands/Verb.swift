@@ -1,0 +1,151 @@
+import ArgumentParser
+import Sluice
+
+/// A stream of line batches whose stages are chosen at run time.
+typealias LineStream = any AsyncSequence<LineBatch, any Error> & Sendable
+/// Output bytes whose stages are chosen at run time.
+typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
+
+/// The verbs, in the order help lists them. Adding a verb is one file under `Verbs/` and one
+/// line here: the parser, help, completions and the man page come from this list.
+let verbRegistry: [any Verb.Type] = [
+    CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
+]
+
+/// Where a verb may stand in a pipeline.
+enum VerbRole {
+    /// First only: it reads the inputs (`cat`).
+    case source
+    /// Anywhere: it reads the inputs when first, the stream before it otherwise.
+    case lineStage
+    /// Last only: it turns the stream into the output (`count`, `gzip`).
+    case sink
+}
+
+/// A stage's place in its pipeline.
+struct StagePosition {
+    let index: Int
+    let count: Int
+    var isFirst: Bool { index == 0 }
+    var isLast: Bool { index == count - 1 }
+}
+
+/// How a stage's lines are printed: as they are, in a grep format, or as JSON Lines.
+enum Printing {
+    case lines
+    /// `decorates`: the printed text differs from the lines (prefixes, separators, headers,
+    /// counts), so the stage after this one reads the printed text, as through a pipe.
+    case format(PrintFormat, decorates: Bool)
+    case json(GrepPattern?)
+}
+
+/// What a stage makes of the stream.
+struct ComposedStage {
+    var stream: LineStream
+    var printing = Printing.lines
+    /// The exit status says whether a line was selected, as grep's does.
+    var selects = false
+    /// Print nothing and stop at the first selected line (`grep -q`).
+    var quiet = false
+    /// Write each line at once (`--line-buffered`, following).
+    var lineBuffered = false
+}
+
+/// What the first stage reads, and how its faults are reported.
+struct PipelineInputs {
+    let files: InputFiles
+    let maxLineLength: Int
+    let onError: @Sendable (SluiceError) -> Void
+
+    /// The inputs concatenated, as `cat` gives them, split into lines.
+    var concatenatedLines: LineStream { files.concatenatedLineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength) }
+}
+
+/// How reading the inputs is set up (first stage only).
+struct InputSettings {
+    var files: [String] = []
+    var decompress = true
+    var maxLineLength = 64 << 20
+    var label: String?
+    /// No progress line: the input has no end (following).
+    var follows = false
+}
+
+/// One verb: its options (argument parser), its role, and how it composes onto a stream.
+protocol Verb: ParsableCommand {
+    static var role: VerbRole { get }
+    /// GNU spellings the argument parser does not take as they are (`-5` for `-n 5`).
+    static func normalise(_ words: [String]) -> [String]
+    /// The files it reads as a first stage.
+    var inputFiles: [String] { get }
+    /// Reading settings, when it is the first stage.
+    func configure(_ settings: inout InputSettings)
+    /// Checks options that depend on its place (beyond its role).
+    func check(_ position: StagePosition) throws
+    /// As the first stage: its lines from the inputs.
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage
+    /// After `then`: the stage on the stream before it, which reads as through a pipe.
+    func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage
+}
+
+/// A last stage that makes the output bytes itself.
+protocol SinkVerb: Verb {
+    /// The output from the lines before it, printed as `printing` says.
+    func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream
+    /// The output from the inputs' bytes as they are (`sluice cat FILE then gzip`), if it can.
+    func output(bytes: ByteStream) -> ByteStream?
+}
+
+extension Verb {
+    static func normalise(_ words: [String]) -> [String] { words }
+    static var name: String { configuration.commandName ?? "" }
+    var inputFiles: [String] { [] }
+    func configure(_ settings: inout InputSettings) {}
+    func check(_ position: StagePosition) throws {}
+    /// By default a first stage reads the inputs concatenated, as `cat FILE... | VERB` would.
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        try compose(inputs.concatenatedLines, position)
+    }
+    func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage { ComposedStage(stream: stream) }
+}
+
+// Stages on a stream whose type is chosen at run time (an existential argument is opened
+// when it is passed as `some`).
+func grepStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream {
+    s.grep(p, options: o)
+}
+func headStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
+func tailStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
+func skipStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
+func renumberedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.renumbered() }
+func countPrintedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ st: PrintStatistics) -> ByteStream {
+    s.countPrinted(statistics: st)
+}
+func gzipStage(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> ByteStream { s.gzip(level: level) }
+
+extension SinkVerb {
+    func output(bytes: ByteStream) -> ByteStream? { nil }
+}
+
+/// Prints lines as `printing` says.
+func printedBytes(_ lines: some AsyncSequence<LineBatch, any Error> & Sendable, _ printing: Printing,
+                  _ statistics: PrintStatistics) -> ByteStream {
+    switch printing {
+    case .lines:
+        var f = PrintFormat()
+        f.terminatesLastLine = false
+        return lines.printed(f, statistics: statistics)
+    case .format(let f, _): return lines.printed(f, statistics: statistics)
+    case .json(let pattern): return lines.jsonLines(pattern: pattern, statistics: statistics)
+    }
+}
+
+/// The stream as the stage after `printing`'s reads it, as through a pipe.
+func piped(_ lines: some AsyncSequence<LineBatch, any Error> & Sendable, _ printing: Printing) -> LineStream {
+    switch printing {
+    case .lines, .format(_, decorates: false): return lines.piped()
+    case .format(let f, decorates: true): return lines.piped(printing: f)
+    case .json(let pattern):
+        return lines.jsonLines(pattern: pattern).lineBatches(keepCarriageReturn: true).piped()
+    }
+}
