@@ -13,6 +13,13 @@ let sluiceBinary: String = {
     return packageRoot.appendingPathComponent(".build/debug/sluice").path
 }()
 
+/// A child that ran past its time limit (it was killed).
+struct TimedOut: Error, CustomStringConvertible {
+    let command: String
+    let seconds: TimeInterval
+    var description: String { "timed out after \(Int(seconds)) s: \(command.prefix(300))" }
+}
+
 struct Outcome {
     let status: Int32
     let stdout: Data
@@ -22,7 +29,7 @@ struct Outcome {
 
 /// Runs a program to completion, feeding `stdin`, in `directory`, with LC_ALL=C.
 func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
-                environment: [String: String] = [:]) throws -> Outcome {
+                environment: [String: String] = [:], timeout: TimeInterval = 300) throws -> Outcome {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -46,8 +53,20 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     let errorData = LockedData()
     let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
     reader.start()
+    // A hung child must fail its test, not hang the suite: it is killed after `timeout` seconds.
+    let finished = DispatchSemaphore(value: 0)
+    let timedOut = LockedData()
+    let pid = process.processIdentifier
+    DispatchQueue.global().async {
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut.set(Data([1]))
+            kill(pid, SIGKILL)
+        }
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    finished.signal()
+    if timedOut.isSet { throw TimedOut(command: ([executable] + arguments).joined(separator: " "), seconds: timeout) }
     while !errorData.isSet { usleep(1000) }
     return Outcome(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errorData.value, as: UTF8.self))
 }

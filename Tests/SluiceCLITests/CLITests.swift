@@ -21,10 +21,16 @@ final class CLITests: XCTestCase {
         let demo = ["app.log.2.gz", "app.log.1.gz", "app.log"].map { fixture("demo/" + $0) }
         let ours = try sluice(["cat"] + demo + ["then", "grep", "-h", "-i", "-E", "timeout|refused", "then", "grep", "-v", "healthcheck",
                                                 "then", "head", "-n", "20"])
-        // Without -h, grep over several files names them, as `grep PATTERN FILE...` does.
-        let named = try sluice(["cat"] + demo + ["then", "grep", "-m", "1", "refused"])
-        XCTAssertEqual(named.text, try shell("grep -m 1 refused \(demo.joined(separator: " "))").text.isEmpty ? "" : named.text)
+        // `cat` concatenates: a later grep reads one unnamed stream, as `zcat -f FILE... | grep` does.
+        let concatenated = try sluice(["cat"] + demo + ["then", "grep", "-m", "1", "refused"])
+        XCTAssertEqual(concatenated.text, try shell("zcat -f \(demo.joined(separator: " ")) | grep -m 1 refused").text)
+        XCTAssertFalse(concatenated.text.isEmpty)
+        // grep as the first stage names each file, as `grep PATTERN FILE...` does (GNU grep
+        // cannot read the .gz files: compare with the decompressed twins).
+        let named = try sluice(["grep", "-m", "1", "refused"] + demo)
         XCTAssertTrue(named.text.hasPrefix(demo[0] + ":"), named.text)
+        let perFile = demo.map { "zcat -f \($0) | grep -m 1 refused | sed 's|^|\($0):|'" }.joined(separator: "; ")
+        XCTAssertEqual(named.text, try shell(perFile).text)
         let theirs = try shell("zcat -f \(demo.joined(separator: " ")) | grep -a -i -P 'timeout|refused' | grep -v healthcheck | head -n 20")
         XCTAssertEqual(ours.status, 0)
         XCTAssertEqual(ours.text, theirs.text)
@@ -122,7 +128,11 @@ final class CLITests: XCTestCase {
     func testExitStatusFollowsGrep() throws {
         XCTAssertEqual(try sluice(["grep", "error", fixture("text/lf.log")]).status, 0)
         XCTAssertEqual(try sluice(["grep", "zzzz-none", fixture("text/lf.log")]).status, 1)
-        XCTAssertEqual(try sluice(["cat", fixture("text/lf.log"), "then", "grep", "zzzz", "then", "count"]).status, 1)
+        // The status is the last stage's, as a shell pipe's is: `grep zzzz | wc -l` succeeds with 0.
+        XCTAssertEqual(try sluice(["cat", fixture("text/lf.log"), "then", "grep", "zzzz", "then", "count"]).status, 0)
+        XCTAssertEqual(try sluice(["cat", fixture("text/lf.log"), "then", "count", "then", "grep", "zzzz"]).status, 2)
+        XCTAssertEqual(try sluice(["grep", "error", fixture("text/lf.log"), "then", "grep", "zzzz"]).status, 1)
+        XCTAssertEqual(try sluice(["grep", "zzzz", fixture("text/lf.log"), "then", "head", "-n", "1"]).status, 0)
         XCTAssertEqual(try sluice(["cat", fixture("text/empty.log")]).status, 0)
     }
 

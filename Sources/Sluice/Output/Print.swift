@@ -42,6 +42,10 @@ public struct PrintFormat: Sendable {
     public var groupSeparator: String? = "--"
     /// End a last line that has no LF with one (grep does; `head`, `tail` and `cat` keep the bytes as they are).
     public var terminatesLastLine = true
+    /// Print ``groupSeparator`` before the first line of a source when lines of an earlier source
+    /// were printed, as GNU grep separates context groups of different files (for sources each
+    /// selected on its own, whose groups know nothing of the sources before them).
+    public var separatesSources = false
     /// Print `==> NAME <==` before the lines of each source, and again whenever the source
     /// changes (as `tail` does for several files).
     public var sourceHeaders = false
@@ -154,6 +158,8 @@ struct LinePrinter {
     private var out: [UInt8] = []
     private var lastHeader: String?
     private var headed: Set<String> = []
+    /// The source of the last line printed, for ``PrintFormat/separatesSources``.
+    private var lastLineSource: String??
 
     init(format: PrintFormat) { self.format = format }
 
@@ -161,6 +167,15 @@ struct LinePrinter {
 
     /// The bytes for `batch` and how many selected lines it held, after a source header if one is due.
     mutating func print(_ batch: LineBatch) -> ([UInt8], Int) {
+        var batch = batch
+        if format.separatesSources, !batch.endsSource, var entries = batch.entries, !entries.isEmpty {
+            if let last = lastLineSource, last != batch.sourceName, !entries[0].startsGroup {
+                entries[0].startsGroup = true
+                batch = LineBatch(storage: batch.storage, entries: entries, keepsCarriageReturn: batch.keepsCarriageReturn,
+                                  sourceName: batch.sourceName)
+            }
+            lastLineSource = .some(batch.sourceName)
+        }
         guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
               !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
         let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
@@ -327,6 +342,7 @@ struct LinePrinter {
     private mutating func appendLine(_ line: UnsafeRawBufferPointer, name: String, number: Int, offset: Int64,
                                      isContext: Bool, startsGroup: Bool) {
         if let only = format.onlyMatching {
+            if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
             guard !isContext else { return }
             for r in only.matchRanges(in: line) {
                 appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: 0x3A)

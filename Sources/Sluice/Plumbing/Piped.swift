@@ -31,6 +31,8 @@ public struct AsyncPipedSequence<Base: AsyncSequence>: AsyncSequence where Base.
         private var offset: Int64 = 0
         private var ended = false
         private var pendingNotice: LineBatch?
+        /// Printed text after the last LF, waiting for the rest of its line.
+        private var carry: [UInt8] = []
 
         init(base: Base.AsyncIterator, printer: LinePrinter?) {
             self.base = base
@@ -42,25 +44,35 @@ public struct AsyncPipedSequence<Base: AsyncSequence>: AsyncSequence where Base.
             while !ended {
                 guard let batch = try await base.next(isolation: actor) else {
                     ended = true
+                    if !carry.isEmpty {
+                        pendingNotice = .endOfSource(nil, keepsCarriageReturn: true)
+                        defer { carry = [] }
+                        return lines(carry)
+                    }
                     return .endOfSource(nil, keepsCarriageReturn: true)
                 }
                 if batch.isNotice { return batch }
                 if var printer {
-                    // A printer ends every line it prints with LF: each batch prints whole lines.
-                    let (bytes, _) = printer.print(batch)
+                    let (printed, _) = printer.print(batch)
                     self.printer = printer
                     let notice = batch.asNotice
+                    // Printed text is split into lines as a pipe's reader splits it: a last
+                    // line without LF waits for the text printed after it.
+                    var bytes = printed
+                    if !carry.isEmpty && !bytes.isEmpty { bytes = carry + bytes; carry = [] }
+                    if let end = bytes.lastIndex(of: ByteSearch.newline), end + 1 < bytes.count {
+                        carry = Array(bytes[(end + 1)...])
+                        bytes.removeSubrange((end + 1)...)
+                    } else if !bytes.isEmpty && bytes.last != ByteSearch.newline {
+                        carry = bytes
+                        bytes = []
+                    }
                     guard !bytes.isEmpty else {
                         if let notice { return notice }
                         continue
                     }
-                    let count = bytes.withUnsafeBytes { ByteSearch.count(ByteSearch.newline, in: $0, from: 0, to: $0.count) }
-                    let lines = LineBatch(storage: bytes, region: 0..<bytes.count, firstLineNumber: nextNumber, lineCount: count,
-                                          firstByteOffset: offset, keepsCarriageReturn: true, sourceName: nil)
-                    nextNumber += count
-                    offset += Int64(bytes.count)
                     pendingNotice = notice
-                    return lines
+                    return lines(bytes)
                 }
                 if batch.endsSource {
                     if let notice = batch.asNotice { return notice }
@@ -73,6 +85,17 @@ public struct AsyncPipedSequence<Base: AsyncSequence>: AsyncSequence where Base.
                 return restamped
             }
             return nil
+        }
+
+        /// Whole printed lines (the last may lack its LF only at the end) as the next batch of the stream.
+        private mutating func lines(_ bytes: [UInt8]) -> LineBatch {
+            var count = bytes.withUnsafeBytes { ByteSearch.count(ByteSearch.newline, in: $0, from: 0, to: $0.count) }
+            if bytes.last != ByteSearch.newline { count += 1 }
+            let batch = LineBatch(storage: bytes, region: 0..<bytes.count, firstLineNumber: nextNumber, lineCount: count,
+                                  firstByteOffset: offset, keepsCarriageReturn: true, sourceName: nil)
+            nextNumber += count
+            offset += Int64(bytes.count)
+            return batch
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }

@@ -105,7 +105,9 @@ public struct InputFiles: Sendable {
     public func concatenatedLineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
         -> AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputFileStream<AsyncReadAheadSequence<InputBytes>>>>> {
         let statistics = options.statistics
-        return bytes.lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+        // One input names the stream's faults (a too-long line); several make one unnamed stream.
+        let name = paths.count == 1 ? displayName(paths[0]) : nil
+        return bytes.lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength, sourceName: name)
             .observed { statistics?.addLines($0.lineCount) }
             .readAhead(options.readAhead)
     }

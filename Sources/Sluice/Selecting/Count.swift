@@ -32,6 +32,7 @@ public struct AsyncCountPrintedSequence<Base: AsyncSequence>: AsyncSequence wher
         private let statistics: PrintStatistics
         private var total = 0
         private var done = false
+        private var pendingError: (any Error)?
 
         init(base: Base.AsyncIterator, statistics: PrintStatistics) {
             self.base = base
@@ -39,13 +40,23 @@ public struct AsyncCountPrintedSequence<Base: AsyncSequence>: AsyncSequence wher
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            guard !done else { return nil }
-            while let batch = try await base.next(isolation: actor) {
-                total += batch.lineCount
-                if let failure = batch.failure {
-                    statistics.addFailure(failure)
-                    return []
+            guard !done else {
+                // As `| wc -l` of a writer that failed: the count of what came, then the fault.
+                if let error = pendingError { pendingError = nil; throw error }
+                return nil
+            }
+            do {
+                while let batch = try await base.next(isolation: actor) {
+                    total += batch.lineCount
+                    if let failure = batch.failure {
+                        statistics.addFailure(failure)
+                        return []
+                    }
                 }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                pendingError = error
             }
             done = true
             return Array("\(total)\n".utf8)

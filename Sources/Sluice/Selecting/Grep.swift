@@ -37,6 +37,10 @@ public struct GrepOptions: Sendable {
     /// for the source, then nothing), so that its input is no longer read: for a stream of one
     /// source, as `grep -m`, `-l` and `-q` stop reading a file. Off, later sources are still searched.
     public var endsAtLimit = false
+    /// Mark a selected line that does not follow the last line output as starting a group
+    /// (grep prints `--` there) even without context lines: GNU grep does so whenever a
+    /// context option is given, `-A 0` included.
+    public var separatesGroups = false
 
     public init() {}
 }
@@ -121,7 +125,7 @@ struct LineSelector {
     private var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
     /// The limit is reached and no trailing context is due: nothing more of this source prints.
     var isDone: Bool { limitReached && afterRemaining == 0 }
-    private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 }
+    private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 || options.separatesGroups }
 
     /// The failure to throw now that the lines before it were returned.
     mutating func takeFailure() -> (any Error)? {

@@ -19,6 +19,7 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         private var remaining: Int
         private var lastSource: String?
         private var endMarkerDue = false
+        private var readAny = false
 
         init(base: Base.AsyncIterator, remaining: Int) {
             self.base = base
@@ -30,10 +31,20 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 // Done: drop the input (which stops its reading) and end the source for later
                 // per-source stages (grep -c).
                 guard base != nil else { return nil }
+                if !readAny {
+                    // `head -n 0`: one batch is read to learn the source's name, so that it still
+                    // ends as a source (GNU head prints the header of every file).
+                    readAny = true
+                    let first = try await base?.next(isolation: actor)
+                    base = nil
+                    guard let first else { return nil }
+                    return first.endsSource ? first : .endOfSource(first.sourceName, keepsCarriageReturn: true)
+                }
                 base = nil
                 return endMarkerDue ? .endOfSource(lastSource, keepsCarriageReturn: true) : nil
             }
             guard let batch = try await base?.next(isolation: actor) else { return nil }
+            readAny = true
             if batch.isNotice { return batch }
             if batch.endsSource { endMarkerDue = false; return batch }
             let kept = batch.prefix(remaining)

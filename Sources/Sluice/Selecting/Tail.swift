@@ -25,6 +25,8 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         /// A fault met upstream: thrown after the lines kept before it.
         private var failure: (any Error)?
         private var keptLines = 0
+        /// The last source seen, which the end marker names (even when no line is kept).
+        private var lastSource: String?
 
         init(base: Base.AsyncIterator, count: Int) {
             self.base = base
@@ -47,6 +49,7 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                     }
                     // Faults carried in the stream are passed on at once, as a pipe's writer reports them.
                     if let notice = batch.asNotice { return notice }
+                    if !batch.isNotice { lastSource = batch.sourceName }
                     guard count > 0, batch.lineCount > 0 else { continue }  // markers are replaced by one at the end
                     let last = batch.suffix(count)
                     kept.append(last)
@@ -61,7 +64,7 @@ public struct AsyncTailSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                     kept[0] = first.suffix(first.lineCount - (keptLines - count))
                 }
                 // The kept lines end as one source, for later per-source stages (grep -c).
-                kept.append(.endOfSource(kept.last?.sourceName, keepsCarriageReturn: true))
+                kept.append(.endOfSource(kept.last?.sourceName ?? lastSource, keepsCarriageReturn: true))
                 kept.reverse()
             }
             if let batch = kept.popLast() { return batch }

@@ -136,11 +136,15 @@ extension GrepVerb: Verb {
     static func normalise(_ words: [String]) -> [String] {
         var out: [String] = []
         var afterDoubleDash = false
+        // Of -H and -h (and their long forms) the last one given counts, as in GNU grep.
+        let nameFlags: Set<String> = ["-H", "-h", "--with-filename", "--no-filename"]
+        let lastNameFlag = words.prefix { $0 != "--" }.last { nameFlags.contains($0) }
         let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
                                         "--after-context", "--before-context", "--context", "--label", "--color", "--colour"]
         for word in words {
             if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
             if word == "--" { afterDoubleDash = true; out.append(word); continue }
+            if nameFlags.contains(word) && word != lastNameFlag { continue }
             if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
             if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
                 out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
@@ -179,8 +183,10 @@ extension GrepVerb: Verb {
         if json {
             stage.printing = .json(pattern)
         } else {
-            let f = format(pattern: pattern, manyInputs: manyInputs, isLast: position.isLast)
-            let context = (beforeContext ?? context ?? 0) > 0 || (afterContext ?? context ?? 0) > 0
+            var f = format(pattern: pattern, manyInputs: manyInputs, isLast: position.isLast)
+            let options = self.options()
+            let context = options.beforeContext > 0 || options.afterContext > 0 || options.separatesGroups
+            f.separatesSources = context
             stage.printing = .format(f, decorates: f.decorates || context)
         }
         return stage
@@ -202,10 +208,12 @@ extension GrepVerb: Verb {
     func options() -> GrepOptions {
         var o = GrepOptions()
         o.invert = invert
-        o.maxCount = selectsOnce ? 1 : maxCount
+        o.maxCount = selectsOnce ? Swift.min(1, maxCount ?? 1) : maxCount
         o.beforeContext = beforeContext ?? context ?? 0
         o.afterContext = afterContext ?? context ?? 0
-        if onlyMatching || count || selectsOnce { o.beforeContext = 0; o.afterContext = 0 }
+        o.separatesGroups = beforeContext != nil || afterContext != nil || context != nil
+        // With -o, context lines are not printed but still group the matches (GNU prints `--` between groups).
+        if count || selectsOnce { o.beforeContext = 0; o.afterContext = 0; o.separatesGroups = false }
         o.numbersLines = lineNumber || json
         // Each grep stage reads one input (a file, or the stream of the stage before): once
         // its answer is known (-m, -l, -L, -q), reading it stops.
@@ -217,7 +225,8 @@ extension GrepVerb: Verb {
     /// a stream, as a pipe would.
     func format(pattern: GrepPattern, manyInputs: Bool, isLast: Bool) -> PrintFormat {
         var f = PrintFormat()
-        f.mode = count ? .count : filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : .lines
+        // -l and -L win over -c, as in GNU grep.
+        f.mode = filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : count ? .count : .lines
         f.sourceNames = (manyInputs || withFilename) && !noFilename
         f.lineNumbers = lineNumber
         f.byteOffsets = byteOffset

@@ -107,8 +107,11 @@ extension TailVerb: Verb {
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
         var format = PrintFormat()
         format.terminatesLastLine = false
-        format.sourceHeaders = verbose || (files.count > 1 && !quiet)
         let follows = followMode != .none
+        // GNU tail prints nothing at all, headers included, for `-n 0` without following.
+        let nothing: Bool
+        if case .lastLines(0) = start, !follows { nothing = true } else { nothing = false }
+        format.sourceHeaders = (verbose || (files.count > 1 && !quiet)) && !nothing
         if follows { OutputWriter.exitWhenReaderGoes() }
         return ComposedStage(stream: tailStream(onError: inputs.onError), printing: .format(format, decorates: format.sourceHeaders),
                              lineBuffered: follows)
