@@ -31,8 +31,10 @@ struct Outcome {
 func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
                 environment: [String: String] = [:], timeout: TimeInterval = 300) throws -> Outcome {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    // In a session of its own (setsid), so that a time-out kills whatever it started too: a
+    // background child left holding the output pipe would otherwise block the read forever.
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+    process.arguments = [executable] + arguments
     if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment
     env["LC_ALL"] = "C"
@@ -60,7 +62,7 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     DispatchQueue.global().async {
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             timedOut.set(Data([1]))
-            kill(pid, SIGKILL)
+            kill(-pid, SIGKILL)
         }
     }
     let outData = out.fileHandleForReading.readDataToEndOfFile()

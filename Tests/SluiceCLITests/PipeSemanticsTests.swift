@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// The cases a new user met where `then` did not behave like a shell pipe, and how faults end.
+final class PipeSemanticsTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = try temporaryDirectory()
+        _ = try shell("cd \(dir.path) && printf 'y\\n' > a && cp a b && seq 1 3000000 | gzip > full.gz && head -c 200000 full.gz > cut.gz")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func testLaterStagesSeeOneStream() throws {
+        let r = try shell("cd \(dir.path) && $SLUICE cat a b then grep -h y then grep -c y")
+        XCTAssertEqual(r.text, try shell("cd \(dir.path) && cat a b | grep y | grep -c y").text)
+        XCTAssertEqual(r.text, "2\n")
+        // grep as the first stage is per file; what it prints is the next stage's input.
+        let named = try shell("cd \(dir.path) && $SLUICE grep -c y a b then grep -c :1")
+        XCTAssertEqual(named.text, "2\n")
+        // Line numbers and byte offsets of a later stage count in the stream it reads.
+        let numbers = try shell("cd \(dir.path) && $SLUICE grep -n y a b then grep -n -b y")
+        XCTAssertEqual(numbers.text, try shell("cd \(dir.path) && grep -n y a b | grep -n -b y").text)
+    }
+
+    func testHeadOfSeveralFilesHasHeaders() throws {
+        let r = try shell("cd \(dir.path) && $SLUICE head -n 1 a b")
+        XCTAssertEqual(r.text, try shell("cd \(dir.path) && head -n 1 a b").text)
+        XCTAssertTrue(r.text.hasPrefix("==> a <==\n"))
+    }
+
+    func testTailOfATruncatedGzipPrintsItsLastLinesThenTheError() throws {
+        let r = try shell("cd \(dir.path) && $SLUICE tail -n 2 cut.gz > out 2>&1; echo \"status $?\"; cat out")
+        // What sluice decodes of the cut file is a prefix of the whole file's content (decoders
+        // differ in how many of the last bytes they give out: gzip's holds a few back).
+        let decodedAll = try shell("cd \(dir.path) && $SLUICE cat cut.gz 2>/dev/null").text
+        XCTAssertTrue(try shell("cd \(dir.path) && zcat full.gz").text.hasPrefix(decodedAll))
+        XCTAssertGreaterThan(decodedAll.utf8.count, 400_000)
+        let decoded = try shell("cd \(dir.path) && $SLUICE cat cut.gz 2>/dev/null | tail -n 2").text
+        XCTAssertEqual(r.text, "status 2\n" + decoded + "sluice: cut.gz: truncated gzip input at byte 200000\n")
+    }
+
+    /// Messages come after the output before them, in one file, as GNU grep orders them.
+    func testMessagesKeepTheirPlaceInTheOutput() throws {
+        let r = try shell("cd \(dir.path) && $SLUICE grep y a nope b > out 2>&1; echo \"status $?\"; cat out")
+        XCTAssertEqual(r.text, "status 2\na:y\nsluice: nope: No such file or directory\nb:y\n")
+        let counted = try shell("cd \(dir.path) && $SLUICE grep -c y a nope b > out 2>&1; cat out")
+        XCTAssertEqual(counted.text, try shell("cd \(dir.path) && grep -c y a nope b > out 2>&1; sed 's/^grep:/sluice:/' out").text)
+        let late = try shell("cd \(dir.path) && $SLUICE cat cut.gz a then count > out 2>&1; echo \"status $?\"; cat out")
+        let lines = try shell("cd \(dir.path) && (zcat cut.gz 2>/dev/null; cat a) | awk 'END { print NR }'").text
+        XCTAssertEqual(late.text, "status 2\nsluice: cut.gz: truncated gzip input at byte 200000\n" + lines)
+    }
+
+    /// Ctrl-C stops reading: a gzip stream cut short by that stop is not reported as damaged.
+    func testInterruptIsNotTruncation() throws {
+        let r = try shell("""
+            cd \(dir.path)
+            mkfifo in; exec 3<>in
+            head -c 60000 full.gz >&3  # less than the FIFO holds: nothing blocks before sluice reads
+            $SLUICE grep -c zzz in > out 2>&1 &
+            pid=$!
+            for i in $(seq 100); do [ -s out ] && break; sleep 0.05; done
+            sleep 0.3; kill -INT $pid; wait $pid; echo "status $?"; cat out
+            """)
+        XCTAssertEqual(r.text, "status 130\n0\n")
+    }
+
+    /// `-l`, `-q` and `-m` stop reading a file once its answer is known.
+    func testAnswersStopReading() throws {
+        for options in [["-l"], ["-q"], ["-m", "1"], ["-c", "-m", "2"]] {
+            let r = try sluice(["--stats", "grep"] + options + ["1", dir.appendingPathComponent("full.gz").path])
+            let read = r.stderr.split(separator: "\n").first { $0.hasPrefix("bytes read") }
+            let bytes = read.flatMap { Int($0.split(separator: " ").dropFirst(2).first ?? "") } ?? -1
+            XCTAssertGreaterThan(bytes, 0, r.stderr)
+            XCTAssertLessThan(bytes, 4 << 20, "\(options): \(r.stderr)")
+        }
+        // And a later stage's answer ends the stages before it.
+        let head = try sluice(["--stats", "cat", dir.appendingPathComponent("full.gz").path, "then", "grep", "-m", "1", "5"])
+        XCTAssertEqual(head.text, "5\n")
+    }
+}
