@@ -192,6 +192,46 @@ final class FollowTests: XCTestCase {
         let r = try shell("seq 1 2000000 > \(path) && $SLUICE tail -n 10 \(path)")
         XCTAssertEqual(r.text, (1999991...2000000).map(String.init).joined(separator: "\n") + "\n")
     }
+    /// A line still being written when its file is rotated is never spliced with the new file's
+    /// lines: late writes complete it, and the new file's unfinished line waits for its LF.
+    func testPartialLineAtRotationStaysWhole() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("r.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("one\ntwo-part".utf8)))
+        let follower = try Follower(["tail", "-F", "-n", "+1", path])
+        defer { follower.stop() }
+        follower.waitForLineCount(1)
+        XCTAssertEqual(follower.lines, ["one"])
+        XCTAssertEqual(rename(path, path + ".1"), 0)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("new1\nne".utf8)))
+        follower.waitForLineCount(2)
+        let old = FileHandle(forWritingAtPath: path + ".1")!
+        old.seekToEndOfFile()
+        old.write(Data("-late\n".utf8))
+        try old.close()
+        let current = FileHandle(forWritingAtPath: path)!
+        current.seekToEndOfFile()
+        current.write(Data("w2\n".utf8))
+        try current.close()
+        follower.waitForLineCount(4)
+        XCTAssertEqual(Set(follower.lines), ["one", "two-part-late", "new1", "new2"], "\(follower.lines)")
+        XCTAssertEqual(follower.lines.count, 4, "\(follower.lines)")
+    }
+
+    /// A followed file truncated while its last line has no LF: that line ends there.
+    func testPartialLineAtTruncationEndsThere() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("t.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("a\nunfinished".utf8)))
+        let follower = try Follower(["tail", "-F", "-n", "+1", path])
+        defer { follower.stop() }
+        follower.waitForLineCount(1)
+        try Data("b\n".utf8).write(to: URL(fileURLWithPath: path))  // truncated and rewritten, shorter
+        follower.waitForLineCount(3)
+        XCTAssertEqual(follower.lines, ["a", "unfinished", "b"])
+    }
 }
 
 extension FileManager {
@@ -199,4 +239,5 @@ extension FileManager {
         guard let data = contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
         return data
     }
+
 }

@@ -59,6 +59,11 @@ public struct FollowedFile: AsyncSequence, Sendable {
     public var chunkSize: Int
     /// Told of truncation, replacement, disappearance and reappearance, in tail's words.
     public var onNotice: @Sendable (String) -> Void
+    /// Keep lines whole across files: a line still being written is held until its LF, and
+    /// when the file it belongs to is left (rotated, truncated, replaced) it ends there, as a
+    /// line of its own, so that no line is spliced with another file's. Turn off for content
+    /// that is not text lines (a growing gzip file, inflated later).
+    public var keepsLinesWhole = true
 
     public init(path: String, start: Start = .offset(0), follow: Follow = .name, retry: Bool = true,
                 pollInterval: Duration = .seconds(1), watchedProcess: Int32? = nil,
@@ -134,7 +139,11 @@ private struct FollowState {
     var headLength = 0
     var headHash: UInt64 = 0
     /// Replaced files still read for late writes: descriptor, offset, when last seen growing.
-    var draining: [(fd: Int32, offset: Int64, lastGrowth: ContinuousClock.Instant)] = []
+    var draining: [(fd: Int32, offset: Int64, lastGrowth: ContinuousClock.Instant, partial: [UInt8])] = []
+    /// The open file's line still being written (read, not yet sent), when lines are kept whole.
+    var partial: [UInt8] = []
+    /// A held line longer than this is sent anyway: memory stays bounded.
+    static let partialLimit = 1 << 20
     var firstOpen = true
     var reportedMissing = false
 
@@ -163,7 +172,7 @@ private struct FollowState {
         if spec.watchedProcess != nil { timeout = Swift.min(timeout, 1000) }
         timeout = Swift.max(10, timeout)
         guard readAvailable() else { return }
-        if spec.follow == .none { channel.finish(); return }
+        if spec.follow == .none { flushHeldLines(); channel.finish(); return }
         while !channel.isCancelled && !InputStop.isRequested {
             // Look for truncation and replacement before reading: bytes read past a rewrite
             // would be the middle of the new content.
@@ -174,6 +183,7 @@ private struct FollowState {
                 // The process may have written its last lines just before it ended.
                 checkReplacementAndTruncation(watcher)
                 guard drainReplaced(), readAvailable() else { return }
+                flushHeldLines()
                 channel.finish()
                 return
             }
@@ -182,7 +192,19 @@ private struct FollowState {
         // Stopped: by the iterator going away (nobody listens), or by a stop request, which
         // ends the stream normally after what is there to read.
         if InputStop.isRequested && !channel.isCancelled { _ = readAvailable() }
+        flushHeldLines()
         channel.finish()
+    }
+
+    /// At the end: the replaced files' unfinished lines end as lines, then the open file's
+    /// (which stays without its LF, as the file has it).
+    mutating func flushHeldLines() {
+        guard !channel.isCancelled else { return }
+        for i in draining.indices { _ = Self.endPartialLine(&draining[i].partial, channel) }
+        if !partial.isEmpty {
+            _ = channel.sendBlocking(partial)
+            partial = []
+        }
     }
 
     /// Opens the file at the path; on the first open, positions at the start asked for.
@@ -254,7 +276,7 @@ private struct FollowState {
             var failure: Int32?
             let position = offset
             let size = spec.chunkSize
-            let chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 let n = pread(fd, buffer.baseAddress, size, off_t(position))
                 if n < 0 { failure = errno; count = 0 } else { count = n }
             }
@@ -264,10 +286,53 @@ private struct FollowState {
                 return false
             }
             if chunk.isEmpty { return true }
-            offset += Int64(chunk.count)
+            let read = chunk.count
+            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: read == size, whole: spec.keepsLinesWhole))
             if headLength < Self.headLimit && offset > Int64(headLength) { recordHead() }
-            if !channel.sendBlocking(chunk) { return false }
+            if !chunk.isEmpty && !channel.sendBlocking(chunk) { return false }
         }
+    }
+
+    /// Keeps lines whole: trims `chunk` after its last LF. A full chunk is cut there and its
+    /// rest read again next time (no copy); at the end of the file the rest is held in
+    /// `partial` until its LF comes. A held line goes out in front of the chunk that ends it.
+    /// Returns how far the file offset moves.
+    static func holdPartialLine(_ chunk: inout [UInt8], partial: inout [UInt8], full: Bool, whole: Bool) -> Int {
+        let read = chunk.count
+        guard whole else { return read }
+        guard let lastLF = chunk.lastIndex(of: 0x0A) else {
+            if full || partial.count + read > partialLimit {
+                // A line longer than a chunk cannot be held: it goes out as it comes.
+                chunk = partial + chunk
+                partial = []
+            } else {
+                partial += chunk
+                chunk = []
+            }
+            return read
+        }
+        var moved = read
+        if lastLF + 1 < read {
+            if full {
+                moved = lastLF + 1
+            } else {
+                let rest = Array(chunk[(lastLF + 1)...])
+                chunk.removeLast(read - lastLF - 1)
+                if !partial.isEmpty { chunk = partial + chunk }
+                partial = rest
+                return moved
+            }
+            chunk.removeLast(read - lastLF - 1)
+        }
+        if !partial.isEmpty { chunk = partial + chunk; partial = [] }
+        return moved
+    }
+
+    /// Sends a held line as a line of its own: the file it belongs to is being left.
+    static func endPartialLine(_ held: inout [UInt8], _ channel: HandOff<[UInt8]>) -> Bool {
+        guard !held.isEmpty else { return true }
+        defer { held = [] }
+        return channel.sendBlocking(held + [0x0A])
     }
 
     /// Notices a replaced, vanished, truncated or rewritten file and reopens or rewinds.
@@ -278,7 +343,8 @@ private struct FollowState {
                 if fd >= 0 {
                     let code = errno
                     _ = readAvailable()
-                    draining.append((fd, offset, ContinuousClock.now))
+                    draining.append((fd, offset, ContinuousClock.now, partial))
+                    partial = []
                     fd = -1
                     spec.onNotice("\(quoted) has become inaccessible: \(SluiceError.systemMessage(code))")
                     reportedMissing = true
@@ -291,7 +357,8 @@ private struct FollowState {
             }
             if UInt64(st.st_dev) != device || UInt64(st.st_ino) != inode {
                 _ = readAvailable()  // the old file to its end first
-                draining.append((fd, offset, ContinuousClock.now))
+                draining.append((fd, offset, ContinuousClock.now, partial))
+                partial = []
                 fd = -1
                 spec.onNotice("\(quoted) has been replaced;  following new file")
                 _ = openFile(watcher)
@@ -311,6 +378,7 @@ private struct FollowState {
         }
         if truncated {
             spec.onNotice("\(spec.path): file truncated")
+            _ = Self.endPartialLine(&partial, channel)  // the old content's last line ends with it
             offset = 0
             recordHead()
         }
@@ -322,18 +390,25 @@ private struct FollowState {
         while index < draining.count {
             let entry = draining[index]
             var grew = false
+            var held = entry.partial
+            var position = entry.offset
             while true {
-                let position = draining[index].offset
-                let chunk = [UInt8](unsafeUninitializedCapacity: spec.chunkSize) { buffer, count in
-                    count = Swift.max(0, pread(entry.fd, buffer.baseAddress, spec.chunkSize, off_t(position)))
+                let size = spec.chunkSize
+                var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                    count = Swift.max(0, pread(entry.fd, buffer.baseAddress, size, off_t(position)))
                 }
                 if chunk.isEmpty { break }
                 grew = true
-                draining[index].offset += Int64(chunk.count)
-                if !channel.sendBlocking(chunk) { return false }
+                let read = chunk.count
+                position += Int64(Self.holdPartialLine(&chunk, partial: &held, full: read == size, whole: spec.keepsLinesWhole))
+                if !chunk.isEmpty && !channel.sendBlocking(chunk) { return false }
             }
+            draining[index].offset = position
+            draining[index].partial = held
             if grew { draining[index].lastGrowth = .now }
             if ContinuousClock.now - draining[index].lastGrowth > Self.drainGrace {
+                // The old file is left for good: its unfinished last line ends here.
+                guard Self.endPartialLine(&held, channel) else { return false }
                 close(entry.fd)
                 draining.remove(at: index)
             } else {

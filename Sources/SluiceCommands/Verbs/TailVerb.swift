@@ -142,8 +142,9 @@ extension TailVerb: Verb {
                 let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
                 sources.append((name, lastLines(chunks.gunzipIfGzip(!noDecompress).lineBatches(keepCarriageReturn: true, sourceName: name))))
             } else if !noDecompress && startsWithGzipMagic(path) {
-                let follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
+                var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
                                             pollInterval: interval, watchedProcess: pid)
+                follower.keepsLinesWhole = false  // compressed bytes: lines are found after inflating
                 let lines = follower.gunzip(autoDetect: true).lineBatches(keepCarriageReturn: true, sourceName: name)
                 // A growing gzip file is inflated from its start; without following, its last lines are kept.
                 sources.append((name, followMode == .none ? lastLines(lines) : lines))
