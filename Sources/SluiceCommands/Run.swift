@@ -134,7 +134,7 @@ extension Plan {
                         hasGrep = true
                         let pattern: GrepPattern
                         do { pattern = try g.pattern(patterns) } catch {
-                            printError("grep: \(error)")
+                            printError("grep: \(g.describe(patternError: error, patterns: patterns))")
                             return 2
                         }
                         // After the first stage a grep reads a stream, as through a pipe: its
