@@ -205,23 +205,31 @@ final class LiteralSet: @unchecked Sendable {
         return forEachOccurrence(in: line, from: 0, to: line.count) { _, _, _ in true }
     }
 
-    /// The non-empty matches GNU grep prints for `-o`: at each step the leftmost start, the
-    /// longest literal there (with `-w` the longest that is a whole word), then on after it.
+    /// The non-empty matches GNU grep prints for `-o` (and colours): at each step the leftmost
+    /// start, the longest literal there, then on after it. With `-w` only whole words count, and
+    /// (as GNU grep 3.8 does, since each search after a match starts there) the end of the
+    /// previous match counts as a word boundary on the left: `foo bar` with `foo` and ` bar`
+    /// prints both.
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if wholeLine { return !line.isEmpty && lineMatches(line) ? [0..<line.count] : [] }
         var found: [(start: Int, end: Int)] = []
         _ = forEachOccurrence(in: line, from: 0, to: line.count) { _, s, e in
-            if !wholeWord || isWordBounded(line, s, e) { found.append((s, e)) }
+            if !wholeWord || end(e, isBoundedIn: line) { found.append((s, e)) }
             return false
         }
         found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         var ranges: [Range<Int>] = []
         var next = 0
         for o in found where o.start >= next {
+            if wholeWord && o.start != next && o.start > 0 && Self.isWordByte(line[o.start - 1]) { continue }
             ranges.append(o.start..<o.end)
             next = o.end
         }
         return ranges
+    }
+
+    private func end(_ e: Int, isBoundedIn line: UnsafeRawBufferPointer) -> Bool {
+        e == line.count || !Self.isWordByte(line[e])
     }
 }
 
