@@ -16,9 +16,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        // Vectorscan (Hyperscan's portable fork) for sets of literals and regexes.
+        .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         // Vectorised byte scans (newline counts, literal search) for the hot paths.
         .target(name: "CByteScan"),
-        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan"]),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CHyperscan"]),
         // The command line's verbs, parser and pipeline composition (a library so that the
         // fuzzer can drive the parser); `sluice` is its entry point.
         .target(

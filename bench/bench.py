@@ -50,7 +50,14 @@ ROW_NAMES = [
     "grep-c-literal", "grep-ci-literal", "grep-c-regex", "grep-n-frequent",
     "grep-c-gzip", "cat-gzip", "count-plain", "count-gzip", "tail-10",
     "follow-latency", "lib-lines", "lib-lines-main", "lib-batches", "growth", "huge-line",
+    # issue 14: pattern lists (files built from the corpus by pattern_file)
+    "grep-F-f-1k", "grep-F-f-10k", "grep-F-f-100k", "grep-Fi-f-1k", "grep-E-f-50", "grep-e-three",
+    "grep-F-f-10k-gzip",
 ]
+PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
+                "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
+                "grep-F-f-10k-gzip": ("G", 10000, [])}
+PATTERN_RSS_LIMIT_MIB = 128
 
 # Tools the anchors need, with the Debian/Ubuntu package that provides each.
 APT_PACKAGES = {
@@ -340,11 +347,66 @@ def make_huge_line(path):
     os.replace(tmp, path)
 
 
+def pattern_file(corpus, n, directory, seed=14, sample_bytes=20 * MiB):
+    """A -F -f file of n distinct literals: IPs and words drawn from the corpus (a quarter of
+    n at most each, words capped at 300 so that not every line matches), then random IPs and
+    request ids that never occur. Deterministic for a corpus; cached in directory."""
+    path = os.path.join(directory, f"patterns-{n}.txt")
+    if os.path.isfile(path) and os.path.getmtime(path) >= os.path.getmtime(corpus):
+        return path
+    rng = random.Random(seed)
+    with open(corpus, "rb") as f:
+        text = f.read(sample_bytes).decode("latin-1")
+    ips = sorted(set(re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", text)))
+    words = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_=.-]{5,}", text)))
+    rng.shuffle(ips)
+    rng.shuffle(words)
+    out, seen = [], set()
+    for p in ips[: n // 4] + words[: min(n // 4, 300)]:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    while len(out) < n:
+        if rng.random() < 0.5:
+            p = "%d.%d.%d.%d" % (rng.randrange(1, 255), rng.randrange(256), rng.randrange(256),
+                                 rng.randrange(256))
+        else:
+            p = "req-%012x" % rng.getrandbits(48)
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    rng.shuffle(out)
+    with open(path, "w", encoding="latin-1") as f:
+        f.write("\n".join(out) + "\n")
+    return path
+
+
+def regex_file(directory):
+    """50 -E regexes that GNU ERE, PCRE2 and Rust's regex read alike."""
+    path = os.path.join(directory, "regexes-50.txt")
+    words = ["error", "fail(ed|ure)?", "timeout", "refused", "denied", "invalid user [a-z]+",
+             "session (opened|closed)", "port [0-9]{4,5}", "blk_-?[0-9]+", "[0-9]+ms",
+             "Exception", "WARN(ING)?", "Received disconnect", "authentication failure",
+             "uid=[0-9]+", "BLOCK\\* NameSystem", "workerEnv\\.init", "mod_jk", "jk2_init",
+             "PacketResponder [0-9]+", "Served block", "Deleting block", "Verification succeeded",
+             "Receiving block", "10\\.251\\.[0-9]+\\.[0-9]+", "Package_for_KB[0-9]+",
+             "CBS +Loaded", "Snapshotting", "QuorumPeer", "getRunningAppProcesses",
+             "DisplayPowerController", "calculateCaloriesWithCache", "totalCalories=[0-9]+",
+             "Step_[A-Za-z]+", "LeaseRenewer", "DFSClient_[A-Z_]+", "preauth", "Bye Bye",
+             "rhost=[^ ]+", "user=[a-z]+", "sshd\\[[0-9]+\\]", "kernel: ", "CPU[0-9]+",
+             "ActivityManager", "PowerManagerService", "HBM brightness", "notice\\]",
+             "\\[error\\]", "Failed password for (invalid user )?[a-z]+", "connection (reset|closed)"]
+    assert len(words) == 50, len(words)
+    with open(path, "w") as f:
+        f.write("\n".join(words) + "\n")
+    return path
+
+
 def prepare_inputs(args, need):
     d = args.dir
     os.makedirs(d, exist_ok=True)
     man = Manifest(d)
-    inp = {"origin": None}
+    inp = {"origin": None, "dir": d}
     if need & {"F", "G", "head"}:
         if args.corpus:
             F = os.path.abspath(args.corpus)
@@ -659,6 +721,46 @@ def build_rows(names, S, B, inp):
             r = Row(name, [P], [
                 Cmd("sluice", [[S, "cat", "--max-line-length", "512M", P, "then", "count"]],
                     sluice=True, expect=1)], rss_limit=HUGE_RSS_LIMIT_MIB)
+        elif name in PATTERN_ROWS:
+            which, n, extra = PATTERN_ROWS[name]
+            pats = pattern_file(F, n, inp["dir"])
+            X = inp[which]
+            if which == "G":  # matching should hide behind inflating
+                r = Row(name, [X], [
+                    Cmd("sluice", [[S, "grep", "-c", "-F"] + extra + ["-f", pats, X]], sluice=True,
+                        ok_rc=grep_rc, cmp="count"),
+                    Cmd("sluice cat", [[S, "cat", X, "then", "count"]], target=1.05),
+                    Cmd("zcat|grep", [["zcat", X], ["grep", "-c", "-F"] + extra + ["-f", pats]],
+                        ok_rc=grep_rc, cmp="count")], rss_limit=PATTERN_RSS_LIMIT_MIB)
+            else:
+                tgt_rg, tgt_ug = {1000: (0.8, 1.0), 10000: (0.8, 1.0), 100000: (1.0, 1.0)}[n]
+                if extra:
+                    tgt_rg, tgt_ug = 1.0, None
+                r = Row(name, [X], [
+                    Cmd("sluice", [[S, "grep", "-c", "-F"] + extra + ["-f", pats, X]], sluice=True,
+                        ok_rc=grep_rc, cmp="count"),
+                    Cmd("grep", [["grep", "-c", "-F"] + extra + ["-f", pats, X]], ok_rc=grep_rc,
+                        cmp="count", target=1.0 if n == 100000 else None),
+                    Cmd("rg", [["rg", "--no-mmap", "-c", "-F"] + extra + ["-f", pats, X]],
+                        ok_rc=grep_rc, cmp="count", target=tgt_rg, need=["rg"]),
+                    Cmd("ugrep", [["ugrep", "-c", "-F"] + extra + ["-f", pats, X]], ok_rc=grep_rc,
+                        cmp="count", target=tgt_ug, need=["ugrep"])],
+                    rss_limit=PATTERN_RSS_LIMIT_MIB)
+        elif name == "grep-E-f-50":
+            pats = regex_file(inp["dir"])
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "grep", "-c", "-E", "-f", pats, F]], sluice=True, ok_rc=grep_rc,
+                    cmp="count"),
+                Cmd("grep -E", [["grep", "-c", "-E", "-f", pats, F]], ok_rc=grep_rc, cmp="count"),
+                Cmd("rg", [["rg", "--no-mmap", "-c", "-f", pats, F]], ok_rc=grep_rc, cmp="count",
+                    target=1.5, need=["rg"])], rss_limit=PATTERN_RSS_LIMIT_MIB)
+        elif name == "grep-e-three":
+            three = ["-e", LIT, "-e", "refused", "-e", "timeout"]
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "grep", "-c"] + three + [F]], sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("grep", [["grep", "-c"] + three + [F]], ok_rc=grep_rc, cmp="count"),
+                Cmd("rg", [["rg", "--no-mmap", "-c"] + three + [F]], ok_rc=grep_rc, cmp="count",
+                    target=1.2, need=["rg"])])
         else:
             raise HarnessError(f"unknown row {name}")
         for c in r.cmds:
@@ -1155,7 +1257,7 @@ def main():
     for n in names:
         need |= {"grep-c-gzip": {"G"}, "cat-gzip": {"G"}, "count-gzip": {"G"},
                  "follow-latency": set(), "growth": {"F", "head"},
-                 "huge-line": {"huge"}}.get(n, {"F"})
+                 "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))

@@ -42,6 +42,10 @@ public struct GrepPattern: Sendable {
             matcher = .never
         } else if let literals, literals.count == 1, !ignoreCase || literals[0].allSatisfy({ $0 < 0x80 }) {
             matcher = .literal(LiteralMatcher(literals[0], caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine))
+        } else if let literals, literals.count > 1 {
+            // Several literals: one pass over the buffer for all of them (see LiteralSet).
+            matcher = .literalSet(try LiteralSet(literals, folding: ignoreCase ? .ascii : .none,
+                                                 wholeWord: wholeWord, wholeLine: wholeLine))
         } else {
             let sources = literals.map { $0.map(Self.escape) } ?? patterns
             var combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
@@ -50,7 +54,8 @@ public struct GrepPattern: Sendable {
                 let code = try PCRE2Code(combined, caseless: ignoreCase)
                 matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
             } catch let SluiceError.badPattern(_, offset, reason) {
-                throw SluiceError.badPattern(pattern: patterns.count == 1 ? patterns[0] : combined, offset: offset, reason: reason)
+                throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: offset, reason: reason)
+                    : Self.firstBadPattern(sources, ignoreCase: ignoreCase, combinedReason: reason)
             }
         }
     }
@@ -77,6 +82,15 @@ public struct GrepPattern: Sendable {
         matcher.matchRanges(in: bytes)
     }
 
+    /// The error for a list whose combined regex failed: the first pattern that fails alone (so
+    /// the caller can name its file and line), never the whole combined list.
+    static func firstBadPattern(_ sources: [String], ignoreCase: Bool, combinedReason: String) -> SluiceError {
+        for source in sources {
+            do { _ = try PCRE2Code(source, caseless: ignoreCase) } catch let error as SluiceError { return error } catch {}
+        }
+        return .badPattern(pattern: "(\(sources.count) patterns together)", offset: 0, reason: combinedReason)
+    }
+
     static func hasMetacharacters(_ pattern: String) -> Bool {
         pattern.utf8.contains { "\\^$.|?*+()[]{}".utf8.contains($0) }
     }
@@ -98,6 +112,7 @@ enum Matcher: Sendable {
     case never
     case literal(LiteralMatcher)
     case regex(PCRE2Code, confirmPerLine: Bool)
+    case literalSet(LiteralSet)
 
     /// Where a match that may select a line starts in `bytes[from..<to]`. Lines are LF-separated;
     /// a candidate must be confirmed with `lineMatches` when `confirmPerLine` is true.
@@ -106,6 +121,7 @@ enum Matcher: Sendable {
         case .never: return nil
         case .literal(let l): return l.find(in: bytes, from: from, to: to)
         case .regex(let code, _): return try code.firstMatch(in: bytes, from: from, to: to)?.lowerBound
+        case .literalSet(let set): return set.candidate(in: bytes, from: from, to: to)
         }
     }
 
@@ -114,6 +130,7 @@ enum Matcher: Sendable {
         case .never: return false
         case .literal(let l): return l.wholeWord || l.wholeLine
         case .regex(_, let confirm): return confirm
+        case .literalSet(let set): return set.confirmsPerLine
         }
     }
 
@@ -122,10 +139,12 @@ enum Matcher: Sendable {
         case .never: return false
         case .literal(let l): return l.lineMatches(line)
         case .regex(let code, _): return try code.firstMatch(in: line, from: 0, to: line.count) != nil
+        case .literalSet(let set): return set.lineMatches(line)
         }
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+        if case .literalSet(let set) = self { return set.matchRanges(in: line) }
         var ranges: [Range<Int>] = []
         var from = 0
         while from <= line.count {
@@ -134,6 +153,7 @@ enum Matcher: Sendable {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
             case .regex(let code, _): found = try? code.firstMatch(in: line, from: from, to: line.count)
+            case .literalSet: found = nil
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }

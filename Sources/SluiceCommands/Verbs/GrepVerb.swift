@@ -199,7 +199,7 @@ extension GrepVerb: Verb {
             return try GrepPattern(patterns, syntax: fixedStrings ? .fixed : .regex,
                                    ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
         } catch {
-            throw CLIError("grep: \(error)")
+            throw CLIError("grep: \(describe(patternError: error, patterns: patterns))")
         }
     }
 
