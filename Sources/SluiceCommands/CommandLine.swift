@@ -5,6 +5,7 @@ import Sluice
 let verbTypes: [(name: String, type: any ParsableCommand.Type)] = [
     ("cat", CatVerb.self), ("grep", GrepVerb.self), ("head", HeadVerb.self), ("tail", TailVerb.self),
     ("count", CountVerb.self), ("number", NumberVerb.self), ("gzip", GzipVerb.self),
+    ("since", SinceVerb.self), ("until", UntilVerb.self), ("merge", MergeVerb.self),
 ]
 
 let version = "0.1.0"
@@ -25,6 +26,9 @@ VERBS:
   count    Print the number of lines (last stage)
   number   Prefix line numbers
   gzip     Compress the output (last stage)
+  since    Keep the records stamped at or after a time (jumps there in a plain file)
+  until    Keep the records stamped at or before a time, then stop reading
+  merge    Interleave several logs by record time (first stage)
 
 EXAMPLES:
   sluice grep -i 'timeout|refused' app.log.1.gz app.log
@@ -110,7 +114,8 @@ struct SluiceCommand: ParsableCommand {
         commandName: "sluice",
         abstract: "Stream big logs through composable stages.",
         version: version,
-        subcommands: [CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self])
+        subcommands: [CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
+                      SinceVerb.self, UntilVerb.self, MergeVerb.self])
 }
 
 /// A man page (roff) made from the overview and each verb's help.

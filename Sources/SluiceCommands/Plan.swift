@@ -13,6 +13,8 @@ package struct Plan {
         case tail(Int)
         case skip(Int)
         case number
+        /// `since` / `until` (TimeStages.swift).
+        case time(TimeStage)
     }
 
     enum Sink { case print, count, gzip(level: Int) }
@@ -25,6 +27,9 @@ package struct Plan {
     var sink = Sink.print
     /// A `tail` first stage: the files' last lines, then what is added to them.
     var tailSource: TailVerb?
+    /// A `since` (seeking) or `merge` first stage, and the time options of the first time verb (TimeStages.swift).
+    var timeSource: TimeSource?
+    var timeOptions: TimeOptions?
     /// `--stats`: print what was read and selected at the end.
     var reportsStatistics = false
     /// `--progress` (true), `--no-progress` (false), or neither: a progress line when standard
@@ -90,6 +95,8 @@ package struct Plan {
                     let (fromStart, n) = TailVerb.parseCount(verb.lines)!
                     stages.append(fromStart ? .skip(Int(Swift.max(0, n - 1))) : .tail(Int(n)))
                 }
+            case "since", "until", "merge":
+                files = try parseTimeVerb(name, words, isFirst: isFirst)
             case "number":
                 files = try Self.parse(NumberVerb.self, words).files
                 stages.append(.number)

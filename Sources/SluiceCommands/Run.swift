@@ -108,12 +108,13 @@ extension Plan {
 
         do {
             var output: any AsyncSequence<[UInt8], any Error> & Sendable
-            if stages.isEmpty, tailSource == nil, case .print = sink {
+            if stages.isEmpty, tailSource == nil, timeSource == nil, case .print = sink {
                 output = files.bytes
-            } else if stages.isEmpty, tailSource == nil, case .gzip = sink {
+            } else if stages.isEmpty, tailSource == nil, timeSource == nil, case .gzip = sink {
                 output = files.bytes
             } else {
                 var stream: LineStream
+                var ordered = true
                 var format = PrintFormat()
                 format.terminatesLastLine = false
                 if let tail = tailSource {
@@ -123,6 +124,8 @@ extension Plan {
                         lineBuffered = true
                         OutputWriter.exitWhenReaderGoes()
                     }
+                } else if let source = timeSource {
+                    (stream, ordered) = timeSourceStream(source, options: options, onError: { recorder.record($0) })
                 } else {
                     stream = files.lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength)
                 }
@@ -142,7 +145,8 @@ extension Plan {
                         if index > 0 { stream = applyRenumber(stream) }
                         var options = g.options()
                         options.numbersLines = options.numbersLines || !isLast || g.json
-                        stream = applyGrep(stream, pattern, options)
+                        stream = g.records ? applyRecordGrep(stream, pattern, g, parser: stageParser())
+                            : applyGrep(stream, pattern, options)
                         // Selecting runs in a task of its own, printing and writing in this one.
                         if index == 0 { stream = applyReadAhead(stream) }
                         stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1, isLast: isLast)
@@ -154,6 +158,9 @@ extension Plan {
                         stream = applyTail(stream, n)
                     case .skip(let n):
                         stream = applySkip(stream, n)
+                    case .time(let t):
+                        let merged = if case .merge = timeSource { true } else { false }
+                        stream = applyTimeStage(stream, t, parser: stageParser(), ordered: ordered, oneInput: inputs.count <= 1 || merged)
                     case .number:
                         stream = applyRenumber(stream)
                         var f = PrintFormat()

@@ -3,7 +3,7 @@
 /// Written as an absolute time (`2024-05-13T08:00`, `2024-05-13 08:00:00.250+02:00`,
 /// `2024-05-13`, `@1715587200`, any timestamp ``LogTime`` reads), a time of day (`08:00`,
 /// `08:00:30.5`: that time on the day of the first timestamped line read, in the given zone), or
-/// relative to now (`-90m`, `-2h`, `-3d`, `-1w`, `-30s`, `now`, `today`, `yesterday`; the last
+/// relative to now (`-90m`, `-2h`, `-3d`, `-1w`, `-30s`, `now-90m`, `now`, `today`, `yesterday`; the last
 /// two are midnight in the given zone). Times without a zone are in `zoneOffset`.
 public enum TimeBound: Sendable, Equatable, CustomStringConvertible {
     /// An instant, in microseconds since the epoch.
@@ -28,6 +28,7 @@ public enum TimeBound: Sendable, Equatable, CustomStringConvertible {
         default: break
         }
         var bytes = Array(text.utf8)
+        if text.hasPrefix("now-") || text.hasPrefix("now+") { bytes.removeFirst(3) }  // now-90m is -90m
         if bytes.first == 0x2D || bytes.first == 0x2B, bytes.count >= 3 {  // -90m, +2h
             let sign: Int64 = bytes[0] == 0x2D ? -1 : 1
             let unit = bytes.last!

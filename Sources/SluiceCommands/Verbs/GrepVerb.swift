@@ -90,12 +90,17 @@ struct GrepVerb: ParsableCommand {
     var lineBuffered = false
     @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
     var noDecompress = false
+    @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
+    var records = false
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
     mutating func validate() throws {
         for n in [maxCount, afterContext, beforeContext, context].compactMap({ $0 }) where n < 0 {
             throw ValidationError("invalid context length or count: \(n)")
+        }
+        if records && (afterContext != nil || beforeContext != nil || context != nil || onlyMatching) {
+            throw ValidationError("--records does not take -A, -B, -C or -o")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
