@@ -75,6 +75,17 @@ public struct TimeSeek: Sendable {
         let target = bound.resolved(firstTimestamp: first.time)
         result.target = target
         _ = record(first.offset, first.time)
+        // Two probes whatever the target, the middle and the end, so that a file out of order is
+        // seen even when the target is before its first line.
+        for start in [file.size / 2, Swift.max(0, file.size - Int64(blockSize))] where start > first.offset {
+            result.probes += 1
+            guard let probe = try file.firstStamped(from: start, before: file.size, parser: parser) else { continue }
+            guard record(probe.offset, probe.time) else {
+                result.outcome = .unordered(offset: probe.offset)
+                result.bytesRead = file.bytesRead
+                return result
+            }
+        }
         if first.time >= target {
             result.outcome = .found(offset: first.offset)
             result.bytesRead = file.bytesRead
@@ -131,7 +142,8 @@ extension TimeSeek {
     /// with `probeBytes` (what the search read) added to the bytes read.
     public static func lineBatches(path: String, name: String, offset: Int64, chunkSize: Int = 256 << 10,
                                    probeBytes: Int64 = 0, maxLineLength: Int = 64 << 20,
-                                   statistics: PipelineStatistics? = nil) -> any AsyncSequence<LineBatch, any Error> & Sendable {
+                                   statistics: PipelineStatistics? = nil)
+        -> AsyncObservedSequence<AsyncLineBatchSequence<AsyncObservedSequence<FileChunks>>> {
         statistics?.opened(name)
         statistics?.addRead(Int(probeBytes))
         return FileChunks(path: path, chunkSize: chunkSize, offset: offset, readAhead: 1)
