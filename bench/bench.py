@@ -50,7 +50,14 @@ ROW_NAMES = [
     "grep-c-literal", "grep-ci-literal", "grep-c-regex", "grep-n-frequent",
     "grep-c-gzip", "cat-gzip", "count-plain", "count-gzip", "tail-10",
     "follow-latency", "lib-lines", "lib-lines-main", "lib-batches", "growth", "huge-line",
+    "time-window", "time-window-gzip", "grep-records", "lib-logtime",
 ]
+TIMED_LOG_TOOL = os.path.join(REPO, "..", "shared", "bench", "make-timed-log")
+# A ~1 MiB window of the 1 GiB ISO log make-timed-log writes (from 2024-05-13T00:00:00Z, 200 lines/s).
+WINDOW = ("2024-05-13T04:00:00.000Z", "2024-05-13T04:00:26.999Z")
+# The same window by awk over the whole file: a stamped line starts a record, the others continue it.
+AWK_WINDOW = '/^[0-9][0-9][0-9][0-9]-/ { keep = ($1 >= a && $1 <= b) } keep'
+
 
 # Tools the anchors need, with the Debian/Ubuntu package that provides each.
 APT_PACKAGES = {
@@ -409,6 +416,20 @@ def prepare_inputs(args, need):
         else:
             make_huge_line(P)
         inp["huge"] = P
+    # Time-ordered logs with multi-line records (ISO, plain and gzip; mixed formats), made once.
+    for key, fmt, gz in (("timed", "iso", False), ("timed-gz", "iso", True), ("timed-mixed", "mixed", False)):
+        if key not in need:
+            continue
+        T = os.path.join(d, f"timed-{fmt}-1g.log" + (".gz" if gz else ""))
+        if os.path.isfile(T):
+            log(f"reusing {T}")
+        else:
+            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30), "--records", "20"]
+            if gz:
+                argv.append("--gzip")
+            log("making " + T)
+            subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
+        inp[key] = T
     return inp
 
 
@@ -659,6 +680,25 @@ def build_rows(names, S, B, inp):
             r = Row(name, [P], [
                 Cmd("sluice", [[S, "cat", "--max-line-length", "512M", P, "then", "count"]],
                     sluice=True, expect=1)], rss_limit=HUGE_RSS_LIMIT_MIB)
+        elif name in ("time-window", "time-window-gzip"):
+            T = inp.get("timed" if name == "time-window" else "timed-gz")
+            cat = [] if name == "time-window" else [["zcat", T]]
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "since", WINDOW[0], T, "then", "until", WINDOW[1]]], sluice=True, cmp="bytes"),
+                Cmd("awk", cat + [["awk", "-v", f"a={WINDOW[0]}", "-v", f"b={WINDOW[1]}", AWK_WINDOW] + ([] if cat else [T])],
+                    cmp="bytes")])
+        elif name == "grep-records":
+            T = inp.get("timed")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "grep", "--records", "-c", "Exception", T]], sluice=True, ok_rc=grep_rc),
+                Cmd("sluice grep -c", [[S, "grep", "-c", "Exception", T]], ok_rc=grep_rc, target=1.5)])
+        elif name == "lib-logtime":
+            T = inp.get("timed-mixed")
+            r = Row(name, [T], [
+                Cmd("sluice-bench", [[B, "logtime", T]], sluice=True),
+                Cmd("wc -l", [["wc", "-l"]], stdin=T)])
+            if not os.access(B, os.X_OK):
+                r.skip = "bench binary missing"
         else:
             raise HarnessError(f"unknown row {name}")
         for c in r.cmds:
@@ -1155,7 +1195,8 @@ def main():
     for n in names:
         need |= {"grep-c-gzip": {"G"}, "cat-gzip": {"G"}, "count-gzip": {"G"},
                  "follow-latency": set(), "growth": {"F", "head"},
-                 "huge-line": {"huge"}}.get(n, {"F"})
+                 "huge-line": {"huge"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
+                 "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
