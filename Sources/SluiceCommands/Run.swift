@@ -149,7 +149,7 @@ extension Plan {
                             : applyGrep(stream, pattern, options)
                         // Selecting runs in a task of its own, printing and writing in this one.
                         if index == 0 { stream = applyReadAhead(stream) }
-                        stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1, isLast: isLast)
+                        stageFormat = g.format(pattern: pattern, manyInputs: index == 0 && inputs.count > 1 && timeSource == nil, isLast: isLast)
                         if isLast && g.json { jsonPattern = pattern }
                         if isLast { quiet = g.quiet }
                     case .head(let n):

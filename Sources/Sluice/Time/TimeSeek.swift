@@ -12,7 +12,7 @@ import Darwin
 ///
 /// The search assumes the file is in time order. Every probe is checked against the ones
 /// before it: a later offset stamped earlier than an earlier offset by more than `tolerance`
-/// means the file is not in order, and the search reports ``Outcome/unordered(offset:)``, the
+/// means the file is not in order, and the search reports ``TimeSeek/Outcome/unordered(offset:)``, the
 /// caller's cue to read the file linearly (nothing is printed here).
 public struct TimeSeek: Sendable {
     /// What the search found.
