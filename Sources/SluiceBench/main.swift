@@ -56,7 +56,7 @@ do {
         let start = ContinuousClock.now
         for try await batch in chunks.lineBatches() {
             lines += batch.lineCount
-            for line in batch where parser.parse(line) != nil { n += 1 }
+            parser.forEachInstant(in: batch) { if $0 != nil { n += 1 } }
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         var text = "\(lines) lines, \(n) with a timestamp, \(Int(Double(lines) / seconds)) lines/s\n"

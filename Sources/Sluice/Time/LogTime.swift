@@ -56,6 +56,19 @@ public struct LogTime: Sendable {
         return t == Self.none ? nil : t
     }
 
+    /// Calls `body` with the instant of each line of `batch` (`nil` for a line without a
+    /// timestamp), in order, inside one access to the batch's buffer: the fast way to parse
+    /// every line.
+    public func forEachInstant(in batch: LineBatch, _ body: (Int64?) -> Void) {
+        batch.forEachLine { bytes, range, _, _, _ in
+            body(range.count >= 6 ? {
+                let t = instant(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound, range.count)
+                return t == Self.none ? nil : t
+            }() : nil)
+            return true
+        }
+    }
+
     /// "No timestamp" inside the parser.
     static let none = Int64.min
 
@@ -80,6 +93,8 @@ public struct LogTime: Sendable {
             let l = logfmt(p, n)
             if l != Self.none { return l }
         }
+        // A host name or address first (continuation lines, which start with a space or tab, never are).
+        guard isDigit(c) || isLetter(c) || c == 0x3A else { return Self.none }
         return commonLogFormat(p, n)
     }
 
