@@ -78,6 +78,15 @@ demo: deps release
 	@echo
 	@echo '$$ sluice tail -n 3 Fixtures/demo/app.log'
 	@$(BIN) tail -n 3 Fixtures/demo/app.log
+	@echo
+	@echo '$$ sluice since --zone UTC 2024-05-13T16:50 Fixtures/demo/app.log then until --zone UTC 16:51    # jumps there by binary search'
+	@$(BIN) since --zone UTC 2024-05-13T16:50 Fixtures/demo/app.log then until --zone UTC 16:51
+	@echo
+	@echo '$$ sluice merge Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then since --zone UTC 08:29:50 then until --zone UTC 08:30:10'
+	@$(BIN) merge --zone UTC Fixtures/demo/app.log.2.gz Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then since --zone UTC 08:29:50 then until --zone UTC 08:30:10
+	@echo
+	@echo '$$ sluice merge -H Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then grep -m 2 refused'
+	@$(BIN) merge -H Fixtures/demo/app.log.1.gz Fixtures/demo/app.log then grep -m 2 refused
 
 # Measures sluice against grep, ripgrep, ugrep, zcat and wc on a 1 GiB log (made once in .bench/).
 bench: release

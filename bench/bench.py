@@ -53,11 +53,18 @@ ROW_NAMES = [
     # issue 14: pattern lists (files built from the corpus by pattern_file)
     "grep-F-f-1k", "grep-F-f-10k", "grep-F-f-100k", "grep-Fi-f-1k", "grep-E-f-50", "grep-e-three",
     "grep-F-f-10k-gzip",
+    "time-window", "time-window-gzip", "grep-records", "lib-logtime",
 ]
 PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
                 "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
                 "grep-F-f-10k-gzip": ("G", 10000, [])}
 PATTERN_RSS_LIMIT_MIB = 128
+TIMED_LOG_TOOL = os.path.join(REPO, "..", "shared", "bench", "make-timed-log")
+# A ~1 MiB window of the 1 GiB ISO log make-timed-log writes (from 2024-05-13T00:00:00Z, 200 lines/s).
+WINDOW = ("2024-05-13T04:00:00.000Z", "2024-05-13T04:00:26.999Z")
+# The same window by awk over the whole file: a stamped line starts a record, the others continue it.
+AWK_WINDOW = '/^[0-9][0-9][0-9][0-9]-/ { keep = ($1 >= a && $1 <= b) } keep'
+
 
 # Tools the anchors need, with the Debian/Ubuntu package that provides each.
 APT_PACKAGES = {
@@ -471,6 +478,20 @@ def prepare_inputs(args, need):
         else:
             make_huge_line(P)
         inp["huge"] = P
+    # Time-ordered logs with multi-line records (ISO, plain and gzip; mixed formats), made once.
+    for key, fmt, gz in (("timed", "iso", False), ("timed-gz", "iso", True), ("timed-mixed", "mixed", False)):
+        if key not in need:
+            continue
+        T = os.path.join(d, f"timed-{fmt}-1g.log" + (".gz" if gz else ""))
+        if os.path.isfile(T):
+            log(f"reusing {T}")
+        else:
+            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30), "--records", "20"]
+            if gz:
+                argv.append("--gzip")
+            log("making " + T)
+            subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
+        inp[key] = T
     return inp
 
 
@@ -761,6 +782,25 @@ def build_rows(names, S, B, inp):
                 Cmd("grep", [["grep", "-c"] + three + [F]], ok_rc=grep_rc, cmp="count"),
                 Cmd("rg", [["rg", "--no-mmap", "-c"] + three + [F]], ok_rc=grep_rc, cmp="count",
                     target=1.2, need=["rg"])])
+        elif name in ("time-window", "time-window-gzip"):
+            T = inp.get("timed" if name == "time-window" else "timed-gz")
+            cat = [] if name == "time-window" else [["zcat", T]]
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "since", WINDOW[0], T, "then", "until", WINDOW[1]]], sluice=True, cmp="bytes"),
+                Cmd("awk", cat + [["awk", "-v", f"a={WINDOW[0]}", "-v", f"b={WINDOW[1]}", AWK_WINDOW] + ([] if cat else [T])],
+                    cmp="bytes")])
+        elif name == "grep-records":
+            T = inp.get("timed")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "grep", "--records", "-c", "Exception", T]], sluice=True, ok_rc=grep_rc),
+                Cmd("sluice grep -c", [[S, "grep", "-c", "Exception", T]], ok_rc=grep_rc, target=1.5)])
+        elif name == "lib-logtime":
+            T = inp.get("timed-mixed")
+            r = Row(name, [T], [
+                Cmd("sluice-bench", [[B, "logtime", T]], sluice=True),
+                Cmd("wc -l", [["wc", "-l"]], stdin=T)])
+            if not os.access(B, os.X_OK):
+                r.skip = "bench binary missing"
         else:
             raise HarnessError(f"unknown row {name}")
         for c in r.cmds:
@@ -1257,7 +1297,8 @@ def main():
     for n in names:
         need |= {"grep-c-gzip": {"G"}, "cat-gzip": {"G"}, "count-gzip": {"G"},
                  "follow-latency": set(), "growth": {"F", "head"},
-                 "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}}.get(n, {"F"})
+                 "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
+                 "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))

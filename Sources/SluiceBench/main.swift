@@ -4,6 +4,8 @@
 //   sluice-bench batches FILE            lines of FILE via lineBatches()
 //   sluice-bench contains FILE TEXT      lines containing TEXT, one Line at a time
 //   sluice-bench contains-batches FILE TEXT
+//   sluice-bench logtime FILE            lines of FILE whose timestamp LogTime reads (lines/s on stderr)
+//   sluice-bench logtime-print FILE [YEAR MONTH OFFSET]   each line's instant in microseconds, or -
 //
 // FILE is inflated first when its name ends in .gz. Top-level code runs on the main actor,
 // so these loops also show that every iterator implements next(isolation:).
@@ -48,6 +50,27 @@ do {
         for try await batch in chunks.lineBatches() {
             for line in batch where line.contains(text) { n += 1 }
         }
+    case "logtime":
+        let parser = LogTime(referenceYear: 2024, referenceMonth: 12, zoneOffset: 0)
+        var lines = 0
+        let start = ContinuousClock.now
+        for try await batch in chunks.lineBatches() {
+            lines += batch.lineCount
+            parser.forEachInstant(in: batch) { if $0 != nil { n += 1 } }
+        }
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        var text = "\(lines) lines, \(n) with a timestamp, \(Int(Double(lines) / seconds)) lines/s\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    case "logtime-print":
+        let numbers = arguments.dropFirst(3).compactMap { Int($0) }
+        let parser = numbers.count == 3
+            ? LogTime(referenceYear: numbers[0], referenceMonth: numbers[1], zoneOffset: numbers[2]) : LogTime()
+        var out = ""
+        for try await batch in chunks.lineBatches() {
+            for line in batch { out += parser.parse(line).map { String($0) } ?? "-"; out += "\n" }
+        }
+        out.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+        exit(0)
     default:
         fail("sluice-bench: unknown mode \(mode)")
     }

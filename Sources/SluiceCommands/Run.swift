@@ -73,13 +73,16 @@ extension Plan {
         var stage = ComposedStage(stream: inputs.concatenatedLines)
         var lineBuffered = false
         for (index, verb) in stages.enumerated() {
-            let position = StagePosition(index: index, count: stages.count)
+            let position = StagePosition(index: index, count: stages.count, firstInput: inputs.files.paths.first,
+                                         inTimeOrder: stage.inTimeOrder)
             if position.isLast, let sink = verb as? any SinkVerb {
                 let lines = position.isFirst ? try verb.source(inputs, position).stream : stage.stream
                 return Composition(output: sink.output(lines, printing: position.isFirst ? .lines : stage.printing, statistics: statistics),
                                    lineBuffered: lineBuffered)
             }
+            let inOrder = stage.inTimeOrder
             stage = position.isFirst ? try verb.source(inputs, position) : try verb.compose(piped(stage.stream, stage.printing), position)
+            stage.inTimeOrder = stage.inTimeOrder && inOrder
             lineBuffered = lineBuffered || stage.lineBuffered
         }
         return Composition(output: printedBytes(stage.stream, stage.printing, statistics), selects: stage.selects,

@@ -10,6 +10,7 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 /// line here: the parser, help, completions and the man page come from this list.
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
+    SinceVerb.self, UntilVerb.self, MergeVerb.self,
 ]
 
 /// Where a verb may stand in a pipeline.
@@ -26,6 +27,10 @@ enum VerbRole {
 struct StagePosition {
     let index: Int
     let count: Int
+    /// The pipeline's first input, whose modification time dates year-less timestamps.
+    var firstInput: String? = nil
+    /// The stream is known to be in time order (false after a `since` that found its file out of order).
+    var inTimeOrder = true
     var isFirst: Bool { index == 0 }
     var isLast: Bool { index == count - 1 }
 }
@@ -49,6 +54,8 @@ struct ComposedStage {
     var quiet = false
     /// Write each line at once (`--line-buffered`, following).
     var lineBuffered = false
+    /// The stream is in time order, as far as the stage knows.
+    var inTimeOrder = true
 }
 
 /// What the first stage reads, and how its faults are reported.

@@ -54,7 +54,7 @@ public struct InputFiles: Sendable {
     }
 
     /// The name an input has in messages.
-    func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
+    public func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
 
     /// The (inflated) bytes of one input, counted in ``Options/statistics``.
     func bytes(of path: String) -> InputBytes {

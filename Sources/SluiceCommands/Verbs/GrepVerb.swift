@@ -94,12 +94,17 @@ struct GrepVerb: ParsableCommand {
     var lineBuffered = false
     @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
     var noDecompress = false
+    @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
+    var records = false
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
     mutating func validate() throws {
         for n in [maxCount, afterContext, beforeContext, context].compactMap({ $0 }) where n < 0 {
             throw ValidationError("invalid context length or count: \(n)")
+        }
+        if records && (afterContext != nil || beforeContext != nil || context != nil || onlyMatching) {
+            throw ValidationError("--records does not take -A, -B, -C or -o")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
@@ -166,8 +171,16 @@ extension GrepVerb: Verb {
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
         let pattern = try compiledPattern()
         let options = self.options()
-        let stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
-            $0.grep(pattern, options: options)
+        let stream: LineStream
+        if records {
+            let parser = try stageParser(TimeOptions.parse([]), position), recordOptions = self.recordOptions()
+            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
+                $0.grepRecords(pattern, parser: parser, options: recordOptions)
+            }
+        } else {
+            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
+                $0.grep(pattern, options: options)
+            }
         }
         return stage(stream, pattern, manyInputs: inputs.files.paths.count > 1, position)
     }
@@ -175,7 +188,9 @@ extension GrepVerb: Verb {
     /// After `then`, the stream is one unnamed input, as a pipe is.
     func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
         let pattern = try compiledPattern()
-        return stage(grepStage(stream, pattern, options()), pattern, manyInputs: false, position)
+        let selected = records ? recordGrepStage(stream, pattern, self, parser: try stageParser(TimeOptions.parse([]), position))
+            : grepStage(stream, pattern, options())
+        return stage(selected, pattern, manyInputs: false, position)
     }
 
     private func stage(_ stream: LineStream, _ pattern: GrepPattern, manyInputs: Bool, _ position: StagePosition) -> ComposedStage {

@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+
+/// since, until, merge and grep --records through the binary, against oracles computed from
+/// the records the test writes (a linear scan), and gzip against plain.
+final class TimeCLITests: XCTestCase {
+    struct Record { var time: Int; var lines: [String] }  // time in milliseconds since the epoch
+
+    /// ISO-stamped records from `start` (ms), ties and stack traces included.
+    func makeRecords(_ count: Int, seed: UInt64, start: Int = 1_715_587_200_000, step: Int = 900,
+                     format: (Int) -> String = TimeCLITests.iso) -> [Record] {
+        var state = seed
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var t = start
+        var out: [Record] = []
+        for i in 0..<count {
+            if next() % 4 != 0 { t += next() % step }
+            var lines = ["\(format(t)) INFO request \(i) \(next() % 50 == 0 ? "Exception" : "ok")"]
+            if next() % 6 == 0 {
+                lines[0] += " failed: java.lang.IllegalStateException"
+                for k in 0..<(next() % 4 + 1) { lines.append("\tat org.example.C.m\(k)(C.java:\(i))") }
+            }
+            out.append(Record(time: t, lines: lines))
+        }
+        return out
+    }
+
+    static func iso(_ ms: Int) -> String {
+        let s = ms / 1000, days = s / 86400, sod = s % 86400
+        // Days to a date (2024 and later in these tests).
+        var y = 1970, d = days
+        func leap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
+        while d >= (leap(y) ? 366 : 365) { d -= leap(y) ? 366 : 365; y += 1 }
+        let lengths = [31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        var m = 0
+        while d >= lengths[m] { d -= lengths[m]; m += 1 }
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m + 1, d + 1, sod / 3600, sod / 60 % 60, sod % 60, ms % 1000)
+    }
+
+    func text(_ records: [Record]) -> String { records.flatMap(\.lines).map { $0 + "\n" }.joined() }
+
+    func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testWindowOnPlainAndGzipMatchesTheOracle() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = makeRecords(20000, seed: 3)
+        let path = try write(text(records), "app.log", in: dir)
+        XCTAssertEqual(try shell("gzip -c '\(path)' > '\(path).gz'").status, 0)
+        var state: UInt64 = 99
+        for k in 0..<12 {
+            state = state &* 6364136223846793005 &+ 1
+            let a = records[Int(state >> 33) % records.count].time + (k % 3 == 0 ? 1 : 0)
+            let b = a + Int(state >> 40) % 400_000
+            let t1 = Self.iso(a), t2 = Self.iso(b)
+            let expected = text(records.filter { $0.time >= a && $0.time <= b })
+            for file in [path, path + ".gz"] {
+                let out = try sluice(["since", t1, file, "then", "until", t2])
+                XCTAssertEqual(out.status, 0, out.stderr)
+                XCTAssertEqual(out.text, expected, "\(t1) ... \(t2) \(file)")
+            }
+            let untilOnly = try sluice(["until", t2, path])
+            XCTAssertEqual(untilOnly.text, text(records.filter { $0.time <= b }))
+        }
+        // Before the first line and after the last.
+        XCTAssertEqual(try sluice(["since", "2020-01-01", path]).text, text(records))
+        XCTAssertEqual(try sluice(["since", "2030-01-01", path]).text, "")
+        XCTAssertEqual(try sluice(["since", "2030-01-01", path]).status, 0)
+        // The seek reads little of the file: --stats counts the probes and the window.
+        let stats = try sluice(["--stats", "since", Self.iso(records[10000].time), path, "then", "until", Self.iso(records[10050].time)])
+        let read = stats.stderr.split(separator: "\n").first { $0.hasPrefix("bytes read") }.flatMap { $0.split(separator: " ").dropFirst(2).first }
+        XCTAssertNotNil(read)
+        XCTAssertLessThan(Int(read ?? "") ?? .max, 700_000, stats.stderr)  // of 1.5 MB
+    }
+
+    func testFileOutOfOrderIsReadInFullWithANotice() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let late = makeRecords(3000, seed: 1, start: 1_715_590_800_000), early = makeRecords(3000, seed: 2)
+        let path = try write(text(late + early), "mixed.log", in: dir)
+        let a = early[1000].time, b = late[1500].time
+        let out = try sluice(["since", Self.iso(a), path, "then", "until", Self.iso(b)])
+        XCTAssertEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("not in time order"), out.stderr)
+        XCTAssertEqual(out.text, text((late + early).filter { $0.time >= a && $0.time <= b }))
+        // A larger tolerance accepts it (and then the answer follows the file's order).
+        let tolerant = try sluice(["since", "--tolerance", "2h", Self.iso(late[10].time), path])
+        XCTAssertFalse(tolerant.stderr.contains("not in time order"))
+    }
+
+    func testTimeOfDayRelativeTimesAndZones() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = makeRecords(2000, seed: 5)  // from 2024-05-13T08:00Z
+        let path = try write(text(records), "a.log", in: dir)
+        let t = records[700].time
+        let hhmmss = String(Self.iso(t).dropFirst(11).prefix(12))
+        let expected = text(records.filter { $0.time >= t })
+        XCTAssertEqual(try sluice(["since", "--zone", "UTC", hhmmss, path]).text, expected)
+        XCTAssertEqual(try sluice(["since", hhmmss, path], environment: ["TZ": "UTC"]).text, expected)
+        // The same wall time two hours east is two hours earlier.
+        let east = try sluice(["since", "--zone", "+02:00", hhmmss, path])
+        XCTAssertEqual(east.text, text(records.filter { $0.time >= t - 7_200_000 }))
+        // Relative to now: a log of the last three hours.
+        let now = Int(Date().timeIntervalSince1970 * 1000)
+        let recent = makeRecords(3000, seed: 8, start: now - 3 * 3_600_000, step: 7000).filter { $0.time < now - 60_000 }
+        let recentPath = try write(text(recent), "recent.log", in: dir)
+        let out = try sluice(["since", "-90m", recentPath])
+        let cut = now - 90 * 60_000
+        // Lines within the few seconds the test takes of the bound may go either way.
+        let sure = text(recent.filter { $0.time >= cut + 30_000 })
+        XCTAssertTrue(out.text.hasSuffix(sure) && out.text.count <= text(recent.filter { $0.time >= cut - 30_000 }).count)
+        XCTAssertFalse(out.text.isEmpty)
+        let bad = try sluice(["since", "soon", path])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("invalid time 'soon'"), bad.stderr)
+        XCTAssertEqual(try sluice(["since", "--zone", "Mars", "08:00", path]).status, 2)
+    }
+
+    func testMergeOfThreeFormatsIsAStableSort() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func syslog(_ ms: Int) -> String {
+            let iso = Self.iso(ms - ms % 1000)
+            let m = Int(iso.dropFirst(5).prefix(2))!, d = Int(iso.dropFirst(8).prefix(2))!
+            return "\(months[m - 1]) \(d < 10 ? " " : "")\(d) \(iso.dropFirst(11).prefix(8))"
+        }
+        func epoch(_ ms: Int) -> String { String(format: "%d.%03d", ms / 1000, ms % 1000) }
+        let a = makeRecords(1500, seed: 1), b = makeRecords(1500, seed: 2, format: syslog), c = makeRecords(1500, seed: 3, format: epoch)
+        // syslog has whole seconds: its records sort by the second.
+        let b2 = b.map { Record(time: $0.time - $0.time % 1000, lines: $0.lines) }
+        let paths = [try write(text(a), "a.log", in: dir), try write(text(b), "b.log", in: dir), try write(text(c), "c.log", in: dir)]
+        XCTAssertEqual(try shell("gzip '\(paths[2])'").status, 0)
+        let files = [paths[0], paths[1], paths[2] + ".gz"]
+        var keyed: [(Int, Int, Int, [String])] = []
+        for (i, records) in [a, b2, c].enumerated() {
+            for (j, r) in records.enumerated() { keyed.append((r.time, i, j, r.lines.map { "\(files[i]):" + $0 })) }
+        }
+        keyed.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        let out = try sluice(["merge", "-H", "--zone", "UTC", "--year", "2024"] + files)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(out.text, keyed.flatMap(\.3).map { $0 + "\n" }.joined())
+        let plain = try sluice(["merge", "--zone", "UTC", "--year", "2024"] + files + ["then", "count"])
+        XCTAssertEqual(plain.text, "\(keyed.flatMap(\.3).count)\n")
+    }
+
+    func testGrepRecordsMatchesTheOracle() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = makeRecords(5000, seed: 4)
+        let path = try write(text(records), "r.log", in: dir)
+        let hits = records.filter { $0.lines.contains { $0.contains("C.m2") } }
+        XCTAssertEqual(try sluice(["grep", "--records", "C.m2", path]).text, text(hits))
+        XCTAssertEqual(try sluice(["grep", "--records", "-c", "C.m2", path]).text, "\(hits.count)\n")
+        XCTAssertEqual(try sluice(["grep", "--records", "-c", "-v", "Exception", path]).text,
+                       "\(records.filter { !$0.lines.contains { $0.contains("Exception") } }.count)\n")
+        // -n numbers every line of a record by its place in the file.
+        var numbered: [String] = []
+        var n = 0
+        for r in records {
+            let selected = r.lines.contains { $0.contains("C.m2") }
+            for line in r.lines { n += 1; if selected { numbered.append("\(n):\(line)") } }
+        }
+        XCTAssertEqual(try sluice(["grep", "--records", "-n", "C.m2", path]).text, numbered.map { $0 + "\n" }.joined())
+        XCTAssertEqual(try sluice(["cat", path, "then", "grep", "--records", "-m", "3", "IllegalState"]).text,
+                       text(Array(records.filter { $0.lines[0].contains("IllegalState") }.prefix(3))))
+        XCTAssertEqual(try sluice(["grep", "--records", "nothing-like-this", path]).status, 1)
+        XCTAssertEqual(try sluice(["grep", "--records", "-A", "1", "x", path]).status, 2)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+@testable import Sluice
+
+/// since / until against a linear oracle over a log whose record times the test knows.
+final class TimeWindowTests: XCTestCase {
+    let parser = LogTime(referenceYear: 2024, referenceMonth: 12, zoneOffset: 0)
+
+    func testSinceAndUntilMatchTheOracleAtManyTimesAndChunkSizes() async throws {
+        let log = TimedLog(count: 600, seed: 11, untimedHead: true)
+        let probes = log.probeTimes(120, seed: 5)
+        for (k, t) in probes.enumerated() {
+            let size = [1 << 20, 4096, 97, 7][k % 4]
+            let input = ChunkedBytes(bytes: log.text, size: size).lineBatches()
+            let since = try await lineStrings(input.since(.instant(t), parser: parser))
+            XCTAssertEqual(since, log.lines { ($0 ?? Int64.min) >= t }, "since \(t) size \(size)")
+            for stop in [TimeWindowStop.endOfStream, .never, .endOfSource] {
+                let until = try await lineStrings(input.until(.instant(t), parser: parser, stop: stop))
+                XCTAssertEqual(until, log.lines { ($0 ?? Int64.min) <= t }, "until \(t) size \(size)")
+            }
+            let u = probes[(k * 7 + 3) % probes.count]
+            let window = try await lineStrings(input.since(.instant(t), parser: parser).until(.instant(u), parser: parser))
+            XCTAssertEqual(window, log.lines { $0 != nil && $0! >= t && $0! <= u }, "window \(t) ... \(u)")
+        }
+    }
+
+    func testTimeOfDayResolvesOnTheFirstLineAndCRLFLines() async throws {
+        let log = TimedLog(count: 300, seed: 2, crlf: true)
+        let t = log.times[150]
+        let sod = (t / LogTime.second) % 86400 * LogTime.second + t % LogTime.second
+        let input = ChunkedBytes(bytes: log.text, size: 333).lineBatches()
+        let got = try await lineStrings(input.since(.timeOfDay(sod, zoneOffset: 0), parser: parser))
+        XCTAssertEqual(got, log.lines { ($0 ?? Int64.min) >= t })
+    }
+
+    func testUnorderedStreamStillGivesEveryRecordWithoutStopping() async throws {
+        var log = TimedLog(count: 200, seed: 9)
+        var shuffler = Shuffler(seed: 4)
+        log.records.shuffle(using: &shuffler)
+        var text: [UInt8] = []
+        for r in log.records { for l in r.lines { text += Array((l + "\n").utf8) } }
+        let t = log.times.sorted()[100]
+        let input = ChunkedBytes(bytes: text, size: 512).lineBatches()
+        let since = try await lineStrings(input.since(.instant(t), parser: parser))
+        XCTAssertEqual(since, log.lines { ($0 ?? Int64.min) >= t })
+        let until = try await lineStrings(input.until(.instant(t), parser: parser, stop: .never))
+        XCTAssertEqual(until, log.lines { ($0 ?? Int64.min) <= t })
+    }
+
+    func testUntilEndsEachSourceOrTheStream() async throws {
+        let a = TimedLog(count: 50, seed: 1), b = TimedLog(count: 50, seed: 2)
+        let t = a.times[25]
+        let sources: [AsyncChainedLineSources.Source] = [
+            ("a", ChunkedBytes(bytes: a.text, size: 100).lineBatches(sourceName: "a")),
+            ("b", ChunkedBytes(bytes: b.text, size: 100).lineBatches(sourceName: "b")),
+        ]
+        let chain = AsyncChainedLineSources(sources, onError: { _ in })
+        let perSource = try await lineStrings(chain.until(.instant(t), parser: parser, stop: .endOfSource))
+        XCTAssertEqual(perSource, a.lines { $0! <= t } + b.lines { $0! <= t })
+        let whole = try await lineStrings(chain.until(.instant(t), parser: parser, stop: .endOfStream))
+        XCTAssertEqual(whole, a.lines { $0! <= t })
+        // The end-of-source marker still comes (grep -c needs it).
+        var markers = 0
+        for try await batch in chain.until(.instant(t), parser: parser) where batch.endsSource { markers += 1 }
+        XCTAssertEqual(markers, 1)
+    }
+}
+
+/// A seeded generator for shuffles.
+struct Shuffler: RandomNumberGenerator {
+    var inner: SplitMix
+    init(seed: UInt64) { inner = SplitMix(seed: seed) }
+    mutating func next() -> UInt64 { inner.next() }
+}
