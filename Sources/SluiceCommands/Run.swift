@@ -28,8 +28,9 @@ func countLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) async 
 extension GrepVerb {
     /// The compiled patterns.
     func pattern(_ patterns: [String]) throws -> GrepPattern {
-        try GrepPattern(patterns, syntax: fixedStrings ? .fixed : .regex,
-                        ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
+        let syntax: GrepPattern.Syntax = fixedStrings ? .fixed : perlRegexp ? .perl : extendedRegexp ? .extended : .basic
+        return try GrepPattern(patterns, syntax: syntax, encoding: localeEncoding(),
+                               ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
     }
 
     var selectsOnce: Bool { quiet || filesWithMatches || filesWithoutMatch }
@@ -137,6 +138,7 @@ extension Plan {
                             printError("grep: \(error)")
                             return 2
                         }
+                        for warning in pattern.warnings { printError("grep: warning: \(warning)") }
                         // After the first stage a grep reads a stream, as through a pipe: its
                         // line numbers are positions in that stream.
                         if index > 0 { stream = applyRenumber(stream) }
