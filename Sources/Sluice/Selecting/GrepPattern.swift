@@ -97,7 +97,8 @@ public struct GrepPattern: Sendable {
         let posix = syntax == .basic || syntax == .extended
         func compile(_ combined: String) throws -> PCRE2Code {
             do {
-                return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8, ucp: foldsInPattern,
+                return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
+                                     ucp: foldsInPattern && !LocaleClasses.available,
                                      longest: posix && !backReferences)
             } catch let SluiceError.badPattern(_, offset, reason) {
                 throw SluiceError.badPattern(pattern: patterns.count == 1 ? patterns[0] : combined, offset: offset, reason: reason)
@@ -106,7 +107,10 @@ public struct GrepPattern: Sendable {
         func wrapped(_ sources: [String]) -> String {
             let combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
             if wholeLine { return "^(?:\(combined))$" }
-            if wholeWord { return "(?<!\\w)(?:\(combined))(?!\\w)" }
+            if wholeWord {
+                let w = syntax == .perl ? "\\w" : POSIXPattern.wordClass(utf8: utf8)
+                return "(?<!\(w))(?:\(combined))(?!\(w))"
+            }
             return combined
         }
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
@@ -307,8 +311,8 @@ struct LiteralMatcher: Sendable {
     func lineMatches(_ line: UnsafeRawBufferPointer) -> Bool { nextMatch(in: line, from: 0) != nil }
 }
 
-/// UTF-8 decoding for word checks: a character and whether it is a letter, a digit or `_`
-/// (as PCRE2's `\w` with UCP: general categories L and N).
+/// UTF-8 decoding for word checks: a character and whether it is a letter or a digit (the C
+/// library's C.UTF-8 classes, as GNU grep's; without that locale, general categories L and N).
 enum UTF8Word {
     /// The length of the valid UTF-8 character at `i`, or `nil`.
     static func validLength(_ b: UnsafeRawBufferPointer, at i: Int) -> Int? {
@@ -332,6 +336,7 @@ enum UTF8Word {
             value = value << 6 | UInt32(b[i + k] & 0x3F)
         }
         guard value >= minimum, let scalar = Unicode.Scalar(value) else { return nil }
+        if LocaleClasses.available { return (i + n, LocaleClasses.isAlnum(value)) }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .decimalNumber, .letterNumber, .otherNumber:
@@ -450,6 +455,10 @@ final class PCRE2Code: @unchecked Sendable {
         defer { resources.give(r) }
         let rc = pcre2_match_8(code, subject, to, from, 0, r.data, r.context)
         if rc == PCRE2_ERROR_NOMATCH { return nil }
+        if rc < 0 && dfaCode != nil {
+            // A BRE or ERE never gives up in GNU grep: decide with the DFA matcher instead.
+            return longestMatches(in: bytes, from: from, to: to, firstOnly: true).first
+        }
         guard rc > 0 else { throw failure(rc) }
         let ovector = pcre2_get_ovector_pointer_8(r.data)!
         return Int(ovector[0])..<Int(ovector[1])
@@ -470,30 +479,43 @@ final class PCRE2Code: @unchecked Sendable {
             }
             return ranges
         }
+        return longestMatches(in: line, from: 0, to: line.count, firstOnly: false)
+    }
+
+    /// The leftmost-longest matches in `bytes[from..<to]` (lines separated by LF; `from` starts
+    /// a line, `to` ends one), with PCRE2's DFA matcher: no backtracking, so it decides where
+    /// the backtracking matcher gives up. It needs valid UTF-8 and, with
+    /// PCRE2_MATCH_INVALID_UTF, no match takes in an invalid byte: in UTF mode each valid
+    /// stretch is matched on its own.
+    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
         guard utf else {
-            longestMatches(in: line, segment: 0..<line.count, into: &ranges)
+            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: true, firstOnly: firstOnly, into: &ranges)
             return ranges
         }
-        // The DFA matcher needs valid UTF-8, and with PCRE2_MATCH_INVALID_UTF no match takes in
-        // an invalid byte: each valid stretch of the line is matched on its own.
-        var i = 0
-        while i < line.count {
+        var i = from
+        while i < to {
             let start = i
-            while i < line.count, let n = UTF8Word.validLength(line, at: i) { i += n }
-            if i > start { longestMatches(in: line, segment: start..<i, into: &ranges) }
+            while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
+            if i > start {
+                longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to,
+                               firstOnly: firstOnly, into: &ranges)
+                if firstOnly && !ranges.isEmpty { return ranges }
+            }
             i += 1
         }
         return ranges
     }
 
-    /// The leftmost-longest matches in `line[segment]`, a stretch of valid characters.
-    private func longestMatches(in line: UnsafeRawBufferPointer, segment: Range<Int>, into ranges: inout [Range<Int>]) {
-        let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+    private func longestMatches(in bytes: UnsafeRawBufferPointer, segment: Range<Int>, lineStart: Bool, lineEnd: Bool,
+                                firstOnly: Bool, into ranges: inout [Range<Int>]) {
+        guard let dfaCode else { return }
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let subject = base + segment.lowerBound
         let length = segment.count
         var options: UInt32 = 0
-        if segment.lowerBound > 0 { options |= PCRE2_NOTBOL }
-        if segment.upperBound < line.count { options |= PCRE2_NOTEOL }
+        if !lineStart { options |= PCRE2_NOTBOL }
+        if !lineEnd { options |= PCRE2_NOTEOL }
         if utf { options |= PCRE2_NO_UTF_CHECK }
         let r = resources.take()
         defer { resources.give(r) }
@@ -507,6 +529,7 @@ final class PCRE2Code: @unchecked Sendable {
             guard rc >= 0 else { return }  // no match, or the engine gave up; 0: the longest is still first
             let ovector = pcre2_get_ovector_pointer_8(r.data)!
             let lo = Int(ovector[0]), hi = Int(ovector[1])
+            if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
             if hi == lo {
                 from = hi + 1
                 while utf && from < length && subject[from] & 0xC0 == 0x80 { from += 1 }

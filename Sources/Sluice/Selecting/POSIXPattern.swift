@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CByteScan
 
 /// GNU grep's basic (BRE) and extended (ERE) regular expressions, read as GNU grep 3.8 reads
 /// them and written out as PCRE2 syntax that matches the same lines.
@@ -41,6 +39,11 @@ struct POSIXPattern {
     }
 
     static func error(_ reason: String) -> SluiceError { .patternSyntax(reason: reason) }
+
+    /// A word character as GNU grep sees it (`\w`, `-w`): `_` and the locale's alphanumerics.
+    static func wordClass(utf8: Bool) -> String {
+        utf8 && LocaleClasses.available ? "[_" + LocaleClasses.text("alnum") + "]" : "\\w"
+    }
 
     /// A fixed string as PCRE2 text: each character escaped (and, in UTF-8 mode with case
     /// ignored, folded as GNU grep folds it).
@@ -103,6 +106,11 @@ struct POSIXTranslator {
     }
 
     var ere: Bool { dialect == .extended }
+    /// A word character: `\w` in the C locale, the locale's letters, digits and `_` in UTF-8.
+    var word: String { POSIXPattern.wordClass(utf8: utf8) }
+    /// Classes are the C library's (UTF-8 mode, when its C.UTF-8 locale exists), else PCRE2's
+    /// (with PCRE2_UCP in UTF-8 mode).
+    var localeClasses: Bool { utf8 && LocaleClasses.available }
 
     mutating func emit(_ s: String) { out.append(contentsOf: s.utf8) }
 
@@ -154,16 +162,16 @@ struct POSIXTranslator {
         case "+" where !ere: try repeatOperator("+", name: "+")
         case "?" where !ere: try repeatOperator("?", name: "?")
         case "1", "2", "3", "4", "5", "6", "7", "8", "9": try backReference(Int(c - 0x30))
-        case "<": assertion("\\b(?=\\w)")
-        case ">": assertion("\\b(?<=\\w)")
-        case "b": assertion("\\b")
-        case "B": assertion("\\B")
+        case "<": assertion("(?<!\(word))(?=\(word))")
+        case ">": assertion("(?<=\(word))(?!\(word))")
+        case "b": assertion("(?:(?<=\(word))(?!\(word))|(?<!\(word))(?=\(word)))")
+        case "B": assertion("(?:(?<=\(word))(?=\(word))|(?<!\(word))(?!\(word)))")
         case "`": assertion("^")
         case "'": assertion("$")
-        case "w": piece("\\w")
-        case "W": piece("[^\\w\\n]")
-        case "s": piece("[^\\S\\n]")
-        case "S": piece("\\S")
+        case "w": piece(word)
+        case "W": piece(localeClasses ? "[^_\(LocaleClasses.text("alnum"))\\n]" : "[^\\w\\n]")
+        case "s": piece(localeClasses ? "[" + LocaleClasses.text("space", excludingNewline: true) + "]" : "[^\\S\\n]")
+        case "S": piece(localeClasses ? "[^" + LocaleClasses.text("space") + "]" : "\\S")
         default: literalUnit(c)  // an escaped ordinary or special character stands for itself
         }
     }
@@ -419,9 +427,12 @@ struct POSIXTranslator {
             if isRange {
                 let (end, after, _) = try element(j, acceptHyphen: true)
                 j = after
-                guard case .char(let lo) = start, case .char(let hi) = end, lo <= hi else {
-                    throw POSIXPattern.error("Invalid range end")
-                }
+                guard case .char(let lo) = start, case .char(let hi) = end else { throw POSIXPattern.error("Invalid range end") }
+                // Without collation tables a range between non-ASCII characters is refused.
+                if utf8 && (lo >= 0x80 || hi >= 0x80) { throw POSIXPattern.error("Invalid collation character") }
+                // With case ignored, glibc checks the range between the upper cases of its ends.
+                func up(_ c: UInt32) -> UInt32 { caseless && c >= 0x61 && c <= 0x7A ? c - 0x20 : c }
+                guard up(lo) <= up(hi) else { throw POSIXPattern.error("Invalid range end") }
                 start = .range(lo, hi)
                 sawRange = true
             }
@@ -448,21 +459,85 @@ struct POSIXTranslator {
         for e in elements {
             switch e {
             case .char(let c), .equivalence(let c): add(c)
-            case .range(let lo, let hi):
-                s += Self.escaped(lo) + "-" + Self.escaped(hi)
-                if let folder, hi - lo < 4096 {
-                    for c in lo...hi { if let set = folder.counterparts(c) { for d in set where d < lo || d > hi { s += Self.escaped(d) } } }
+            case .range(var lo, var hi):
+                if folder != nil {
+                    // UTF-8 with case ignored: glibc matches what upper-cases into the
+                    // upper-cased range (in the C locale GNU's matcher takes the range as
+                    // written, folding each letter in it: PCRE2_CASELESS does the same).
+                    func up(_ c: UInt32) -> UInt32 { c >= 0x61 && c <= 0x7A ? c - 0x20 : c }
+                    (lo, hi) = (up(lo), up(hi))
                 }
+                guard lo <= hi else { break }  // empty as written, valid once upper-cased
+                s += Self.escaped(lo) + "-" + Self.escaped(hi)
+                if let folder { for c in lo...hi { if let set = folder.counterparts(c) { for d in set where d < lo || d > hi { add(d) } } } }
             case .charClass(var name):
                 if caseless && (name == "upper" || name == "lower") { name = "alpha" }
                 switch name {
                 case "digit": s += "0-9"
                 case "xdigit": s += "0-9A-Fa-f"
-                default: s += "[:\(name):]"
+                default: s += localeClasses ? LocaleClasses.text(name) : "[:\(name):]"
                 }
             }
         }
+        // A class left empty (ranges that are empty as written) matches nothing.
+        if s == "[" { return "(?!)" }
         return s + "]"
+    }
+}
+
+/// The C library's character classes in its C.UTF-8 locale, which GNU grep uses in a UTF-8
+/// locale (they differ from Unicode's general categories: emoji are punctuation, NBSP is not a
+/// space, other scripts' digits are letters), as PCRE2 class text (`\x{41}-\x{5a}...`).
+/// Built once per class with `iswctype_l` (see CByteScan), on a locale object of their own
+/// (the process's locale is not touched), and never changed: immutable tables. Empty when the
+/// system has no C.UTF-8 locale (then PCRE2's Unicode classes are used).
+enum LocaleClasses {
+    static let available: Bool = !alnumRanges.isEmpty
+
+    static func ranges(_ name: String) -> [ClosedRange<UInt32>] {
+        var buffer = [UInt32](repeating: 0, count: 2 * 8192)
+        let n = sluice_utf8_class_ranges(name, &buffer, 8192)
+        return n == size_t.max ? [] : (0..<n).map { buffer[2 * $0]...buffer[2 * $0 + 1] }
+    }
+
+    static func render(_ ranges: [ClosedRange<UInt32>]) -> String {
+        ranges.map { r in
+            let lo = "\\x{" + String(r.lowerBound, radix: 16) + "}"
+            return r.count == 1 ? lo : lo + "-\\x{" + String(r.upperBound, radix: 16) + "}"
+        }.joined()
+    }
+
+    static let alnumRanges = ranges("alnum")
+    private static let table: [String: String] = {
+        var t: [String: String] = [:]
+        for name in ["alpha", "upper", "lower", "space", "print", "punct", "graph", "cntrl", "blank"] { t[name] = render(ranges(name)) }
+        t["alnum"] = render(alnumRanges)
+        return t
+    }()
+    private static let spaceWithoutNewline: String = {
+        render(ranges("space").flatMap { r -> [ClosedRange<UInt32>] in
+            guard r.contains(0x0A) else { return [r] }
+            var parts: [ClosedRange<UInt32>] = []
+            if r.lowerBound < 0x0A { parts.append(r.lowerBound...0x09) }
+            if r.upperBound > 0x0A { parts.append(0x0B...r.upperBound) }
+            return parts
+        })
+    }()
+
+    /// The class's members as class text (without brackets).
+    static func text(_ name: String, excludingNewline: Bool = false) -> String {
+        if excludingNewline && name == "space" { return spaceWithoutNewline }
+        return table[name] ?? ""
+    }
+
+    /// Whether `c` is a letter or digit of the locale (for `-w` on literals).
+    static func isAlnum(_ c: UInt32) -> Bool {
+        var lo = 0, hi = alnumRanges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if alnumRanges[mid].upperBound < c { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < alnumRanges.count && alnumRanges[lo].contains(c)
     }
 }
 
