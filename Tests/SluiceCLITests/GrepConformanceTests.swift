@@ -60,7 +60,6 @@ final class GrepConformanceTests: XCTestCase {
         let result = try shell("bash \(quote(scriptFile.path))")
         XCTAssertEqual(result.status, 0, result.stderr)
         var failures = 0
-        var failed: [String] = []
         for (i, c) in cases.enumerated() {
             let expected = try Data(contentsOf: out.appendingPathComponent("\(i).grep"))
             let ours = try Data(contentsOf: out.appendingPathComponent("\(i).sluice"))
