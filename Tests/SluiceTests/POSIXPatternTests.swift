@@ -25,7 +25,11 @@ final class POSIXPatternTests: XCTestCase {
             XCTAssertEqual(t.literal.map { String(decoding: $0, as: UTF8.self) }, literal, pattern)
         }
         XCTAssertNil(try POSIXPattern("a+b", dialect: .extended, utf8: false, caseless: false).literal)
-        XCTAssertNil(try POSIXPattern("foo\\|bar", dialect: .basic, utf8: false, caseless: false).literal)
+        let alternation = try POSIXPattern("foo\\|ba\\.r\\|", dialect: .basic, utf8: false, caseless: false)
+        XCTAssertNil(alternation.literal)
+        XCTAssertEqual(alternation.alternativeLiterals, [Array("foo".utf8), Array("ba.r".utf8), []])
+        XCTAssertNil(try POSIXPattern("foo\\|b.r", dialect: .basic, utf8: false, caseless: false).alternativeLiterals)
+        XCTAssertNil(try POSIXPattern("\\(a\\|b\\)", dialect: .basic, utf8: false, caseless: false).alternativeLiterals)
         guard case .literal = try GrepPattern("Failed password", syntax: .basic).matcher else { return XCTFail("not a literal") }
     }
 

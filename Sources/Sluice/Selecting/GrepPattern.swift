@@ -74,6 +74,7 @@ public struct GrepPattern: Sendable {
         case .basic, .extended:
             var groups = 0
             var found: [[UInt8]] = []
+            var allPlain = true
             sources = []
             for p in patterns {
                 let t = try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
@@ -82,9 +83,9 @@ public struct GrepPattern: Sendable {
                 warnings += t.warnings
                 backReferences = backReferences || t.hasBackReferences
                 sources.append(t.pcre)
-                if let l = t.literal { found.append(l) }
+                if let l = t.alternativeLiterals { found += l } else { allPlain = false }
             }
-            literals = found.count == patterns.count ? found : nil
+            literals = allPlain ? found : nil
         }
         self.warnings = warnings
         matchesWithinLineOnly = syntax != .perl || !patterns.contains { p in
@@ -253,8 +254,16 @@ struct LiteralMatcher: Sendable {
 
     /// Whether `bytes[from..<to]` holds one of the special characters.
     func holdsSpecial(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        // memchr for the lead byte (rare in log text), then the rest of the character.
         specials.contains { special in
-            special.withUnsafeBytes { ByteSearch.find($0, in: bytes, from: from, to: to) != nil }
+            var i = from
+            while let hit = ByteSearch.first(special[0], in: bytes, from: i, to: to) {
+                if hit + special.count <= bytes.count && (1..<special.count).allSatisfy({ bytes[hit + $0] == special[$0] }) {
+                    return true
+                }
+                i = hit + 1
+            }
+            return false
         }
     }
 

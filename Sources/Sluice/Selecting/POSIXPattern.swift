@@ -16,6 +16,9 @@ struct POSIXPattern {
     var pcre: String
     /// The pattern's bytes when it is a plain string (escaped ordinary characters included).
     var literal: [UInt8]?
+    /// The plain strings of a pattern that is an alternation of plain strings (`a\|b\|c`,
+    /// `a|b|c`), for matchers of literal sets; `[literal]` for a plain string.
+    var alternativeLiterals: [[UInt8]]?
     /// Whether the pattern holds `\1`..`\9` (then PCRE2's DFA matcher cannot be used).
     var hasBackReferences: Bool
     /// How many capturing groups the pattern has.
@@ -32,7 +35,13 @@ struct POSIXPattern {
         var t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
         try t.run()
         pcre = String(decoding: t.out, as: UTF8.self)
-        literal = t.literal
+        if let alternatives = t.alternatives, let last = t.literal {
+            literal = nil
+            alternativeLiterals = alternatives + [last]
+        } else {
+            literal = t.alternatives == nil ? t.literal : nil
+            alternativeLiterals = literal.map { [$0] }
+        }
         hasBackReferences = t.hasBackReferences
         groups = t.groupCount
         warnings = t.warnings
@@ -80,6 +89,9 @@ struct POSIXTranslator {
     var i = 0
     var out: [UInt8] = []
     var literal: [UInt8]? = []
+    /// The plain strings of the top-level alternatives before the current one, while all are plain.
+    var alternatives: [[UInt8]]?
+    var alternativesSpoilt = false
     var warnings: [String] = []
     var hasBackReferences = false
     var groupCount = 0
@@ -134,6 +146,7 @@ struct POSIXTranslator {
             }
         }
         if !openGroups.isEmpty { throw POSIXPattern.error("Unmatched ( or \\(") }
+        if literal == nil { alternatives = nil }
     }
 
     mutating func plainUnit(_ c: UInt32) throws {
@@ -250,6 +263,17 @@ struct POSIXTranslator {
     }
 
     mutating func alternation() {
+        if openGroups.isEmpty && !alternativesSpoilt, let l = literal {
+            alternatives = (alternatives ?? []) + [l]
+            literal = []  // the next alternative starts plain
+            emit("|")
+            atom = nil
+            lastStart = true
+            caretAnchors = true
+            return
+        }
+        alternativesSpoilt = true
+        alternatives = nil
         emit("|")
         literal = nil
         atom = nil
