@@ -47,7 +47,8 @@ DEFAULT_CORPUS_TOOL = os.path.join(REPO, "..", "shared", "bench", "make-corpus")
 TIME_BIN = "/usr/bin/time"
 
 ROW_NAMES = [
-    "grep-c-literal", "grep-ci-literal", "grep-c-regex", "grep-n-frequent",
+    "grep-c-literal", "grep-ci-literal", "grep-ci-literal-utf8", "grep-c-bre-alternation", "grep-c-regex",
+    "grep-n-frequent",
     "grep-c-gzip", "cat-gzip", "count-plain", "count-gzip", "tail-10",
     "follow-latency", "lib-lines", "lib-lines-main", "lib-batches", "growth", "huge-line",
     # issue 14: pattern lists (files built from the corpus by pattern_file)
@@ -679,6 +680,23 @@ def build_rows(names, S, B, inp):
                 Cmd("rg -i", [["rg", "--no-mmap", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count",
                     target=1.5, need=["rg"]),
                 Cmd("grep -i", [["grep", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count")])
+        elif name == "grep-ci-literal-utf8":
+            # -i in a UTF-8 locale: the literal keeps the SIMD prefilter (U+017F and U+0131,
+            # which fold to s and i as GNU grep folds, send only the lines holding them to PCRE2).
+            u = ["env", "LC_ALL=C.UTF-8"]
+            r = Row(name, [F], [
+                Cmd("sluice", [u + [S, "grep", "-ci", LIT, F]], sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("rg -i", [u + ["rg", "--no-mmap", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count",
+                    target=1.5, need=["rg"]),
+                Cmd("grep -i", [u + ["grep", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count")])
+        elif name == "grep-c-bre-alternation":
+            # A BRE alternation of three literals (GNU's \|), against rg -e a -e b -e c.
+            alts = [LIT, "Accepted", "session opened"]
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "grep", "-c", "\\|".join(alts), F]], sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("rg -e -e -e", [["rg", "--no-mmap", "-c"] + [a for x in alts for a in ("-e", x)] + [F]],
+                    ok_rc=grep_rc, cmp="count", target=1.5, need=["rg"]),
+                Cmd("grep", [["grep", "-c", "\\|".join(alts), F]], ok_rc=grep_rc, cmp="count")])
         elif name == "grep-c-regex":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "grep", "-c", "-E", REGEX, F]], sluice=True, ok_rc=grep_rc,

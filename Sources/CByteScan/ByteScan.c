@@ -198,3 +198,28 @@ void sluice_tune_allocator_for_streaming(void) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
+
+#include <locale.h>
+#include <wctype.h>
+
+size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity) {
+    locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (loc == (locale_t)0) return (size_t)-1;
+    wctype_t type = wctype_l(name, loc);
+    size_t n = 0;
+    int inside = 0;
+    for (uint32_t c = 0; c <= 0x110000; c++) {
+        int member = c < 0x110000 && (c < 0xD800 || c > 0xDFFF) && type != 0 && iswctype_l((wint_t)c, type, loc);
+        if (member && !inside) {
+            if (n == capacity) break;
+            out[2 * n] = c;
+            inside = 1;
+        } else if (!member && inside) {
+            out[2 * n + 1] = c - 1;
+            n++;
+            inside = 0;
+        }
+    }
+    freelocale(loc);
+    return n;
+}

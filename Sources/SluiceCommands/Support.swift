@@ -95,3 +95,15 @@ struct ByteCount: ExpressibleByArgument {
         value = n * scale
     }
 }
+
+/// The character encoding of the locale, as setlocale resolves it from LC_ALL, else LC_CTYPE,
+/// else LANG (resolved with newlocale, so the process's own locale is left as it is): UTF-8 for
+/// a UTF-8 codeset (`C.UTF-8`, `en_US.utf8`), bytes otherwise (`C`, `POSIX`, unset, or a
+/// locale that is not installed, as GNU grep falls back to C).
+func localeEncoding() -> GrepPattern.Encoding {
+    guard let locale = newlocale(LC_CTYPE_MASK, "", nil) else { return .bytes }
+    defer { freelocale(locale) }
+    guard let codeset = nl_langinfo_l(nl_item(CODESET), locale) else { return .bytes }
+    let name = String(cString: codeset).lowercased()
+    return name == "utf-8" || name == "utf8" ? .utf8 : .bytes
+}

@@ -148,10 +148,15 @@ final class CLIFaultTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("a.log").path
         try Data(("ok line\n" + String(repeating: "a", count: 40) + "b\nlater ok line\n").utf8).write(to: URL(fileURLWithPath: path))
-        let r = try sluice(["grep", "-E", "(a+)+$|ok", path])
+        let r = try sluice(["grep", "-P", "(a+)+$|ok", path])
         XCTAssertEqual(r.text, "ok line\n")
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.hasPrefix("sluice: \(path): line 2 at byte 8: pattern '(a+)+$|ok' gave up: match limit exceeded"), r.stderr)
+        // An ERE never gives up, as in GNU grep: the DFA matcher decides where backtracking cannot.
+        let ere = try sluice(["grep", "-E", "(a+)+$|ok", path])
+        let gnu = try runProgram("/usr/bin/env", ["grep", "-E", "(a+)+$|ok", path])
+        XCTAssertEqual(ere.stdout, gnu.stdout)
+        XCTAssertEqual(ere.status, 0)
     }
 
     // MARK: Signals

@@ -73,9 +73,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(truncated.text, "\(decoded.split(separator: "\n", omittingEmptySubsequences: false).count)\n",
                        "lines decoded before the fault are counted, the partial last one too")
 
-        let badRegex = try sluice(["grep", "(unclosed", fixture("text/lf.log")])
+        let badRegex = try sluice(["grep", "-P", "(unclosed", fixture("text/lf.log")])
         XCTAssertEqual(badRegex.status, 2)
         XCTAssertTrue(badRegex.stderr.hasPrefix("sluice: grep: invalid pattern '(unclosed'"), badRegex.stderr)
+        let badERE = try sluice(["grep", "-E", "(unclosed", fixture("text/lf.log")])
+        XCTAssertEqual(badERE.status, 2)
+        XCTAssertEqual(badERE.stderr, "sluice: grep: Unmatched ( or \\(\n")
 
         let quietMissing = try sluice(["grep", "-s", "error", "nope.log"])
         XCTAssertEqual(quietMissing.status, 2)
@@ -157,7 +160,7 @@ final class CLITests: XCTestCase {
             (["grep", "o", a, "then", "grep", "-A1", "foo"], "grep o \(a) | grep -A1 foo"),
             (["grep", "-e", "-5", a], "grep -e -5 \(a)"),
             (["grep", "-c", "-F", "foo\nbar", a], "grep -c -F $'foo\\nbar' \(a)"),
-            (["grep", "foo \\d\\z", a], "grep -P 'foo \\d\\z' \(a)"),
+            (["grep", "-P", "foo \\d\\z", a], "grep -P 'foo \\d\\z' \(a)"),
             (["grep", "-v", "-o", "foo", a], "grep -v -o foo \(a)"),
         ]
         for (arguments, pipeline) in cases {

@@ -77,6 +77,9 @@ final class GrepTests: XCTestCase {
 
     func testBadPatternIsATypedError() {
         XCTAssertThrowsError(try GrepPattern("(unclosed")) { error in
+            XCTAssertEqual(error as? SluiceError, .patternSyntax(reason: "Unmatched ( or \\("))
+        }
+        XCTAssertThrowsError(try GrepPattern("(unclosed", syntax: .perl)) { error in
             guard case .badPattern(let pattern, _, let reason)? = error as? SluiceError else { return XCTFail("\(error)") }
             XCTAssertEqual(pattern, "(unclosed")
             XCTAssertFalse(reason.isEmpty)

@@ -35,4 +35,10 @@ const uint8_t *sluice_literal_find(const sluice_literal *literal, const uint8_t 
 /// so pages are not faulted in again for every chunk. No effect on other C libraries.
 void sluice_tune_allocator_for_streaming(void);
 
+/* The code points of the character class `name` ("alpha", "punct", ...) in the C library's
+   C.UTF-8 locale, as ranges: out[2k] to out[2k+1], at most `capacity` ranges. Returns the
+   number of ranges, or (size_t)-1 when that locale does not exist. Uses a locale object of
+   its own: the process's locale is not changed. */
+size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity);
+
 #endif

@@ -18,6 +18,8 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case lineTooLong(path: String?, lineNumber: Int, offset: Int64, limit: Int)
     /// A regular expression did not compile: `offset` is the position in the pattern.
     case badPattern(pattern: String, offset: Int, reason: String)
+    /// A BRE or ERE is not valid: `reason` is GNU grep's message ("Unmatched ( or \\(").
+    case patternSyntax(reason: String)
     /// The regex engine gave up on a line (PCRE2's match, depth or JIT stack limit): the line
     /// can be neither selected nor rejected. `reason` is PCRE2's message.
     case matchFailed(path: String?, lineNumber: Int, offset: Int64, pattern: String, reason: String)
@@ -41,13 +43,21 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .lineTooLong(path, line, offset, limit):
             return "\(path ?? "(standard input)"): line \(line) at byte \(offset) is longer than the \(limit)-byte limit"
         case let .badPattern(pattern, offset, reason):
-            return "invalid pattern '\(pattern)' at offset \(offset): \(reason)"
+            return "invalid pattern '\(Self.shortened(pattern))' at offset \(offset): \(reason)"
+        case let .patternSyntax(reason):
+            return reason
         case let .matchFailed(path, line, offset, pattern, reason):
-            return "\(path ?? "(standard input)"): line \(line) at byte \(offset): pattern '\(pattern)' gave up: \(reason)" +
+            return "\(path ?? "(standard input)"): line \(line) at byte \(offset): pattern '\(Self.shortened(pattern))' gave up: \(reason)" +
                 "; simplify the pattern (nested repeats such as (a+)+ backtrack without end)"
         case let .write(code):
             return "write error: \(Self.systemMessage(code))"
         }
+    }
+
+    /// A pattern as messages quote it: at most 80 characters (a pattern made from thousands of
+    /// `-f` lines is never printed whole).
+    static func shortened(_ pattern: String) -> String {
+        pattern.count <= 80 ? pattern : String(pattern.prefix(77)) + "..."
     }
 
     /// The same error with the input's name filled in where the stage did not know it.

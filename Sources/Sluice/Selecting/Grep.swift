@@ -168,7 +168,10 @@ struct LineSelector {
             var countedTo = region.lowerBound
             var lineNumber = batch.firstLineNumber
             while position < region.upperBound, !limitReached {
-                guard let hit = try matcher.candidate(in: bytes, from: position, to: region.upperBound) else { break }
+                guard let hit = try matcher.candidate(in: bytes, from: position, to: region.upperBound),
+                      // an empty match after the region's last line feed is no line
+                      hit < region.upperBound || hit == region.lowerBound || bytes[hit - 1] != ByteSearch.newline
+                else { break }
                 let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
                 let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
                 var contentEnd = lineEnd

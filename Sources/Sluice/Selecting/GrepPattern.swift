@@ -7,63 +7,157 @@ import Glibc
 
 /// What `grep` looks for: one or more patterns (a line matches when any does), compiled once.
 ///
-/// Patterns are PCRE2 regular expressions unless `syntax` is `.fixed`; a pattern without
-/// regex metacharacters is searched as a literal with `memmem`. Matching is on bytes, as
-/// GNU grep does in the C locale: `-i` folds ASCII letters, `\w` is `[A-Za-z0-9_]`.
+/// Patterns are read as GNU grep 3.8 reads them: basic (BRE, `grep`/`grep -G`), extended
+/// (ERE, `grep -E`; the default here, as most library users write `a|b`), Perl-compatible
+/// (`grep -P`, PCRE2 as is) or fixed strings (`grep -F`). BREs and EREs are translated to
+/// PCRE2 (see `POSIXPattern`); their matches are leftmost-longest, as GNU reports them, for
+/// ``matchRanges(in:)``. A pattern that is a plain string is searched as a literal with a
+/// vectorised scan.
+///
+/// `encoding` is the locale's: `.bytes` (the C locale) matches bytes, `-i` folds ASCII letters
+/// and `\w` is `[A-Za-z0-9_]`; `.utf8` (a UTF-8 locale) matches characters, folds case as GNU
+/// grep does, makes `\w`, classes and `-w` Unicode-aware, and lets bytes that are not UTF-8
+/// match nothing but literal bytes (the rest of such a line is still searched). The library
+/// never reads the environment: the caller decides.
 public struct GrepPattern: Sendable {
     /// How pattern text is read.
     public enum Syntax: Sendable {
-        /// PCRE2 syntax (as `grep -P`); also used for `-E`, whose common forms PCRE2 reads alike.
-        case regex
-        /// Fixed strings (as `grep -F`).
+        /// GNU basic regular expressions (`grep`, `grep -G`): `\|`, `\+`, `\?`, `\{m,n\}`, `\(...\)`.
+        case basic
+        /// GNU extended regular expressions (`grep -E`): `|`, `+`, `?`, `{m,n}`, `(...)`.
+        case extended
+        /// PCRE2 syntax and Perl semantics (`grep -P`).
+        case perl
+        /// Fixed strings (`grep -F`).
         case fixed
+        /// The former name of ``perl``.
+        public static var regex: Syntax { .perl }
+    }
+
+    /// What the bytes of patterns and lines are.
+    public enum Encoding: Sendable {
+        /// Bytes, as in the C locale.
+        case bytes
+        /// UTF-8, as in a UTF-8 locale.
+        case utf8
     }
 
     /// The patterns as given (split at line feeds).
     public let patterns: [String]
+    /// GNU grep's warnings about the patterns ("* at start of expression"), without the program name.
+    public let warnings: [String]
     let matcher: Matcher
     /// False when a pattern looks at the subject's edges or behind a match (`\A`, `\z`,
     /// lookbehind): then lines are matched one at a time, never as part of a buffer.
     let matchesWithinLineOnly: Bool
 
-    /// Compiles `patterns`; throws ``SluiceError/badPattern(pattern:offset:reason:)`` for a
-    /// regular expression that does not compile.
-    public init(_ patterns: [String], syntax: Syntax = .regex, ignoreCase: Bool = false,
+    /// Compiles `patterns`; throws ``SluiceError/patternSyntax(reason:)`` (GNU grep's message)
+    /// for a BRE or ERE GNU grep rejects, ``SluiceError/badPattern(pattern:offset:reason:)``
+    /// for a PCRE2 pattern that does not compile.
+    public init(_ patterns: [String], syntax: Syntax = .extended, encoding: Encoding = .bytes, ignoreCase: Bool = false,
                 wholeWord: Bool = false, wholeLine: Bool = false) throws {
         // A pattern holding line feeds is several patterns, one per line, as in grep.
         let patterns = patterns.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         self.patterns = patterns
-        matchesWithinLineOnly = syntax == .fixed || !patterns.contains { p in
+        let utf8 = encoding == .utf8
+        var warnings: [String] = []
+        var literals: [[UInt8]]?
+        var sources: [String]
+        var backReferences = false
+        switch syntax {
+        case .fixed:
+            literals = patterns.map { Array($0.utf8) }
+            sources = patterns.map { POSIXPattern.literalSource($0, utf8: utf8, caseless: ignoreCase) }
+        case .perl:
+            literals = patterns.allSatisfy({ !Self.hasMetacharacters($0) }) ? patterns.map { Array($0.utf8) } : nil
+            sources = literals != nil ? patterns.map { POSIXPattern.literalSource($0, utf8: utf8, caseless: false) } : patterns
+        case .basic, .extended:
+            var groups = 0
+            var found: [[UInt8]] = []
+            var allPlain = true
+            sources = []
+            for p in patterns {
+                let t = try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
+                                         caseless: ignoreCase, groupOffset: groups)
+                groups += t.groups
+                warnings += t.warnings
+                backReferences = backReferences || t.hasBackReferences
+                sources.append(t.pcre)
+                if let l = t.alternativeLiterals { found += l } else { allPlain = false }
+            }
+            literals = allPlain ? found : nil
+        }
+        self.warnings = warnings
+        matchesWithinLineOnly = syntax != .perl || !patterns.contains { p in
             ["\\A", "\\z", "\\Z", "\\G", "(?<=", "(?<!"].contains { p.contains($0) }
         }
-        let literals: [[UInt8]]? = syntax == .fixed || patterns.allSatisfy({ !Self.hasMetacharacters($0) })
-            ? patterns.map { Array($0.utf8) } : nil
-        if patterns.isEmpty {
-            matcher = .never
-        } else if let literals, literals.count == 1, !ignoreCase || literals[0].allSatisfy({ $0 < 0x80 }) {
-            matcher = .literal(LiteralMatcher(literals[0], caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine))
-        } else if let literals, literals.count > 1 {
-            // Several literals: one pass over the buffer for all of them (see LiteralSet).
-            matcher = .literalSet(try LiteralSet(literals, folding: ignoreCase ? .ascii : .none,
-                                                 wholeWord: wholeWord, wholeLine: wholeLine))
-        } else {
-            let sources = literals.map { $0.map(Self.escape) } ?? patterns
-            var combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
-            if wholeLine { combined = "^(?:\(combined))$" } else if wholeWord { combined = "(?<!\\w)(?:\(combined))(?!\\w)" }
+        // PCRE2 options: UTF-8 mode reads characters (invalid bytes match nothing); BRE, ERE and
+        // -F fold case in the translation there (GNU's folding), and use Unicode classes (UCP).
+        // -P is as GNU grep 3.8 compiles it: UTF without UCP, PCRE2's own folding.
+        let foldsInPattern = utf8 && syntax != .perl
+        let posix = syntax == .basic || syntax == .extended
+        func compile(_ combined: String) throws -> PCRE2Code {
             do {
-                let code = try PCRE2Code(combined, caseless: ignoreCase)
-                matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
+                return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
+                                     ucp: foldsInPattern && !LocaleClasses.available,
+                                     longest: posix && !backReferences)
             } catch let SluiceError.badPattern(_, offset, reason) {
                 throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: offset, reason: reason)
                     : Self.firstBadPattern(sources, ignoreCase: ignoreCase, combinedReason: reason)
             }
         }
+        func wrapped(_ sources: [String]) -> String {
+            let combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
+            if wholeLine { return "^(?:\(combined))$" }
+            if wholeWord {
+                let w = syntax == .perl ? "\\w" : POSIXPattern.wordClass(utf8: utf8)
+                return "(?<!\(w))(?:\(combined))(?!\(w))"
+            }
+            return combined
+        }
+        let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
+        if patterns.isEmpty {
+            matcher = .never
+        } else if let literals, literals.count == 1, !ignoreCase || asciiLiteral {
+            let needle = literals[0]
+            // In UTF-8 mode GNU folds s and i to U+017F and U+0131 as well (and PCRE2 folds k to
+            // U+212A for -P): lines holding those are matched by the regex instead.
+            var specials: [[UInt8]] = []
+            if ignoreCase && utf8 {
+                let folded = Set(needle.map { $0 | 0x20 })
+                if folded.contains(0x73) { specials.append([0xC5, 0xBF]) }
+                if folded.contains(0x69) && syntax != .perl { specials.append([0xC4, 0xB1]) }
+                if folded.contains(0x6B) && syntax == .perl { specials.append([0xE2, 0x84, 0xAA]) }
+            }
+            let fallback = specials.isEmpty ? nil : try compile(wrapped(sources))
+            matcher = .literal(LiteralMatcher(needle, caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine,
+                                              unicodeWords: utf8 && syntax != .perl, specials: specials, fallback: fallback))
+        } else if let literals, literals.count > 1, Self.literalSetFits(literals, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord) {
+            // Several literals: one pass over the buffer for all of them (see LiteralSet).
+            matcher = .literalSet(try LiteralSet(literals, folding: ignoreCase ? .ascii : .none,
+                                                 wholeWord: wholeWord, wholeLine: wholeLine))
+        } else {
+            let code = try compile(wrapped(sources))
+            matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
+        }
     }
 
-    /// A single pattern; see ``init(_:syntax:ignoreCase:wholeWord:wholeLine:)``.
-    public init(_ pattern: String, syntax: Syntax = .regex, ignoreCase: Bool = false,
+    /// Whether the literal-set matcher gives GNU's answer: it folds ASCII only and knows ASCII
+    /// word bytes only. In a UTF-8 locale, `-i` folds more than ASCII (non-ASCII letters, and s
+    /// and i to U+017F and U+0131) and `-w` takes Unicode letters as word characters: such lists
+    /// are matched by PCRE2 instead.
+    static func literalSetFits(_ literals: [[UInt8]], utf8: Bool, ignoreCase: Bool, wholeWord: Bool) -> Bool {
+        guard utf8 else { return true }
+        if wholeWord { return false }
+        guard ignoreCase else { return true }
+        return literals.allSatisfy { literal in literal.allSatisfy { $0 < 0x80 && ($0 | 0x20) != 0x73 && ($0 | 0x20) != 0x69 } }
+    }
+
+    /// A single pattern; see ``init(_:syntax:encoding:ignoreCase:wholeWord:wholeLine:)``.
+    public init(_ pattern: String, syntax: Syntax = .extended, encoding: Encoding = .bytes, ignoreCase: Bool = false,
                 wholeWord: Bool = false, wholeLine: Bool = false) throws {
-        try self.init([pattern], syntax: syntax, ignoreCase: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine)
+        try self.init([pattern], syntax: syntax, encoding: encoding, ignoreCase: ignoreCase, wholeWord: wholeWord,
+                      wholeLine: wholeLine)
     }
 
     /// Whether the line's bytes match. Throws ``SluiceError/matchFailed(path:lineNumber:offset:pattern:reason:)``
@@ -119,7 +213,7 @@ enum Matcher: Sendable {
     func candidate(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Int? {
         switch self {
         case .never: return nil
-        case .literal(let l): return l.find(in: bytes, from: from, to: to)
+        case .literal(let l): return try l.find(in: bytes, from: from, to: to)
         case .regex(let code, _): return try code.firstMatch(in: bytes, from: from, to: to)?.lowerBound
         case .literalSet(let set): return set.candidate(in: bytes, from: from, to: to)
         }
@@ -152,7 +246,7 @@ enum Matcher: Sendable {
             switch self {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
-            case .regex(let code, _): found = try? code.firstMatch(in: line, from: from, to: line.count)
+            case .regex(let code, _): return code.extents(in: line)
             case .literalSet: found = nil
             }
             guard let r = found else { break }
@@ -166,45 +260,131 @@ enum Matcher: Sendable {
 
 /// A literal, found with a vectorised two-byte prefilter (see CByteScan); ASCII case folded
 /// when `caseless`.
+///
+/// In UTF-8 mode a few non-ASCII characters fold to ASCII letters (U+017F to s, U+0131 to i
+/// as GNU grep folds; U+212A to k as PCRE2 does): `specials` lists their bytes, and a region or
+/// line holding one near a hit is matched by `fallback` (the same pattern as a regex).
 struct LiteralMatcher: Sendable {
     let searcher: LiteralSearcher
     let wholeWord: Bool
     let wholeLine: Bool
+    /// Word characters are Unicode letters, digits and `_` (UTF-8 mode), not ASCII ones.
+    let unicodeWords: Bool
+    let specials: [[UInt8]]
+    let fallback: PCRE2Code?
 
-    init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool) {
+    init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool, unicodeWords: Bool = false,
+         specials: [[UInt8]] = [], fallback: PCRE2Code? = nil) {
         searcher = LiteralSearcher(needle, caseless: caseless)
         self.wholeWord = wholeWord
         self.wholeLine = wholeLine
+        self.unicodeWords = unicodeWords
+        self.specials = specials
+        self.fallback = fallback
     }
 
-    func find(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
-        searcher.find(in: bytes, from: from, to: to)
+    /// Whether `bytes[from..<to]` holds one of the special characters.
+    func holdsSpecial(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        // memchr for the lead byte (rare in log text), then the rest of the character.
+        specials.contains { special in
+            var i = from
+            while let hit = ByteSearch.first(special[0], in: bytes, from: i, to: to) {
+                if hit + special.count <= bytes.count && (1..<special.count).allSatisfy({ bytes[hit + $0] == special[$0] }) {
+                    return true
+                }
+                i = hit + 1
+            }
+            return false
+        }
+    }
+
+    func find(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Int? {
+        let hit = searcher.find(in: bytes, from: from, to: to)
+        guard let fallback else { return hit }
+        // A match through a special character that starts at or before `hit` ends within
+        // 3 bytes a character of it: if there is no special character there, `hit` is first.
+        let limit = hit.map { Swift.min(to, $0 + 3 * searcher.length + 3) } ?? to
+        if !holdsSpecial(bytes, from: from, to: limit) { return hit }
+        return try fallback.firstMatch(in: bytes, from: from, to: to)?.lowerBound
     }
 
     static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
     }
 
+    /// Whether the character that ends just before `i` is a word character.
+    func wordBefore(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
+        guard i > 0 else { return false }
+        if !unicodeWords || line[i - 1] < 0x80 { return Self.isWordByte(line[i - 1]) }
+        var start = i - 1
+        while start > 0 && i - start < 4 && line[start] & 0xC0 == 0x80 { start -= 1 }
+        return UTF8Word.decode(line, at: start).map { $0.end == i && $0.isWord } ?? false
+    }
+
+    /// Whether the character that starts at `i` is a word character.
+    func wordAfter(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
+        guard i < line.count else { return false }
+        if !unicodeWords || line[i] < 0x80 { return Self.isWordByte(line[i]) }
+        return UTF8Word.decode(line, at: i)?.isWord ?? false
+    }
+
     /// The next match in a line at or after `from`, honouring whole-word and whole-line.
     func nextMatch(in line: UnsafeRawBufferPointer, from: Int) -> Range<Int>? {
+        if let fallback, holdsSpecial(line, from: 0, to: line.count) {
+            return try? fallback.firstMatch(in: line, from: from, to: line.count)
+        }
         let length = searcher.length
         if wholeLine {
-            guard from == 0, line.count == length, find(in: line, from: 0, to: line.count) == 0 else { return nil }
+            guard from == 0, line.count == length, searcher.find(in: line, from: 0, to: line.count) == 0 else { return nil }
             return 0..<line.count
         }
         var start = from
-        while let hit = find(in: line, from: start, to: line.count) {
+        while let hit = searcher.find(in: line, from: start, to: line.count) {
             let end = hit + length
             if !wholeWord { return hit..<end }
-            let before = hit == 0 || !Self.isWordByte(line[hit - 1])
-            let after = end == line.count || !Self.isWordByte(line[end])
-            if before && after { return hit..<end }
+            if !wordBefore(line, hit) && !wordAfter(line, end) { return hit..<end }
             start = hit + 1
         }
         return nil
     }
 
     func lineMatches(_ line: UnsafeRawBufferPointer) -> Bool { nextMatch(in: line, from: 0) != nil }
+}
+
+/// UTF-8 decoding for word checks: a character and whether it is a letter or a digit (the C
+/// library's C.UTF-8 classes, as GNU grep's; without that locale, general categories L and N).
+enum UTF8Word {
+    /// The length of the valid UTF-8 character at `i`, or `nil`.
+    static func validLength(_ b: UnsafeRawBufferPointer, at i: Int) -> Int? {
+        if b[i] < 0x80 { return 1 }
+        return decode(b, at: i).map { $0.end - i }
+    }
+
+    static func decode(_ b: UnsafeRawBufferPointer, at i: Int) -> (end: Int, isWord: Bool)? {
+        let lead = b[i]
+        let n: Int, minimum: UInt32
+        var value: UInt32
+        switch lead {
+        case 0xC2...0xDF: n = 2; minimum = 0x80; value = UInt32(lead & 0x1F)
+        case 0xE0...0xEF: n = 3; minimum = 0x800; value = UInt32(lead & 0x0F)
+        case 0xF0...0xF4: n = 4; minimum = 0x10000; value = UInt32(lead & 0x07)
+        default: return nil
+        }
+        guard i + n <= b.count else { return nil }
+        for k in 1..<n {
+            guard b[i + k] & 0xC0 == 0x80 else { return nil }
+            value = value << 6 | UInt32(b[i + k] & 0x3F)
+        }
+        guard value >= minimum, let scalar = Unicode.Scalar(value) else { return nil }
+        if LocaleClasses.available { return (i + n, LocaleClasses.isAlnum(value)) }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .decimalNumber, .letterNumber, .otherNumber:
+            return (i + n, true)
+        default:
+            return (i + n, false)
+        }
+    }
 }
 
 /// A prepared literal: its bytes at a fixed address and the rare bytes the prefilter checks.
@@ -240,23 +420,38 @@ final class LiteralSearcher: @unchecked Sendable {
 
 /// A compiled PCRE2 pattern, JIT-compiled when the platform allows.
 ///
+/// The newline convention is LF whatever PCRE2's build default, so `.` and `$` behave alike on
+/// every machine; each match runs with a JIT stack of its own of up to 8 MiB.
+///
 /// `@unchecked Sendable`: the compiled code is never modified after `init` (PCRE2 documents
-/// compiled patterns as shareable between threads); each match gets match data of its own from
-/// a per-thread cache, so no mutable state is shared.
+/// compiled patterns as shareable between threads); each match gets match data, a match
+/// context and a JIT stack of its own from a pool, so no mutable state is shared.
 final class PCRE2Code: @unchecked Sendable {
     private let code: OpaquePointer
-    private let matchData: MatchDataPool
+    private let resources: MatchResourcePool
     /// The pattern as compiled, for messages.
     let pattern: String
+    /// Extents are leftmost-longest (PCRE2's DFA matcher), as POSIX defines them, rather than
+    /// Perl's leftmost-first.
+    let leftmostLongest: Bool
+    private let utf: Bool
+    /// The code for PCRE2's DFA matcher, which does not take PCRE2_MATCH_INVALID_UTF: compiled
+    /// without it in UTF mode, else `code` itself.
+    private let dfaCode: OpaquePointer?
 
-    init(_ pattern: String, caseless: Bool) throws {
+    init(_ pattern: String, caseless: Bool, utf: Bool = false, ucp: Bool = false, longest: Bool = false) throws {
         var errorCode: Int32 = 0
         var errorOffset = 0
         var options: UInt32 = PCRE2_MULTILINE
         if caseless { options |= PCRE2_CASELESS }
+        if utf { options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF }
+        if ucp { options |= PCRE2_UCP }
+        let context = pcre2_compile_context_create_8(nil)
+        defer { pcre2_compile_context_free_8(context) }
+        pcre2_set_newline_8(context, UInt32(PCRE2_NEWLINE_LF))
         let bytes = Array(pattern.utf8)
         guard let code = bytes.withUnsafeBufferPointer({
-            pcre2_compile_8($0.baseAddress, $0.count, options, &errorCode, &errorOffset, nil)
+            pcre2_compile_8($0.baseAddress, $0.count, options, &errorCode, &errorOffset, context)
         }) else {
             var message = [UInt8](repeating: 0, count: 256)
             let n = pcre2_get_error_message_8(errorCode, &message, message.count)
@@ -265,11 +460,29 @@ final class PCRE2Code: @unchecked Sendable {
         }
         self.code = code
         self.pattern = pattern
+        self.utf = utf
+        if longest && utf {
+            dfaCode = bytes.withUnsafeBufferPointer {
+                pcre2_compile_8($0.baseAddress, $0.count, options & ~PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, context)
+            }
+        } else {
+            dfaCode = longest ? code : nil
+        }
+        leftmostLongest = dfaCode != nil
         _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)  // falls back to the interpreter if JIT is unavailable
-        matchData = MatchDataPool(code: code)
+        resources = MatchResourcePool(code: code)
     }
 
-    deinit { pcre2_code_free_8(code) }
+    deinit {
+        if let dfaCode, dfaCode != code { pcre2_code_free_8(dfaCode) }
+        pcre2_code_free_8(code)
+    }
+
+    private func failure(_ rc: Int32) -> MatchFailure {
+        var message = [UInt8](repeating: 0, count: 256)
+        let n = pcre2_get_error_message_8(rc, &message, message.count)
+        return MatchFailure(pattern: pattern, reason: String(decoding: message.prefix(max(0, Int(n))), as: UTF8.self))
+    }
 
     /// The first match in `bytes[from..<to]`. The pattern is compiled MULTILINE, so `^` and `$`
     /// match at every LF of a buffer of lines; a single line holds no LF, so for it they match
@@ -278,17 +491,93 @@ final class PCRE2Code: @unchecked Sendable {
     func firstMatch(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Range<Int>? {
         guard from <= to else { return nil }
         let subject = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-        let data = matchData.take()
-        defer { matchData.give(data) }
-        let rc = pcre2_match_8(code, subject, to, from, 0, data, nil)
+        let r = resources.take()
+        defer { resources.give(r) }
+        let rc = pcre2_match_8(code, subject, to, from, 0, r.data, r.context)
         if rc == PCRE2_ERROR_NOMATCH { return nil }
-        guard rc > 0 else {
-            var message = [UInt8](repeating: 0, count: 256)
-            let n = pcre2_get_error_message_8(rc, &message, message.count)
-            throw MatchFailure(pattern: pattern, reason: String(decoding: message.prefix(max(0, Int(n))), as: UTF8.self))
+        if rc < 0 && dfaCode != nil {
+            // A BRE or ERE never gives up in GNU grep: decide with the DFA matcher instead.
+            return longestMatches(in: bytes, from: from, to: to, firstOnly: true).first
         }
-        let ovector = pcre2_get_ovector_pointer_8(data)!
+        guard rc > 0 else { throw failure(rc) }
+        let ovector = pcre2_get_ovector_pointer_8(r.data)!
         return Int(ovector[0])..<Int(ovector[1])
+    }
+
+    /// The non-empty, non-overlapping matches of a line whose extents are reported (`-o`,
+    /// colour, JSON spans): leftmost-longest when `leftmostLongest` (PCRE2's DFA matcher
+    /// returns the longest match at the first position that matches), else Perl's.
+    /// Those found before a match failure, if the engine gives up.
+    func extents(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        guard leftmostLongest else {
+            var from = 0
+            while from <= line.count, let r = try? firstMatch(in: line, from: from, to: line.count) {
+                if r.isEmpty { from = r.upperBound + 1; continue }
+                ranges.append(r)
+                from = r.upperBound
+            }
+            return ranges
+        }
+        return longestMatches(in: line, from: 0, to: line.count, firstOnly: false)
+    }
+
+    /// The leftmost-longest matches in `bytes[from..<to]` (lines separated by LF; `from` starts
+    /// a line, `to` ends one), with PCRE2's DFA matcher: no backtracking, so it decides where
+    /// the backtracking matcher gives up. It needs valid UTF-8 and, with
+    /// PCRE2_MATCH_INVALID_UTF, no match takes in an invalid byte: in UTF mode each valid
+    /// stretch is matched on its own.
+    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        guard utf else {
+            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: true, firstOnly: firstOnly, into: &ranges)
+            return ranges
+        }
+        var i = from
+        while i < to {
+            let start = i
+            while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
+            if i > start {
+                longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to,
+                               firstOnly: firstOnly, into: &ranges)
+                if firstOnly && !ranges.isEmpty { return ranges }
+            }
+            i += 1
+        }
+        return ranges
+    }
+
+    private func longestMatches(in bytes: UnsafeRawBufferPointer, segment: Range<Int>, lineStart: Bool, lineEnd: Bool,
+                                firstOnly: Bool, into ranges: inout [Range<Int>]) {
+        guard let dfaCode else { return }
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let subject = base + segment.lowerBound
+        let length = segment.count
+        var options: UInt32 = 0
+        if !lineStart { options |= PCRE2_NOTBOL }
+        if !lineEnd { options |= PCRE2_NOTEOL }
+        if utf { options |= PCRE2_NO_UTF_CHECK }
+        let r = resources.take()
+        defer { resources.give(r) }
+        var from = 0
+        var size = 1000
+        while from <= length {
+            let rc = withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { workspace in
+                pcre2_dfa_match_8(dfaCode, subject, length, from, options, r.data, r.context, workspace.baseAddress, size)
+            }
+            if rc == PCRE2_ERROR_DFA_WSSIZE && size < 1 << 22 { size *= 8; continue }
+            guard rc >= 0 else { return }  // no match, or the engine gave up; 0: the longest is still first
+            let ovector = pcre2_get_ovector_pointer_8(r.data)!
+            let lo = Int(ovector[0]), hi = Int(ovector[1])
+            if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
+            if hi == lo {
+                from = hi + 1
+                while utf && from < length && subject[from] & 0xC0 == 0x80 { from += 1 }
+                continue
+            }
+            ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi)
+            from = hi
+        }
     }
 }
 
@@ -303,28 +592,44 @@ struct MatchFailure: Error {
     }
 }
 
-/// Match data blocks for one pattern (PCRE2 match data must not be used by two matches at
-/// once): a match takes a block from the free list, or makes one, and gives it back. There are
-/// never more blocks than matches running at the same time, and all are freed with the pool.
-private final class MatchDataPool: @unchecked Sendable {
-    // @unchecked Sendable: `code` is immutable (PCRE2 compiled code may be shared between
-    // threads); the free blocks are only reached through the mutex, and a block taken from it
-    // belongs to one match until it is given back.
-    private let code: OpaquePointer
-    private let free = Locked<[UInt]>([])
+/// What one match needs of its own: match data, and a match context holding a JIT stack.
+///
+/// `@unchecked Sendable`: a block is used by one match at a time (it is taken from the pool's
+/// free list under its mutex and given back after the match), and freed only by `deinit`.
+private final class MatchResources: @unchecked Sendable {
+    let data: OpaquePointer
+    let context: OpaquePointer
+    private let stack: OpaquePointer?
 
-    init(code: OpaquePointer) { self.code = code }
+    init(code: OpaquePointer) {
+        data = pcre2_match_data_create_from_pattern_8(code, nil)!
+        context = pcre2_match_context_create_8(nil)!
+        stack = pcre2_jit_stack_create_8(32 * 1024, 8 * 1024 * 1024, nil)
+        if let stack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(stack)) }
+    }
 
     deinit {
-        for block in free.withLock({ $0 }) { pcre2_match_data_free_8(OpaquePointer(bitPattern: block)) }
+        pcre2_match_data_free_8(data)
+        pcre2_match_context_free_8(context)
+        if let stack { pcre2_jit_stack_free_8(stack) }
+    }
+}
+
+/// Match resources for one pattern: a match takes a block from the free list, or makes one,
+/// and gives it back. There are never more blocks than matches running at the same time.
+private final class MatchResourcePool: Sendable {
+    // `code` is only used to size new blocks; PCRE2 compiled code may be shared between threads.
+    private let code: UInt
+    private let free = Locked<[MatchResources]>([])
+
+    init(code: OpaquePointer) { self.code = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(code))) }
+
+    func take() -> MatchResources {
+        if let block = free.withLock({ $0.popLast() }) { return block }
+        return MatchResources(code: OpaquePointer(bitPattern: code)!)
     }
 
-    func take() -> OpaquePointer {
-        if let block = free.withLock({ $0.popLast() }) { return OpaquePointer(bitPattern: block)! }
-        return pcre2_match_data_create_from_pattern_8(code, nil)!
-    }
-
-    func give(_ block: OpaquePointer) {
-        free.withLock { $0.append(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(block)))) }
+    func give(_ block: MatchResources) {
+        free.withLock { $0.append(block) }
     }
 }

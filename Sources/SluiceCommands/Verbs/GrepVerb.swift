@@ -15,13 +15,17 @@ struct GrepVerb: ParsableCommand {
         sluice ... then grep [OPTIONS] PATTERN
         """,
         discussion: """
-        Patterns are PCRE2 regular expressions (as grep -P); -F reads them as fixed strings. A pattern \
-        with no regex metacharacters is searched as a literal. Gzip input is inflated whatever its \
+        Patterns are GNU basic regular expressions (BRE: \\| \\+ \\? \\{m,n\\} \\(...\\)), as in GNU grep; -E \
+        reads extended ones (ERE: | + ? {m,n} (...)), -P PCRE2 ones, -F fixed strings. Matches are \
+        leftmost-longest for BRE and ERE, as GNU reports them. In a UTF-8 locale (LC_ALL, else \
+        LC_CTYPE, else LANG) lines are read as UTF-8 characters; in the C locale, as bytes. A \
+        pattern with no special characters is searched as a literal. Gzip input is inflated whatever its \
         name. As a first stage it reads FILEs (standard input when there are none, or for -); after \
         'then' it filters the stream.
 
         Examples:
-          sluice grep -i 'timeout|refused' app.log app.log.1.gz
+          sluice grep -i 'timeout\\|refused' app.log app.log.1.gz
+          sluice grep -E -o '[0-9]+ ms' app.log
           sluice grep -c 'Failed password' /var/log/auth.log.*.gz
           sluice cat app.log then grep -v healthcheck then grep -n -C 2 ERROR
         """,
@@ -35,11 +39,13 @@ struct GrepVerb: ParsableCommand {
     var patternFiles: [String] = []
     @Flag(name: [.customShort("F"), .customLong("fixed-strings")], help: "Patterns are fixed strings.")
     var fixedStrings = false
-    @Flag(name: [.customShort("E"), .customLong("extended-regexp")], help: "Patterns are regular expressions (read by PCRE2).")
+    @Flag(name: [.customShort("G"), .customLong("basic-regexp")], help: "Patterns are basic regular expressions (the default).")
+    var basicRegexp = false
+    @Flag(name: [.customShort("E"), .customLong("extended-regexp")], help: "Patterns are extended regular expressions.")
     var extendedRegexp = false
-    @Flag(name: [.customShort("P"), .customLong("perl-regexp")], help: "Patterns are PCRE2 regular expressions (the default).")
+    @Flag(name: [.customShort("P"), .customLong("perl-regexp")], help: "Patterns are PCRE2 (Perl-compatible) regular expressions.")
     var perlRegexp = false
-    @Flag(name: [.customShort("i"), .customShort("y"), .customLong("ignore-case")], help: "Ignore case (ASCII letters).")
+    @Flag(name: [.customShort("i"), .customShort("y"), .customLong("ignore-case")], help: "Ignore case (as the locale folds it).")
     var ignoreCase = false
     @Flag(name: .customLong("no-ignore-case"), help: "Do not ignore case (the default).")
     var noIgnoreCase = false
@@ -100,6 +106,9 @@ struct GrepVerb: ParsableCommand {
     var arguments: [String] = []
 
     mutating func validate() throws {
+        if [basicRegexp, extendedRegexp, perlRegexp, fixedStrings].filter({ $0 }).count > 1 {
+            throw ValidationError("conflicting matchers specified")
+        }
         for n in [maxCount, afterContext, beforeContext, context].compactMap({ $0 }) where n < 0 {
             throw ValidationError("invalid context length or count: \(n)")
         }
@@ -210,12 +219,16 @@ extension GrepVerb: Verb {
     /// The compiled patterns; a pattern that does not compile is a message and status 2.
     func compiledPattern() throws -> GrepPattern {
         let patterns = try self.patterns().patterns
+        let syntax: GrepPattern.Syntax = fixedStrings ? .fixed : perlRegexp ? .perl : extendedRegexp ? .extended : .basic
+        let pattern: GrepPattern
         do {
-            return try GrepPattern(patterns, syntax: fixedStrings ? .fixed : .regex,
-                                   ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
+            pattern = try GrepPattern(patterns, syntax: syntax, encoding: localeEncoding(),
+                                      ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
         } catch {
             throw CLIError("grep: \(describe(patternError: error, patterns: patterns))")
         }
+        for warning in pattern.warnings { printError("grep: warning: \(warning)") }
+        return pattern
     }
 
     var selectsOnce: Bool { quiet || filesWithMatches || filesWithoutMatch }
