@@ -34,7 +34,7 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     // In a session of its own (setsid), so that a time-out kills whatever it started too: a
     // background child left holding the output pipe would otherwise block the read forever.
     process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-    process.arguments = [executable] + arguments
+    process.arguments = ["-w", executable] + arguments
     if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment
     env["LC_ALL"] = "C"
@@ -62,7 +62,11 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     DispatchQueue.global().async {
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             timedOut.set(Data([1]))
+            // setsid forks when it is already a group leader: its child leads the new session.
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(-child, SIGKILL) }
             kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
         }
     }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
