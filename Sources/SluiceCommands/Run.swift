@@ -87,7 +87,8 @@ extension Plan {
         for case .grep(let g, _) in stages where g.lineBuffered { lineBuffered = true }
         let recorder = ErrorRecorder(suppressFileErrors: suppress)
         var options = InputFiles.Options()
-        options.decompress = decompress
+        guard let inflater = inflaterFromEnvironment() else { return 2 }
+        options.decompression = decompressionOptions(decompress, inflater: inflater)
         if let label { options.standardInputName = label }
         let statistics = PrintStatistics()
         let pipeline = PipelineStatistics()
@@ -117,7 +118,7 @@ extension Plan {
                 var format = PrintFormat()
                 format.terminatesLastLine = false
                 if let tail = tailSource {
-                    stream = tailStream(tail, onError: { recorder.record($0) })
+                    stream = tailStream(tail, decompression: options.decompression, onError: { recorder.record($0) })
                     format.sourceHeaders = tail.verbose || (inputs.count > 1 && !tail.quiet)
                     if tail.followMode != .none {
                         lineBuffered = true
@@ -211,26 +212,33 @@ extension Plan {
 /// The lines of a `tail` first stage: each file's last lines (read backwards from the end of a
 /// regular file; inflated and kept in a ring for gzip and streams), then, when following, what
 /// is added to them. Several followed files are merged as their lines come.
-func tailStream(_ verb: TailVerb, onError: @escaping @Sendable (SluiceError) -> Void) -> LineStream {
+func tailStream(_ verb: TailVerb, decompression: DecompressionOptions,
+                onError: @escaping @Sendable (SluiceError) -> Void) -> LineStream {
     let paths = verb.files.isEmpty ? ["-"] : verb.files
     let interval = Duration.milliseconds(Int64(verb.sleepInterval * 1000))
     let retry = verb.retry || verb.followMode == .name
+    var decompression = decompression
+    decompression.enabled = !verb.noDecompress
     var sources: [AsyncChainedLineSources.Source] = []
     for path in paths {
         let name = path == "-" ? "standard input" : path
-        if verb.bytes != nil && !(path != "-" && isRegularFile(path) && (verb.noDecompress || !startsWithGzipMagic(path))) {
+        let compressed = !verb.noDecompress && startsWithCompressedMagic(path)
+        if verb.bytes != nil && !(path != "-" && isRegularFile(path) && !compressed) {
             onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
             continue
         }
         if path == "-" || !isRegularFile(path) && isReadableStream(path) {
             // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
             let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
-            sources.append((name, lastLines(chunks.gunzipIfGzip(!verb.noDecompress).lineBatches(keepCarriageReturn: true, sourceName: name), verb)))
-        } else if !verb.noDecompress && startsWithGzipMagic(path) {
+            let lines = chunks.decompressed(decompression, onWarning: { InputFiles.printWarning(name, $0) })
+                .lineBatches(keepCarriageReturn: true, sourceName: name)
+            sources.append((name, lastLines(lines, verb)))
+        } else if compressed {
             let follower = FollowedFile(path: path, start: .offset(0), follow: verb.followMode, retry: retry,
                                         pollInterval: interval, watchedProcess: verb.pid)
-            let lines = follower.gunzip(autoDetect: true).lineBatches(keepCarriageReturn: true, sourceName: name)
-            // A growing gzip file is inflated from its start; without following, its last lines are kept.
+            let lines = follower.decompressed(decompression, onWarning: { InputFiles.printWarning(name, $0) })
+                .lineBatches(keepCarriageReturn: true, sourceName: name)
+            // A growing compressed file is decoded from its start; without following, its last lines are kept.
             sources.append((name, verb.followMode == .none ? lastLines(lines, verb) : lines))
         } else {
             let follower = FollowedFile(path: path, start: verb.start, follow: verb.followMode, retry: retry,
@@ -263,13 +271,33 @@ func isReadableStream(_ path: String) -> Bool {
     return kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
 }
 
-func startsWithGzipMagic(_ path: String) -> Bool {
+/// Whether a file starts with the magic number of a codec that `decompressed()` decodes.
+func startsWithCompressedMagic(_ path: String) -> Bool {
+    guard path != "-" else { return false }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return false }
     defer { close(fd) }
-    var magic: (UInt8, UInt8) = (0, 0)
-    let n = withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) }
-    return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+    var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
+    let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    return n > 0 && CompressionCodec.detect(prefix[..<n]) != nil
+}
+
+/// `SLUICE_INFLATE=isal|zlib` chooses the gzip inflater (ISA-L unless set); another value is an error.
+func inflaterFromEnvironment() -> Inflater? {
+    guard let value = getenv("SLUICE_INFLATE").map({ String(cString: $0) }), !value.isEmpty else { return .isal }
+    guard let inflater = Inflater(rawValue: value) else {
+        printError("SLUICE_INFLATE must be 'isal' or 'zlib', not '\(value)'")
+        return nil
+    }
+    return inflater
+}
+
+/// The decoding of the inputs: every codec, detected by its magic number, unless `--no-decompress`.
+func decompressionOptions(_ decompress: Bool, inflater: Inflater) -> DecompressionOptions {
+    var options = DecompressionOptions()
+    options.enabled = decompress
+    options.inflater = inflater
+    return options
 }
 
 

@@ -88,7 +88,7 @@ struct GrepVerb: ParsableCommand {
     var json = false
     @Flag(name: .customLong("line-buffered"), help: "Write each line at once.")
     var lineBuffered = false
-    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []

@@ -39,7 +39,7 @@ struct TailVerb: ParsableCommand {
     var quiet = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Always print file-name headers.")
     var verbose = false
-    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
