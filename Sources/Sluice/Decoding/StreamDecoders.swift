@@ -195,7 +195,8 @@ final class ZstdDecoder: StreamDecoder {
             } else {
                 reason = String(cString: ZSTD_getErrorName(result)).lowercased()
             }
-            return DecodeStep(consumed: consumed, produced: produced, status: .failed(reason))
+            // On an error libzstd leaves the buffer positions unset: the fault lies in what it was given.
+            return DecodeStep(consumed: inBuffer.size, produced: produced, status: .failed(reason))
         }
         return DecodeStep(consumed: consumed, produced: produced, status: result == 0 ? .streamEnd : .progress)
     }
@@ -329,12 +330,14 @@ final class Lz4Decoder: StreamDecoder {
     func reset() { LZ4F_resetDecompressionContext(context) }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
-        var srcSize = Swift.min(input.count, maximumCallSize), dstSize = Swift.min(output.count, maximumCallSize)
+        let given = Swift.min(input.count, maximumCallSize)
+        var srcSize = given, dstSize = Swift.min(output.count, maximumCallSize)
         let result = LZ4F_decompress(context, output.baseAddress, &dstSize, input.baseAddress, &srcSize, nil)
         if LZ4F_isError(result) != 0 {
             let name = String(cString: LZ4F_getErrorName(result))
             let reason = name.hasPrefix("ERROR_") ? String(name.dropFirst(6)).replacing("_", with: " ") : name
-            return DecodeStep(consumed: srcSize, produced: dstSize, status: .failed(reason))
+            // On an error liblz4 does not say how far it read: the fault lies in what it was given.
+            return DecodeStep(consumed: given, produced: Swift.min(dstSize, output.count), status: .failed(reason))
         }
         return DecodeStep(consumed: srcSize, produced: dstSize, status: result == 0 ? .streamEnd : .progress)
     }
