@@ -5,6 +5,7 @@ import Sluice
 let verbTypes: [(name: String, type: any ParsableCommand.Type)] = [
     ("cat", CatVerb.self), ("grep", GrepVerb.self), ("head", HeadVerb.self), ("tail", TailVerb.self),
     ("count", CountVerb.self), ("number", NumberVerb.self), ("gzip", GzipVerb.self),
+    ("zstd", ZstdVerb.self),
 ]
 
 let version = "0.1.0"
@@ -14,8 +15,8 @@ sluice \(version): stream big logs through composable stages.
 
 USAGE: sluice VERB [OPTIONS] [ARGS] [then VERB [OPTIONS] [ARGS]]...
 
-The first stage reads FILEs (standard input when there are none, or for -), inflating gzip \
-input whatever its name. Stages are chained with the word 'then'.
+The first stage reads FILEs (standard input when there are none, or for -), decoding gzip, \
+zstd, xz, bzip2 and lz4 input whatever its name. Stages are chained with the word 'then'.
 
 VERBS:
   cat      Read files in order (as zcat -f)
@@ -25,6 +26,7 @@ VERBS:
   count    Print the number of lines (last stage)
   number   Prefix line numbers
   gzip     Compress the output (last stage)
+  zstd     Compress the output with zstd (last stage)
 
 EXAMPLES:
   sluice grep -i 'timeout|refused' app.log.1.gz app.log

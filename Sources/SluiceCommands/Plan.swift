@@ -15,7 +15,7 @@ package struct Plan {
         case number
     }
 
-    enum Sink { case print, count, gzip(level: Int) }
+    enum Sink { case print, count, gzip(level: Int), zstd(level: Int) }
 
     var inputs: [String] = []
     var decompress = true
@@ -101,6 +101,10 @@ package struct Plan {
                 guard isLast else { throw CLIError("'gzip' must be the last stage") }
                 guard !isFirst else { throw CLIError("'gzip' needs a stage before it, e.g. 'sluice cat FILE then gzip'") }
                 sink = .gzip(level: try Self.parse(GzipVerb.self, Self.normaliseGzip(words)).level)
+            case "zstd":
+                guard isLast else { throw CLIError("'zstd' must be the last stage") }
+                guard !isFirst else { throw CLIError("'zstd' needs a stage before it, e.g. 'sluice cat FILE then zstd'") }
+                sink = .zstd(level: try Self.parse(ZstdVerb.self, Self.normaliseZstd(words)).level)
             default:
                 throw ParseExit(status: unknownVerb(name))
             }
@@ -153,6 +157,14 @@ package struct Plan {
     static func normaliseGzip(_ words: [String]) -> [String] {
         words.flatMap { word -> [String] in
             if word.count == 2, word.first == "-", let digit = word.last, digit.isNumber { return ["--level", String(digit)] }
+            return [word]
+        }
+    }
+
+    /// `zstd -19` is `zstd --level 19`.
+    static func normaliseZstd(_ words: [String]) -> [String] {
+        words.flatMap { word -> [String] in
+            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) { return ["--level", String(word.dropFirst())] }
             return [word]
         }
     }

@@ -20,8 +20,12 @@ func printedBytes(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ f:
     -> any AsyncSequence<[UInt8], any Error> & Sendable { s.printed(f, statistics: stats) }
 func jsonLinesBytes(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ stats: PrintStatistics)
     -> any AsyncSequence<[UInt8], any Error> & Sendable { s.jsonLines(pattern: p, statistics: stats) }
-func gzipped(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> any AsyncSequence<[UInt8], any Error> & Sendable {
-    s.gzip(level: level)
+func gzipped(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int, deflater: Inflater)
+    -> any AsyncSequence<[UInt8], any Error> & Sendable {
+    s.gzip(level: level, deflater: deflater)
+}
+func zstdCompressed(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> any AsyncSequence<[UInt8], any Error> & Sendable {
+    s.zstd(level: level)
 }
 func countLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) async throws -> Int { try await s.count() }
 
@@ -113,6 +117,8 @@ extension Plan {
                 output = files.bytes
             } else if stages.isEmpty, tailSource == nil, case .gzip = sink {
                 output = files.bytes
+            } else if stages.isEmpty, tailSource == nil, case .zstd = sink {
+                output = files.bytes
             } else {
                 var stream: LineStream
                 var format = PrintFormat()
@@ -185,7 +191,9 @@ extension Plan {
                     output = printedBytes(stream, format, statistics)
                 }
             }
-            if case .gzip(let level) = sink { output = gzipped(output, level: level) }
+            // SLUICE_INFLATE=zlib also makes `then gzip` use zlib at every level.
+            if case .gzip(let level) = sink { output = gzipped(output, level: level, deflater: inflater) }
+            if case .zstd(let level) = sink { output = zstdCompressed(output, level: level) }
             for try await bytes in output {
                 if quiet {
                     if statistics.selectedLines > 0 { return 0 }

@@ -20,7 +20,17 @@ final class GunzipTests: XCTestCase {
                 let warnings = WarningLog()
                 let (out, error) = await ChunkedBytes(bytes: input, size: size)
                     .gunzip(inflater: testInflater, onWarning: { warnings.add($0) }).collect()
-                XCTAssertEqual(out, expected, "\(entry.file) at chunk size \(size)")
+                if entry.outcome == "error" && testInflater == .isal && out != expected {
+                    // Damaged deflate data: the expected bytes are zlib's. ISA-L outputs every
+                    // byte before the damage too, but may decode a few more damaged bits before
+                    // it notices (how many depends on where the chunks end).
+                    let valid = zip(expected, fixtureBytes("text/lf.log")).prefix { $0 == $1 }.count
+                    XCTAssertEqual(Array(out.prefix(valid)), Array(expected.prefix(valid)), "\(entry.file) at chunk size \(size)")
+                    XCTAssertGreaterThan(valid, 1000, entry.file)
+                    XCTAssertLessThan(out.count, expected.count + 256, entry.file)
+                } else {
+                    XCTAssertEqual(out, expected, "\(entry.file) at chunk size \(size)")
+                }
                 switch entry.outcome {
                 case "ok":
                     XCTAssertNil(error, "\(entry.file) at \(size)")
