@@ -18,9 +18,15 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // Vectorscan (Hyperscan's portable fork) for sets of literals and regexes.
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
+        // The decoders of `decompressed()` (and the encoders of `then gzip` / `then zstd`).
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),  // no bzip2.pc on Debian
+        .systemLibrary(name: "CLz4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // Vectorised byte scans (newline counts, literal search) for the hot paths.
         .target(name: "CByteScan"),
-        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CHyperscan"]),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"]),
         // The command line's verbs, parser and pipeline composition (a library so that the
         // fuzzer can drive the parser); `sluice` is its entry point.
         .target(

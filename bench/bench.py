@@ -55,6 +55,7 @@ ROW_NAMES = [
     "grep-F-f-1k", "grep-F-f-10k", "grep-F-f-100k", "grep-Fi-f-1k", "grep-E-f-50", "grep-e-three",
     "grep-F-f-10k-gzip",
     "time-window", "time-window-gzip", "grep-records", "lib-logtime",
+    "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
 ]
 PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
                 "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
@@ -66,6 +67,15 @@ WINDOW = ("2024-05-13T04:00:00.000Z", "2024-05-13T04:00:26.999Z")
 # The same window by awk over the whole file: a stamped line starts a record, the others continue it.
 AWK_WINDOW = '/^[0-9][0-9][0-9][0-9]-/ { keep = ($1 >= a && $1 <= b) } keep'
 
+
+# The compressed copies of the corpus that the codec rows read: suffix -> (tool argv, decoder).
+CODEC_COPIES = {
+    "zst": (["zstd", "-q", "-3", "-T1", "-c"], "zstd"),
+    "xz": (["xz", "-1", "-T1", "-c"], "xz"),
+    "bz2": (["bzip2", "-9", "-c"], "bzip2"),
+    "lz4": (["lz4", "-q", "-1", "-c"], "lz4"),
+}
+ROTATED_SIZE = 100 * MiB  # each of the four rotated .gz files of grep-c-4gz
 
 # Tools the anchors need, with the Debian/Ubuntu package that provides each.
 APT_PACKAGES = {
@@ -327,6 +337,23 @@ def line_cut(path, limit):
     raise HarnessError(f"{path}: no newline in the first {limit} bytes")
 
 
+def line_cut_from(path, start, limit):
+    """The length of the longest run of whole lines starting at start within limit bytes."""
+    with open(path, "rb") as f:
+        f.seek(start + limit)
+        f.readline()
+        end = min(f.tell(), os.path.getsize(path))
+    return end - start
+
+
+def isal_floor_binary(tmpdir):
+    """bench/isal_floor.c compiled for this run (the cat-gzip floor), or None."""
+    out = os.path.join(tmpdir, "isal-floor")
+    src = os.path.join(REPO, "bench", "isal_floor.c")
+    r = subprocess.run(["cc", "-O2", "-o", out, src, "-lisal"], stdout=sys.stderr, stderr=sys.stderr)
+    return out if r.returncode == 0 else None
+
+
 def copy_prefix(src, dst, n):
     tmp = dst + ".tmp"
     with open(src, "rb") as fi, open(tmp, "wb") as fo:
@@ -472,6 +499,42 @@ def prepare_inputs(args, need):
                 copy_prefix(F, H, cut)
                 man.record(H, F)
             inp["head"] = H
+    for ext, (argv, _) in CODEC_COPIES.items():
+        if ext in need:
+            C = inp["F"] + "." + ext
+            if os.path.isfile(C) and man.fresh(C, inp["F"], os.path.getsize(C)):
+                log(f"reusing {C}")
+            else:
+                log(f"compressing {os.path.basename(inp['F'])} -> {C} ({' '.join(argv[:-1])})")
+                with open(C + ".tmp", "wb") as out:
+                    subprocess.run(argv + [inp["F"]], stdout=out, check=True)
+                os.replace(C + ".tmp", C)
+                man.record(C, inp["F"])
+            inp[ext] = C
+    if "rotated" in need:
+        # Four consecutive 100 MB slices of the corpus, each gzip -6, as rotated logs are.
+        paths, start = [], 0
+        for k in range(4):
+            R = os.path.join(d, f"rotated.{k + 1}.log.gz")
+            cut = line_cut_from(inp["F"], start, ROTATED_SIZE)
+            if not (os.path.isfile(R) and man.fresh(R, inp["F"], os.path.getsize(R))):
+                log(f"writing {R}")
+                with open(inp["F"], "rb") as src, open(R + ".tmp", "wb") as out:
+                    src.seek(start)
+                    z = subprocess.Popen(["gzip", "-6", "-c"], stdin=subprocess.PIPE, stdout=out)
+                    left = cut
+                    while left > 0:
+                        block = src.read(min(left, 4 * MiB))
+                        z.stdin.write(block)
+                        left -= len(block)
+                    z.stdin.close()
+                    if z.wait() != 0:
+                        raise HarnessError("gzip failed")
+                os.replace(R + ".tmp", R)
+                man.record(R, inp["F"])
+            paths.append(R)
+            start += cut
+        inp["rotated"] = paths
     if "huge" in need:
         P = os.path.join(d, "one-line-300m.log")
         if os.path.isfile(P) and os.path.getsize(P) == HUGE_LINE + 1:
@@ -719,10 +782,33 @@ def build_rows(names, S, B, inp):
                 Cmd("rg -z", [["rg", "-z", "-c", LIT, G]], ok_rc=grep_rc, cmp="count",
                     need=["rg"])])
         elif name == "cat-gzip":
+            floor = inp.get("isal-floor")
             r = Row(name, [G], [
                 Cmd("sluice", [[S, "cat", G]], sluice=True, cmp="bytes"),
+                Cmd("C isal_inflate", [[floor or "isal-floor", G]], cmp="bytes", target=1.15,
+                    need=[floor] if floor else ["isal-floor"]),
                 Cmd("gzip -dc", [["gzip", "-dc", G]], cmp="bytes", target=0.55),
                 Cmd("pigz -dc", [["pigz", "-dc", G]], cmp="bytes", need=["pigz"])])
+        elif name in ("grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4"):
+            ext = name.rsplit("-", 1)[1]
+            C, tool = inp[ext], CODEC_COPIES[ext][1]
+            r = Row(name, [C], [
+                Cmd("sluice", [[S, "grep", "-c", LIT, C]], sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("ugrep -z", [["ugrep", "-z", "-c", LIT, C]], ok_rc=grep_rc, cmp="count",
+                    target=1.0, need=["ugrep"]),
+                Cmd(f"{tool} -dc|grep", [[tool, "-dc", C], ["grep", "-c", LIT]], ok_rc=grep_rc,
+                    cmp="count"),
+                Cmd(f"{tool} -dc|wc -l", [[tool, "-dc", C], ["wc", "-l"]], target=1.1)])
+        elif name == "grep-c-4gz":
+            R = inp["rotated"]
+            r = Row(name, R, [
+                Cmd("sluice", [[S, "grep", "-c", LIT] + R], sluice=True, ok_rc=grep_rc, cmp="bytes"),
+                Cmd("ugrep -z", [["ugrep", "-z", "-c", LIT] + R], ok_rc=grep_rc, cmp="bytes",
+                    target=0.6, need=["ugrep"])])
+        elif name == "gzip-1":
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "cat", F, "then", "gzip", "-1"]], sluice=True),
+                Cmd("gzip -1", [["gzip", "-1", "-c", F]], target=0.5)])
         elif name == "count-plain":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "count"]], sluice=True, cmp="count"),
@@ -1316,8 +1402,14 @@ def main():
         need |= {"grep-c-gzip": {"G"}, "cat-gzip": {"G"}, "count-gzip": {"G"},
                  "follow-latency": set(), "growth": {"F", "head"},
                  "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
-                 "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}}.get(n, {"F"})
+                 "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}, "grep-c-zst": {"F", "zst"}, "grep-c-xz": {"F", "xz"},
+                 "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
+                 "grep-c-4gz": {"F", "rotated"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
+    if "cat-gzip" in names:
+        floor_dir = os.path.join(args.dir, "bin")
+        os.makedirs(floor_dir, exist_ok=True)
+        inp["isal-floor"] = isal_floor_binary(floor_dir)
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
 

@@ -16,6 +16,8 @@ extension Plan {
     /// Runs the pipeline; returns the exit status.
     func run() async -> Int32 {
         var settings = InputSettings()
+        guard let inflater = inflaterFromEnvironment() else { return 2 }
+        settings.inflater = inflater
         stages[0].configure(&settings)
         settings.files = stages[0].inputFiles
         let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false)
@@ -44,7 +46,8 @@ extension Plan {
     /// The inputs the first stage reads; their faults travel in the stream, reported in order.
     func makeInputs(_ settings: InputSettings, recorder: ErrorRecorder, statistics: PipelineStatistics?) -> PipelineInputs {
         var options = InputFiles.Options()
-        options.decompress = settings.decompress
+        options.decompression.enabled = settings.decompress
+        options.decompression.inflater = settings.inflater
         options.reportsErrorsInStream = true
         options.statistics = statistics
         if let label = settings.label { options.standardInputName = label }

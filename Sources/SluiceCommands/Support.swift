@@ -61,6 +61,7 @@ extension ErrorRecorder {
     func isCutByStop(_ error: SluiceError) -> Bool {
         guard InputStop.isRequested else { return false }
         if case .truncatedGzip = error { return true }
+        if case .truncatedInput = error { return true }
         return false
     }
 }
@@ -106,4 +107,25 @@ func localeEncoding() -> GrepPattern.Encoding {
     guard let codeset = nl_langinfo_l(nl_item(CODESET), locale) else { return .bytes }
     let name = String(cString: codeset).lowercased()
     return name == "utf-8" || name == "utf8" ? .utf8 : .bytes
+}
+
+/// `SLUICE_INFLATE=isal|zlib` chooses the gzip inflater (ISA-L unless set); another value is an error.
+func inflaterFromEnvironment() -> Inflater? {
+    guard let value = getenv("SLUICE_INFLATE").map({ String(cString: $0) }), !value.isEmpty else { return .isal }
+    guard let inflater = Inflater(rawValue: value) else {
+        printError("SLUICE_INFLATE must be 'isal' or 'zlib', not '\(value)'")
+        return nil
+    }
+    return inflater
+}
+
+/// Whether a file starts with the magic number of a codec that `decompressed()` decodes.
+func startsWithCompressedMagic(_ path: String) -> Bool {
+    guard path != "-" else { return false }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
+    let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    return n > 0 && CompressionCodec.detect(prefix[..<n]) != nil
 }

@@ -10,7 +10,7 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 /// line here: the parser, help, completions and the man page come from this list.
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
-    SinceVerb.self, UntilVerb.self, MergeVerb.self,
+    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self,
 ]
 
 /// Where a verb may stand in a pipeline.
@@ -72,6 +72,8 @@ struct PipelineInputs {
 struct InputSettings {
     var files: [String] = []
     var decompress = true
+    /// The gzip inflater (`SLUICE_INFLATE`); `then gzip` uses it for levels 1-3 too.
+    var inflater = Inflater.isal
     var maxLineLength = 64 << 20
     var label: String?
     /// No progress line: the input has no end (following).
@@ -128,7 +130,11 @@ func renumberedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -
 func countPrintedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ st: PrintStatistics) -> ByteStream {
     s.countPrinted(statistics: st)
 }
-func gzipStage(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> ByteStream { s.gzip(level: level) }
+/// `SLUICE_INFLATE=zlib` also makes `then gzip` use zlib at every level.
+func gzipStage(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int, deflater: Inflater) -> ByteStream {
+    s.gzip(level: level, deflater: deflater)
+}
+func zstdStage(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: Int) -> ByteStream { s.zstd(level: level) }
 
 extension SinkVerb {
     func output(bytes: ByteStream) -> ByteStream? { nil }

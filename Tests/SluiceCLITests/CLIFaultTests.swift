@@ -39,7 +39,17 @@ final class CLIFaultTests: XCTestCase {
         for entry in try JSONDecoder().decode([Entry].self, from: data) where entry.file.hasSuffix(".gz") {
             let path = fixture("gzip/" + entry.file)
             let r = try sluice(["cat", path])
-            XCTAssertEqual(r.stdout, try Data(contentsOf: URL(fileURLWithPath: fixture("gzip/" + entry.expected))), entry.file)
+            let expected = try Data(contentsOf: URL(fileURLWithPath: fixture("gzip/" + entry.expected)))
+            if entry.outcome == "error" && ProcessInfo.processInfo.environment["SLUICE_INFLATE"] != "zlib" && r.stdout != expected {
+                // Damaged deflate data: the expected bytes are zlib's; ISA-L (the default) outputs
+                // every byte before the damage too, and may decode a few damaged bits more.
+                let valid = zip(expected, try Data(contentsOf: URL(fileURLWithPath: fixture("text/lf.log")))).prefix { $0 == $1 }.count
+                XCTAssertEqual(r.stdout.prefix(valid), expected.prefix(valid), entry.file)
+                XCTAssertGreaterThan(valid, 1000, entry.file)
+                XCTAssertLessThan(r.stdout.count, expected.count + 256, entry.file)
+            } else {
+                XCTAssertEqual(r.stdout, expected, entry.file)
+            }
             switch entry.outcome {
             case "ok":
                 XCTAssertEqual(r.status, 0, entry.file)

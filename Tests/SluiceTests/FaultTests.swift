@@ -18,7 +18,7 @@ final class FaultTests: XCTestCase {
         var previousLength = 0
         for cut in 0..<whole.count {
             for size in [1, 64, 1 << 20] where size == 1 ? cut % 17 == 0 : true {
-                let (out, error) = await ChunkedBytes(bytes: Array(whole[..<cut]), size: size).gunzip().collect()
+                let (out, error) = await ChunkedBytes(bytes: Array(whole[..<cut]), size: size).gunzip(inflater: testInflater).collect()
                 XCTAssertEqual(out, Array(content.prefix(out.count)), "cut \(cut): output is not a prefix")
                 if boundaries.contains(cut) {
                     XCTAssertNil(error, "cut \(cut) on a member boundary")
@@ -32,7 +32,7 @@ final class FaultTests: XCTestCase {
             }
         }
         // Inside the last member's trailer, all of its content was inflated and is output.
-        let (out, error) = await ChunkedBytes(bytes: Array(whole.dropLast(3)), size: 4096).gunzip().collect()
+        let (out, error) = await ChunkedBytes(bytes: Array(whole.dropLast(3)), size: 4096).gunzip(inflater: testInflater).collect()
         XCTAssertEqual(out, content)
         XCTAssertEqual(error as? SluiceError, .truncatedGzip(path: nil, offset: Int64(whole.count - 3)))
     }
@@ -46,7 +46,7 @@ final class FaultTests: XCTestCase {
         for position in headerSize..<whole.count {
             var damaged = whole
             damaged[position] ^= 0x5A
-            let (_, error) = await ChunkedBytes(bytes: damaged, size: 512).gunzip().collect()
+            let (_, error) = await ChunkedBytes(bytes: damaged, size: 512).gunzip(inflater: testInflater).collect()
             switch error as? SluiceError {
             case let .corruptGzip(_, offset, reason)?:
                 XCTAssertFalse(reason.isEmpty)
@@ -62,7 +62,7 @@ final class FaultTests: XCTestCase {
     /// `1f 8b` followed by junk, and a gzip stream that starts well but turns into junk.
     func testMagicFollowedByJunk() async throws {
         let (out, error) = await ChunkedBytes(bytes: [0x1f, 0x8b, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49], size: 3)
-            .gunzip(autoDetect: true).collect()
+            .gunzip(autoDetect: true, inflater: testInflater).collect()
         XCTAssertEqual(out, [])
         guard case .corruptGzip(_, let offset, let reason)? = error as? SluiceError else { return XCTFail("\(String(describing: error))") }
         XCTAssert((2...10).contains(offset), "inside the header: \(offset)")
@@ -120,7 +120,7 @@ final class FaultTests: XCTestCase {
         var failure: (any Error)?
         do {
             var first = true
-            for try await chunk in FileChunks(path: path, chunkSize: 4096, readAhead: 2).gunzip() {
+            for try await chunk in FileChunks(path: path, chunkSize: 4096, readAhead: 2).gunzip(inflater: testInflater) {
                 if first { truncate(path, 200_000); first = false }
                 out += chunk
             }
@@ -169,7 +169,7 @@ final class FaultTests: XCTestCase {
                 chunks = FileChunks(fileDescriptor: pipeEnds[0], name: "pipe", closeWhenDone: true, chunkSize: 4096)
             }
             let task = Task { @Sendable in
-                for try await _ in chunks.gunzip(autoDetect: true).lineBatches().grep(pattern).readAhead(2).lines() {
+                for try await _ in chunks.gunzip(autoDetect: true, inflater: testInflater).lineBatches().grep(pattern).readAhead(2).lines() {
                     started.add()
                 }
             }

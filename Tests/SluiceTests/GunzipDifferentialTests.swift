@@ -17,7 +17,7 @@ final class GunzipDifferentialTests: XCTestCase {
             let expected = try bytes(dir + "/" + name.dropLast(3) + ".raw")
             let sizes = compressed.count < 20_000 ? [1, 7, 4096, 1 << 20] : [7, 4096, 1 << 20]
             for size in sizes {
-                let (out, error) = await ChunkedBytes(bytes: compressed, size: size).gunzip().collect()
+                let (out, error) = await ChunkedBytes(bytes: compressed, size: size).gunzip(inflater: testInflater).collect()
                 XCTAssertNil(error, "\(name) at chunk size \(size)")
                 XCTAssertTrue(out == expected, "\(name) at chunk size \(size): \(out.count) bytes, expected \(expected.count)")
             }
@@ -34,15 +34,15 @@ final class GunzipDifferentialTests: XCTestCase {
             let compressed = try bytes("\(dir)/\(name).gz")
             let expected = try bytes("\(dir)/\(name).raw")
             for split in 0...compressed.count {
-                let (out, error) = await SplitBytes(parts: [Array(compressed[..<split]), Array(compressed[split...])]).gunzip().collect()
+                let (out, error) = await SplitBytes(parts: [Array(compressed[..<split]), Array(compressed[split...])]).gunzip(inflater: testInflater).collect()
                 XCTAssertNil(error, "\(name) split at \(split)")
                 XCTAssertTrue(out == expected, "\(name) split at \(split)")
             }
         }
         let tiny = Array(try bytes("\(dir)/many-tiny-members.gz").prefix(4000))
-        let whole = await SplitBytes(parts: [tiny]).gunzip().collect()
+        let whole = await SplitBytes(parts: [tiny]).gunzip(inflater: testInflater).collect()
         for split in 0...tiny.count {
-            let (out, error) = await SplitBytes(parts: [Array(tiny[..<split]), Array(tiny[split...])]).gunzip().collect()
+            let (out, error) = await SplitBytes(parts: [Array(tiny[..<split]), Array(tiny[split...])]).gunzip(inflater: testInflater).collect()
             XCTAssertEqual(out, whole.bytes, "many tiny members split at \(split)")
             XCTAssertEqual(error as? SluiceError, whole.error as? SluiceError, "split at \(split)")
         }
@@ -65,7 +65,7 @@ final class GunzipDifferentialTests: XCTestCase {
             let output = "\(dir)/out-\(tried).gz"
             guard (try? run("/bin/sh", ["-c", "\(command) < \(input) > \(output)"])) != nil else { continue }
             tried += 1
-            let (out, error) = await FileChunks(path: output, chunkSize: 4093).gunzip().collect()
+            let (out, error) = await FileChunks(path: output, chunkSize: 4093).gunzip(inflater: testInflater).collect()
             XCTAssertNil(error, command)
             XCTAssertEqual(String(decoding: out, as: UTF8.self), text, command)
         }

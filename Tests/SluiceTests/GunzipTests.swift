@@ -19,8 +19,18 @@ final class GunzipTests: XCTestCase {
             for size in chunkSizes {
                 let warnings = WarningLog()
                 let (out, error) = await ChunkedBytes(bytes: input, size: size)
-                    .gunzip(onWarning: { warnings.add($0) }).collect()
-                XCTAssertEqual(out, expected, "\(entry.file) at chunk size \(size)")
+                    .gunzip(inflater: testInflater, onWarning: { warnings.add($0) }).collect()
+                if entry.outcome == "error" && testInflater == .isal && out != expected {
+                    // Damaged deflate data: the expected bytes are zlib's. ISA-L outputs every
+                    // byte before the damage too, but may decode a few more damaged bits before
+                    // it notices (how many depends on where the chunks end).
+                    let valid = zip(expected, fixtureBytes("text/lf.log")).prefix { $0 == $1 }.count
+                    XCTAssertEqual(Array(out.prefix(valid)), Array(expected.prefix(valid)), "\(entry.file) at chunk size \(size)")
+                    XCTAssertGreaterThan(valid, 1000, entry.file)
+                    XCTAssertLessThan(out.count, expected.count + 256, entry.file)
+                } else {
+                    XCTAssertEqual(out, expected, "\(entry.file) at chunk size \(size)")
+                }
                 switch entry.outcome {
                 case "ok":
                     XCTAssertNil(error, "\(entry.file) at \(size)")
@@ -37,12 +47,12 @@ final class GunzipTests: XCTestCase {
 
     func testTruncationReportsTheCompressedOffset() async throws {
         let input = fixtureBytes("gzip/truncated-body.gz")
-        let (_, error) = await ChunkedBytes(bytes: input, size: 100).gunzip().collect()
+        let (_, error) = await ChunkedBytes(bytes: input, size: 100).gunzip(inflater: testInflater).collect()
         XCTAssertEqual(error as? SluiceError, .truncatedGzip(path: nil, offset: Int64(input.count)))
     }
 
     func testCorruptionReportsOffsetAndZlibMessage() async throws {
-        let (_, error) = await ChunkedBytes(bytes: fixtureBytes("gzip/bad-crc.gz"), size: 4096).gunzip().collect()
+        let (_, error) = await ChunkedBytes(bytes: fixtureBytes("gzip/bad-crc.gz"), size: 4096).gunzip(inflater: testInflater).collect()
         guard case let .corruptGzip(_, offset, reason)? = error as? SluiceError else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(reason, "incorrect data check")
         XCTAssertGreaterThan(offset, 3000)
@@ -50,7 +60,7 @@ final class GunzipTests: XCTestCase {
 
     func testTrailingGarbageWarningNamesOffsetAndSize() async throws {
         let warnings = WarningLog()
-        _ = await ChunkedBytes(bytes: fixtureBytes("gzip/trailing-garbage.gz"), size: 5).gunzip(onWarning: { warnings.add($0) }).collect()
+        _ = await ChunkedBytes(bytes: fixtureBytes("gzip/trailing-garbage.gz"), size: 5).gunzip(inflater: testInflater, onWarning: { warnings.add($0) }).collect()
         let w = try XCTUnwrap(warnings.all.first)
         XCTAssertEqual(w.byteCount, 17)
         XCTAssertEqual(w.offset, Int64(fixtureBytes("gzip/trailing-garbage.gz").count - 17))
@@ -60,21 +70,21 @@ final class GunzipTests: XCTestCase {
         for name in ["gzip/not-gzip.txt", "text/crlf.log", "text/empty.log"] {
             let bytes = fixtureBytes(name)
             for size in chunkSizes {
-                let (out, error) = await ChunkedBytes(bytes: bytes, size: size).gunzip(autoDetect: true).collect()
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: size).gunzip(autoDetect: true, inflater: testInflater).collect()
                 XCTAssertNil(error)
                 XCTAssertEqual(out, bytes, "\(name) at \(size)")
             }
         }
         // A lone 1f byte, and 1f followed by something else, are not gzip.
         for bytes: [UInt8] in [[0x1f], [0x1f, 0x41, 0x42]] {
-            let (out, error) = await ChunkedBytes(bytes: bytes, size: 1).gunzip(autoDetect: true).collect()
+            let (out, error) = await ChunkedBytes(bytes: bytes, size: 1).gunzip(autoDetect: true, inflater: testInflater).collect()
             XCTAssertNil(error)
             XCTAssertEqual(out, bytes)
         }
     }
 
     func testStrictModeRejectsPlainInput() async throws {
-        let (_, error) = await ChunkedBytes(bytes: Array("hello\n".utf8), size: 3).gunzip().collect()
+        let (_, error) = await ChunkedBytes(bytes: Array("hello\n".utf8), size: 3).gunzip(inflater: testInflater).collect()
         XCTAssertEqual(error as? SluiceError, .corruptGzip(path: nil, offset: 0, reason: "not in gzip format"))
     }
 
@@ -82,7 +92,7 @@ final class GunzipTests: XCTestCase {
     func testMemberBoundaryOnChunkBoundary() async throws {
         let a = try await gzipped(Array("first member\n".utf8))
         let b = try await gzipped(Array("second member\n".utf8))
-        let (out, error) = await ChunkedBytes(bytes: a + b, size: a.count, emptyEvery: 0).gunzip().collect()
+        let (out, error) = await ChunkedBytes(bytes: a + b, size: a.count, emptyEvery: 0).gunzip(inflater: testInflater).collect()
         XCTAssertNil(error)
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "first member\nsecond member\n")
     }
@@ -98,12 +108,12 @@ final class GunzipTests: XCTestCase {
         for level in 0...9 {
             let compressed = try await gzipped(text, level: level)
             XCTAssertEqual(Array(compressed.prefix(2)), [0x1f, 0x8b])
-            let (out, error) = await ChunkedBytes(bytes: compressed, size: 7).gunzip().collect()
+            let (out, error) = await ChunkedBytes(bytes: compressed, size: 7).gunzip(inflater: testInflater).collect()
             XCTAssertNil(error)
             XCTAssertEqual(out, text, "level \(level)")
         }
         let empty = try await gzipped([])
-        let (out, error) = await ChunkedBytes(bytes: empty, size: 1).gunzip().collect()
+        let (out, error) = await ChunkedBytes(bytes: empty, size: 1).gunzip(inflater: testInflater).collect()
         XCTAssertNil(error)
         XCTAssertEqual(out, [])
     }
@@ -118,7 +128,7 @@ final class GunzipTests: XCTestCase {
         let before = peakResidentBytes()
         var total = 0
         var largest = 0
-        for try await chunk in ChunkedBytes(bytes: compressed, size: 64 << 10, emptyEvery: 0).gunzip() {
+        for try await chunk in ChunkedBytes(bytes: compressed, size: 64 << 10, emptyEvery: 0).gunzip(inflater: testInflater) {
             total += chunk.count
             largest = max(largest, chunk.count)
         }

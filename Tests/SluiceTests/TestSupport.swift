@@ -73,3 +73,7 @@ func openDescriptorCount() -> Int {
 /// Whether the tests run under a sanitizer (`make check` sets `SLUICE_SANITIZER`): shadow memory
 /// and quarantine make peak-memory figures meaningless there, so those limits are not checked.
 let runningUnderSanitizer = ProcessInfo.processInfo.environment["SLUICE_SANITIZER"] != nil
+
+/// The gzip inflater the gzip suites use: ISA-L, or zlib with `SLUICE_INFLATE=zlib` (the
+/// suites are run both ways; DecompressTests compares the two directly).
+let testInflater: Inflater = ProcessInfo.processInfo.environment["SLUICE_INFLATE"] == "zlib" ? .zlib : .isal

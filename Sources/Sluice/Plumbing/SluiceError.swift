@@ -14,6 +14,12 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Compressed input is damaged: `offset` is the compressed byte offset of the fault,
     /// `reason` zlib's message.
     case corruptGzip(path: String?, offset: Int64, reason: String)
+    /// Compressed input other than gzip is cut short: `offset` is the compressed byte offset
+    /// where it ends. (gzip input reports ``truncatedGzip(path:offset:)``.)
+    case truncatedInput(path: String?, codec: CompressionCodec, offset: Int64)
+    /// Compressed input other than gzip is damaged, or needs more memory than allowed:
+    /// `offset` is the compressed byte offset of the fault, `reason` the codec library's words.
+    case corruptInput(path: String?, codec: CompressionCodec, offset: Int64, reason: String)
     /// A line is longer than the configured maximum.
     case lineTooLong(path: String?, lineNumber: Int, offset: Int64, limit: Int)
     /// A regular expression did not compile: `offset` is the position in the pattern.
@@ -40,6 +46,10 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path ?? "(standard input)"): truncated gzip input at byte \(offset)"
         case let .corruptGzip(path, offset, reason):
             return "\(path ?? "(standard input)"): corrupt gzip input at byte \(offset): \(reason)"
+        case let .truncatedInput(path, codec, offset):
+            return "\(path ?? "(standard input)"): truncated \(codec) input at byte \(offset)"
+        case let .corruptInput(path, codec, offset, reason):
+            return "\(path ?? "(standard input)"): corrupt \(codec) input at byte \(offset): \(reason)"
         case let .lineTooLong(path, line, offset, limit):
             return "\(path ?? "(standard input)"): line \(line) at byte \(offset) is longer than the \(limit)-byte limit"
         case let .badPattern(pattern, offset, reason):
@@ -65,6 +75,9 @@ public enum SluiceError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .truncatedGzip(nil, offset): return .truncatedGzip(path: name, offset: offset)
         case let .corruptGzip(nil, offset, reason): return .corruptGzip(path: name, offset: offset, reason: reason)
+        case let .truncatedInput(nil, codec, offset): return .truncatedInput(path: name, codec: codec, offset: offset)
+        case let .corruptInput(nil, codec, offset, reason):
+            return .corruptInput(path: name, codec: codec, offset: offset, reason: reason)
         case let .lineTooLong(nil, line, offset, limit):
             return .lineTooLong(path: name, lineNumber: line, offset: offset, limit: limit)
         case let .matchFailed(nil, line, offset, pattern, reason):

@@ -5,15 +5,20 @@ import Darwin
 #endif
 
 /// Several inputs read in order as one stream, the way `cat` and `grep` take their file
-/// arguments: gzip input is inflated whatever its name, `-` is standard input, and a file that
+/// arguments: compressed input (gzip, zstd, xz, bzip2, lz4) is decoded whatever its name, `-` is standard input, and a file that
 /// cannot be read or is damaged is reported to `onError` while the others are still read.
 ///
 ///     for try await batch in InputFiles(["app.log.1.gz", "app.log"]).lineBatches() { ... }
 public struct InputFiles: Sendable {
     /// How inputs are read.
     public struct Options: Sendable {
-        /// Inflate gzip input (detected by its magic bytes).
-        public var decompress = true
+        /// Decode compressed input (detected by its magic bytes), and how.
+        public var decompression = DecompressionOptions()
+        /// Decode compressed input: ``decompression``'s `enabled`.
+        public var decompress: Bool {
+            get { decompression.enabled }
+            set { decompression.enabled = newValue }
+        }
         /// The chunk size of the reader.
         public var chunkSize = FileChunks.defaultChunkSize
         /// What standard input is called in messages and file-name prefixes.
@@ -36,7 +41,7 @@ public struct InputFiles: Sendable {
     public let options: Options
     /// Told of every input that fails, with the input named; the stream goes on with the next.
     public let onError: @Sendable (SluiceError) -> Void
-    /// Told of trailing garbage after gzip data, with the input named.
+    /// Told of trailing garbage after compressed data, with the input named.
     public let onWarning: @Sendable (String, GunzipWarning) -> Void
 
     public init(_ paths: [String], options: Options = Options(),
@@ -66,7 +71,7 @@ public struct InputFiles: Sendable {
         let statistics = options.statistics
         statistics?.opened(name)
         return chunks.observed { statistics?.addRead($0.count) }
-            .gunzipIfGzip(options.decompress, onWarning: { onWarning(name, $0) })
+            .decompressed(options.decompression, onWarning: { onWarning(name, $0) })
             .observed { statistics?.addInflated($0.count) }
     }
 
@@ -138,8 +143,8 @@ public struct InputFiles: Sendable {
     /// The lines of one input: split, counted.
     public typealias InputLines = AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>
 
-    /// The bytes of one input: read, counted, inflated when gzip, counted again.
-    public typealias InputBytes = AsyncObservedSequence<AsyncGunzipSequence<AsyncObservedSequence<FileChunks>>>
+    /// The bytes of one input: read, counted, decoded when compressed, counted again.
+    public typealias InputBytes = AsyncObservedSequence<AsyncDecompressedSequence<AsyncObservedSequence<FileChunks>>>
 }
 
 /// The inputs of ``InputFiles`` one after another; errors are reported and skipped.

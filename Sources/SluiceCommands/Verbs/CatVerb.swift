@@ -16,7 +16,7 @@ struct CatVerb: ParsableCommand {
         """,
         helpNames: [.long])
 
-    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Option(name: .customLong("max-line-length"),
             help: ArgumentHelp("The longest line accepted, in bytes (K, M, G suffixes); default 64M.", valueName: "BYTES"))

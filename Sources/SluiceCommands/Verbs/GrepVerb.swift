@@ -98,7 +98,7 @@ struct GrepVerb: ParsableCommand {
     var json = false
     @Flag(name: .customLong("line-buffered"), help: "Write each line at once.")
     var lineBuffered = false
-    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
     var records = false

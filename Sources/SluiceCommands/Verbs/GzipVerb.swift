@@ -29,8 +29,8 @@ extension GzipVerb: SinkVerb {
     }
 
     func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
-        gzipStage(printedBytes(lines, printing, statistics), level: level)
+        gzipStage(printedBytes(lines, printing, statistics), level: level, deflater: inflaterFromEnvironment() ?? .isal)
     }
 
-    func output(bytes: ByteStream) -> ByteStream? { gzipStage(bytes, level: level) }
+    func output(bytes: ByteStream) -> ByteStream? { gzipStage(bytes, level: level, deflater: inflaterFromEnvironment() ?? .isal) }
 }

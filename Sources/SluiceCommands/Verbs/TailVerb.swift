@@ -42,7 +42,7 @@ struct TailVerb: ParsableCommand {
     var quiet = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Always print file-name headers.")
     var verbose = false
-    @Flag(name: .customLong("no-decompress"), help: "Do not inflate gzip input.")
+    @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
@@ -130,23 +130,29 @@ extension TailVerb: Verb {
         let paths = files.isEmpty ? ["-"] : files
         let interval = Duration.milliseconds(Int64(sleepInterval * 1000))
         let retry = self.retry || followMode == .name
+        var decompression = DecompressionOptions()
+        decompression.enabled = !noDecompress
+        decompression.inflater = inflaterFromEnvironment() ?? .isal
         var sources: [AsyncChainedLineSources.Source] = []
         for path in paths {
             let name = path == "-" ? "standard input" : path
-            if bytes != nil && !(path != "-" && isRegularFile(path) && (noDecompress || !startsWithGzipMagic(path))) {
+            let compressed = !noDecompress && startsWithCompressedMagic(path)
+            let warn: @Sendable (DecompressionWarning) -> Void = { printError("\(name): warning: \($0)") }
+            if bytes != nil && !(path != "-" && isRegularFile(path) && !compressed) {
                 onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
                 continue
             }
             if path == "-" || !isRegularFile(path) && isReadableStream(path) {
                 // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
                 let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
-                sources.append((name, lastLines(chunks.gunzipIfGzip(!noDecompress).lineBatches(keepCarriageReturn: true, sourceName: name))))
-            } else if !noDecompress && startsWithGzipMagic(path) {
+                let lines = chunks.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
+                sources.append((name, lastLines(lines)))
+            } else if compressed {
                 var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
                                             pollInterval: interval, watchedProcess: pid)
-                follower.keepsLinesWhole = false  // compressed bytes: lines are found after inflating
-                let lines = follower.gunzip(autoDetect: true).lineBatches(keepCarriageReturn: true, sourceName: name)
-                // A growing gzip file is inflated from its start; without following, its last lines are kept.
+                follower.keepsLinesWhole = false  // compressed bytes: lines are found after decoding
+                let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
+                // A growing compressed file is decoded from its start; without following, its last lines are kept.
                 sources.append((name, followMode == .none ? lastLines(lines) : lines))
             } else {
                 let follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
@@ -180,11 +186,3 @@ func isReadableStream(_ path: String) -> Bool {
     return kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
 }
 
-func startsWithGzipMagic(_ path: String) -> Bool {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var magic: (UInt8, UInt8) = (0, 0)
-    let n = withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) }
-    return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
-}

@@ -44,7 +44,7 @@ extension SinceVerb: Verb {
             let name = files.displayName(path)
             let parser: LogTime
             do { parser = try time.parser(for: path) } catch { throw CLIError("\(error)") }
-            let seekable = !scan && path != "-" && isRegularFile(path) && !(files.options.decompress && startsWithGzipMagic(path))
+            let seekable = !scan && path != "-" && isRegularFile(path) && !(files.options.decompress && startsWithCompressedMagic(path))
             if seekable {
                 var seek = TimeSeek(parser: parser)
                 if let tolerance { seek.tolerance = tolerance.microseconds }

@@ -1,0 +1,7 @@
+#ifndef SLUICE_CLZ4_SHIM_H
+#define SLUICE_CLZ4_SHIM_H
+#include <lz4frame.h>
+
+/// LZ4F_VERSION is a macro; Swift imports it, but keep the call in one place.
+static inline unsigned sluice_lz4f_version(void) { return LZ4F_VERSION; }
+#endif

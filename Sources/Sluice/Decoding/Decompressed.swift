@@ -1,0 +1,428 @@
+extension AsyncSequence where Element == [UInt8] {
+    /// Decodes compressed input, whichever codec wrote it: gzip, zstd, xz, bzip2 or lz4 (frame
+    /// format), told apart by the magic bytes at the start of the input, never by a name.
+    /// Anything else passes through unchanged.
+    ///
+    /// Every member, frame or stream of a concatenated input is decoded (`cat a.zst b.zst`,
+    /// multi-stream xz and bzip2, zstd skippable frames) and every checksum the format carries is
+    /// verified. Zero bytes after the last stream are ignored; other trailing bytes are not
+    /// output and are reported to `onWarning`. On truncated or corrupt input, every byte decoded
+    /// before the fault is yielded first, then ``SluiceError/truncatedInput(path:codec:offset:)``
+    /// or ``SluiceError/corruptInput(path:codec:offset:reason:)`` is thrown (for gzip,
+    /// ``SluiceError/truncatedGzip(path:offset:)`` and ``SluiceError/corruptGzip(path:offset:reason:)``),
+    /// with the compressed byte offset of the fault. Output chunks hold at most
+    /// ``DecompressionOptions/outputSize`` bytes, so memory stays flat whatever the ratio.
+    ///
+    ///     for try await batch in FileChunks(path: "app.log.3.zst").decompressed().lineBatches() { ... }
+    public func decompressed(
+        _ options: DecompressionOptions = DecompressionOptions(),
+        onWarning: @escaping @Sendable (DecompressionWarning) -> Void = DecompressionWarning.printToStandardError
+    ) -> AsyncDecompressedSequence<Self> {
+        AsyncDecompressedSequence(base: self, options: options, onWarning: onWarning)
+    }
+}
+
+/// A compression format that ``_Concurrency/AsyncSequence/decompressed(_:onWarning:)`` decodes.
+public enum CompressionCodec: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// gzip (`1f 8b`), with ISA-L or zlib: see ``Inflater``.
+    case gzip
+    /// Zstandard (`28 b5 2f fd`, or a skippable frame `5? 2a 4d 18`), with libzstd.
+    case zstd
+    /// xz (`fd 37 7a 58 5a 00`), with liblzma.
+    case xz
+    /// bzip2 (`BZh1`...`BZh9` and a block or end-of-stream marker), with libbz2.
+    case bzip2
+    /// The LZ4 frame format (`04 22 4d 18`), with liblz4.
+    case lz4
+
+    public var description: String { rawValue }
+
+    /// How many bytes ``detect(_:)`` needs at most to decide.
+    public static let longestMagic = 10
+
+    /// The codec whose magic bytes start `prefix`, if any. `prefix` should hold the first
+    /// ``longestMagic`` bytes of the input (or all of it, when shorter).
+    public static func detect(_ prefix: some Collection<UInt8>) -> CompressionCodec? {
+        if case .codec(let codec) = Magic.match(Array(prefix.prefix(longestMagic)), Magic.starting(allCases), atEnd: true) {
+            return codec
+        }
+        return nil
+    }
+}
+
+/// Which library inflates gzip. Both give byte-identical output on well-formed input.
+public enum Inflater: String, Sendable, Hashable, CaseIterable {
+    /// Intel's ISA-L `isal_inflate`: about 2.5 times zlib's speed.
+    case isal
+    /// zlib's `inflate`.
+    case zlib
+}
+
+/// How ``_Concurrency/AsyncSequence/decompressed(_:onWarning:)`` decodes.
+public struct DecompressionOptions: Sendable, Hashable {
+    /// When false, nothing is detected and every byte passes through (`--no-decompress`).
+    public var enabled = true
+    /// The codecs detected; input in another format passes through.
+    public var codecs: Set<CompressionCodec> = Set(CompressionCodec.allCases)
+    /// Whether input in no detected format passes through (true) or is an error (false, as
+    /// ``_Concurrency/AsyncSequence/gunzip(autoDetect:outputSize:inflater:onWarning:)`` does by default).
+    public var passesThroughUnknown = true
+    /// The gzip inflater.
+    public var inflater = Inflater.isal
+    /// The most bytes in one output chunk.
+    public var outputSize = 256 << 10
+    /// The most memory one stream's decoder may need: a zstd frame whose window, or an xz
+    /// stream whose dictionary, is larger is refused with an error that says so. 128 MiB is
+    /// what the zstd tool allows by default, and more than `xz -9` needs.
+    public var memoryLimit = 128 << 20
+
+    public init() {}
+}
+
+/// Something odd in compressed input that does not stop decoding: trailing bytes after the
+/// last member, frame or stream.
+public struct DecompressionWarning: Sendable, Equatable, CustomStringConvertible {
+    /// The compressed byte offset where the ignored bytes start.
+    public let offset: Int64
+    /// How many bytes were ignored.
+    public let byteCount: Int64
+    /// The codec of the data before them.
+    public var codec: CompressionCodec = .gzip
+
+    public var description: String {
+        "\(byteCount) trailing byte\(byteCount == 1 ? "" : "s") after \(codec) data at byte \(offset) ignored"
+    }
+
+    /// The default handler: writes `sluice: warning: ...` to standard error.
+    public static let printToStandardError: @Sendable (DecompressionWarning) -> Void = { warning in
+        StandardError.write("sluice: warning: \(warning)\n")
+    }
+}
+
+/// The magic numbers, as byte ranges so that zstd's skippable frames (`50`...`5f`) and bzip2's
+/// block size digit fit.
+enum Magic {
+    typealias Pattern = (codec: CompressionCodec, bytes: [ClosedRange<UInt8>])
+
+    static func exact(_ codec: CompressionCodec, _ bytes: [UInt8]) -> Pattern { (codec, bytes.map { $0...$0 }) }
+
+    static let gzip = exact(.gzip, [0x1f, 0x8b])
+    static let zstd = exact(.zstd, [0x28, 0xb5, 0x2f, 0xfd])
+    static let skippable: [ClosedRange<UInt8>] = [0x50...0x5f, 0x2a...0x2a, 0x4d...0x4d, 0x18...0x18]
+    static let xz = exact(.xz, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+    static let bzip2Block: Pattern = (.bzip2, [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x31, 0x41, 0x59, 0x26, 0x53, 0x59].map { $0...$0 })
+    static let bzip2End: Pattern = (.bzip2, [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x17, 0x72, 0x45, 0x38, 0x50, 0x90].map { $0...$0 })
+    static let lz4 = exact(.lz4, [0x04, 0x22, 0x4d, 0x18])
+
+    /// What may start an input. A skippable frame at the start is taken as zstd's (lz4 frames
+    /// use the same form, but zstd is the usual writer).
+    static func starting(_ codecs: some Sequence<CompressionCodec>) -> [Pattern] {
+        codecs.flatMap { codec -> [Pattern] in
+            switch codec {
+            case .gzip: return [gzip]
+            case .zstd: return [zstd, (.zstd, skippable)]
+            case .xz: return [xz]
+            case .bzip2: return [bzip2Block, bzip2End]
+            case .lz4: return [lz4]
+            }
+        }
+    }
+
+    /// What may follow a complete stream of `codec` as its next stream.
+    static func continuing(_ codec: CompressionCodec) -> [Pattern] {
+        switch codec {
+        case .lz4: return [lz4, (.lz4, skippable)]
+        default: return starting([codec])
+        }
+    }
+
+    enum Match: Equatable { case codec(CompressionCodec), none, needMore }
+
+    /// Whether `window` starts with one of `patterns`; `needMore` when it is a proper prefix of
+    /// one (unless `atEnd`: then no more bytes will come).
+    static func match(_ window: [UInt8], _ patterns: [Pattern], atEnd: Bool = false) -> Match {
+        var possible = false
+        for pattern in patterns {
+            let n = Swift.min(window.count, pattern.bytes.count)
+            var agrees = true
+            for i in 0..<n where !pattern.bytes[i].contains(window[i]) { agrees = false; break }
+            guard agrees else { continue }
+            if n == pattern.bytes.count { return .codec(pattern.codec) }
+            possible = true
+        }
+        return possible && !atEnd ? .needMore : .none
+    }
+}
+
+/// An asynchronous sequence of the decoded bytes of compressed input; see
+/// ``_Concurrency/AsyncSequence/decompressed(_:onWarning:)``.
+public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence where Base.Element == [UInt8] {
+    public typealias Element = [UInt8]
+    public typealias Failure = any Error
+
+    let base: Base
+    let options: DecompressionOptions
+    let onWarning: @Sendable (DecompressionWarning) -> Void
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(base: base.makeAsyncIterator(), options: options, onWarning: onWarning)
+    }
+
+    /// Yields decoded chunks.
+    public struct Iterator: AsyncIteratorProtocol {
+        private enum Phase: Equatable {
+            /// Before the first bytes: which codec, if any?
+            case detect
+            /// Inside a stream.
+            case stream
+            /// After a stream: another one, padding or garbage?
+            case between
+            /// Zero padding after the last stream.
+            case zeros
+            /// Bytes after the data that are ignored, starting at `start`.
+            case garbage(start: Int64)
+            /// Not compressed (or detection off): bytes pass unchanged.
+            case passthrough
+            /// After an error: nothing more is read.
+            case failed
+        }
+
+        private var base: Base.AsyncIterator
+        private let options: DecompressionOptions
+        private let onWarning: @Sendable (DecompressionWarning) -> Void
+        private let outputSize: Int
+        private var decoder: (any StreamDecoder)?
+        private var codec = CompressionCodec.gzip
+        private var phase = Phase.detect
+        private var input: [UInt8] = []
+        private var position = 0
+        /// The stream offset of `input[0]`.
+        private var inputOffset: Int64 = 0
+        /// The first bytes of a magic number that ended a chunk, waiting for the next ones.
+        private var held: [UInt8] = []
+        /// The stream offset of `held[0]`.
+        private var heldOffset: Int64 = 0
+        /// The last call filled its output: the decoder may have more without new input.
+        private var outputPending = false
+        private var baseEnded = false
+        private var pendingError: (any Error)?
+        private var finished = false
+
+        init(base: Base.AsyncIterator, options: DecompressionOptions, onWarning: @escaping @Sendable (DecompressionWarning) -> Void) {
+            self.base = base
+            self.options = options
+            self.onWarning = onWarning
+            self.outputSize = Swift.max(1, options.outputSize)
+            if !options.enabled { phase = .passthrough }
+        }
+
+        private var absolutePosition: Int64 { inputOffset + Int64(position) }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+            while true {
+                if let error = pendingError { pendingError = nil; finished = true; throw error }
+                if finished { return nil }
+                if phase == .stream, position < input.count || outputPending {
+                    let out = decodeChunk()
+                    if !out.isEmpty { return out }
+                    continue
+                }
+                if position < input.count {
+                    if let out = consumeOutsideStream() { return out }
+                    continue
+                }
+                if baseEnded { if let out = finish() { return out }; continue }
+                guard let chunk = try await base.next(isolation: actor) else { baseEnded = true; continue }
+                inputOffset += Int64(input.count)
+                input = chunk
+                position = 0
+            }
+        }
+
+        public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }
+
+        // MARK: Errors
+
+        private func truncated(at offset: Int64) -> SluiceError {
+            codec == .gzip ? .truncatedGzip(path: nil, offset: offset) : .truncatedInput(path: nil, codec: codec, offset: offset)
+        }
+
+        private func corrupt(at offset: Int64, _ reason: String) -> SluiceError {
+            codec == .gzip ? .corruptGzip(path: nil, offset: offset, reason: reason)
+                : .corruptInput(path: nil, codec: codec, offset: offset, reason: reason)
+        }
+
+        // MARK: Outside a stream
+
+        /// Handles the bytes of `input` at `position` when not inside a stream; may return
+        /// bytes to yield (pass-through).
+        private mutating func consumeOutsideStream() -> [UInt8]? {
+            switch phase {
+            case .detect, .between:
+                return classify()
+            case .passthrough:
+                return passThrough()
+            case .zeros:
+                while position < input.count && input[position] == 0 { position += 1 }
+                if position < input.count {
+                    // xz streams may be separated by stream padding; other formats end at the padding.
+                    phase = codec == .xz ? .between : .garbage(start: absolutePosition)
+                }
+                return nil
+            case .garbage, .failed:
+                position = input.count
+                return nil
+            case .stream:
+                return nil
+            }
+        }
+
+        /// Reads the magic number at `position` (holding the bytes of one cut by a chunk's end)
+        /// and acts on it: a stream starts, or the input passes through, or padding or garbage
+        /// follows the last stream.
+        private mutating func classify() -> [UInt8]? {
+            let take = Swift.min(CompressionCodec.longestMagic - held.count, input.count - position)
+            let window = held + input[position..<(position + take)]
+            let patterns = phase == .detect ? Magic.starting(options.codecs) : Magic.continuing(codec)
+            let match = Magic.match(window, patterns)
+            if match == .needMore {
+                if held.isEmpty { heldOffset = absolutePosition }
+                held += input[position...]
+                position = input.count
+                return nil
+            }
+            if !held.isEmpty {
+                // The magic number straddled chunks (at most once per chunk): decode from its start.
+                input = held + input[position...]
+                inputOffset = heldOffset
+                position = 0
+                held = []
+            }
+            switch match {
+            case .codec(let found):
+                startStream(found)
+                return nil
+            default:
+                if phase == .detect { return passThrough() }
+                phase = input[position] == 0 ? .zeros : .garbage(start: absolutePosition)
+                return nil
+            }
+        }
+
+        private mutating func passThrough() -> [UInt8]? {
+            guard options.passesThroughUnknown || !options.enabled else {
+                let expected = options.codecs.count == 1 ? options.codecs.first! : .gzip
+                codec = expected
+                pendingError = corrupt(at: 0, "not in \(expected) format")
+                phase = .failed
+                position = input.count
+                return nil
+            }
+            phase = .passthrough
+            let rest = position == 0 ? input : Array(input[position...])
+            position = input.count
+            return rest.isEmpty ? nil : rest
+        }
+
+        private mutating func startStream(_ found: CompressionCodec) {
+            if let decoder, found == codec {
+                decoder.reset()
+            } else {
+                codec = found
+                decoder = makeDecoder(found)
+            }
+            phase = .stream
+        }
+
+        private func makeDecoder(_ codec: CompressionCodec) -> any StreamDecoder {
+            switch codec {
+            case .gzip: return options.inflater == .isal ? IsalGzipDecoder() : ZlibGzipDecoder()
+            case .zstd:
+                var log: Int32 = 10
+                while log < 31 && (1 << Int(log + 1)) <= options.memoryLimit { log += 1 }
+                return ZstdDecoder(windowLogMax: log)
+            case .xz: return XzDecoder(memoryLimit: Swift.max(1 << 20, options.memoryLimit))
+            case .bzip2: return Bzip2Decoder()
+            case .lz4: return Lz4Decoder()
+            }
+        }
+
+        // MARK: Inside a stream
+
+        /// Decodes from `input` into one output chunk, crossing stream boundaries.
+        private mutating func decodeChunk() -> [UInt8] {
+            guard let decoder else { return [] }
+            let capacity = outputSize
+            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                count = 0
+                filling: while count < capacity {
+                    guard phase == .stream else {
+                        if position < input.count { _ = consumeOutsideStream(); continue }
+                        break
+                    }
+                    if position == input.count && !outputPending { break }
+                    let step = input.withUnsafeBytes { inBytes in
+                        decoder.decode(UnsafeRawBufferPointer(rebasing: inBytes[position...]),
+                                       into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[count...]))
+                    }
+                    position += step.consumed
+                    count += step.produced
+                    outputPending = count == capacity
+                    switch step.status {
+                    case .progress:
+                        guard step.consumed == 0 && step.produced == 0 else { continue }
+                        outputPending = false
+                        if position < input.count {
+                            // Input and room for output, and the decoder did nothing: fail rather than spin.
+                            pendingError = corrupt(at: absolutePosition, "the decoder made no progress")
+                            phase = .failed
+                            position = input.count
+                        }
+                        break filling
+                    case .streamEnd:
+                        outputPending = false
+                        phase = .between
+                    case .failed(let reason):
+                        outputPending = false
+                        pendingError = corrupt(at: absolutePosition, reason)
+                        phase = .failed
+                        position = input.count
+                        break filling
+                    }
+                }
+            }
+        }
+
+        /// At the end of the input: reports truncation or trailing garbage; may return the
+        /// held bytes of plain input.
+        private mutating func finish() -> [UInt8]? {
+            let end = absolutePosition
+            var out: [UInt8]?
+            switch phase {
+            case .stream:
+                pendingError = truncated(at: end)
+            case .detect:
+                if !options.passesThroughUnknown {
+                    // Empty input, or the start of a magic number: gzip would say "unexpected end of file".
+                    if options.codecs.count == 1 { codec = options.codecs.first! }
+                    pendingError = truncated(at: end)
+                } else if !held.isEmpty {
+                    out = held
+                    held = []
+                    phase = .passthrough
+                }
+            case .between where !held.isEmpty:
+                // The start of a magic number after a stream is a stream cut short (as gzip reads it).
+                pendingError = truncated(at: end)
+            case .garbage(let start):
+                onWarning(DecompressionWarning(offset: start, byteCount: end - start, codec: codec))
+            default:
+                break
+            }
+            if pendingError == nil { finished = true }
+            return out
+        }
+    }
+}
+
+extension AsyncDecompressedSequence: Sendable where Base: Sendable {}

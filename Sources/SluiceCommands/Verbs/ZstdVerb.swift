@@ -1,0 +1,36 @@
+import ArgumentParser
+import Sluice
+
+/// `zstd [-LEVEL]`: compress the output into a zstd frame.
+struct ZstdVerb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zstd", abstract: "Write the stream zstd-compressed to standard output (the last stage).",
+        discussion: "Example:\n  sluice cat app.log.gz then grep ERROR then zstd -9 > errors.zst", helpNames: [.long])
+    @Option(name: .customLong("level"), help: ArgumentHelp("Compression level, 1 to 19 (also -1 ... -19; default 3).", valueName: "LEVEL"))
+    var level = 3
+
+    mutating func validate() throws {
+        guard (1...19).contains(level) else { throw ValidationError("zstd level must be 1 to 19") }
+    }
+}
+
+extension ZstdVerb: SinkVerb {
+    static var role: VerbRole { .sink }
+    /// `zstd -19` is `zstd --level 19`.
+    static func normalise(_ words: [String]) -> [String] {
+        words.flatMap { word -> [String] in
+            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) { return ["--level", String(word.dropFirst())] }
+            return [word]
+        }
+    }
+
+    func check(_ position: StagePosition) throws {
+        guard !position.isFirst else { throw CLIError("'zstd' needs a stage before it, e.g. 'sluice cat FILE then zstd'") }
+    }
+
+    func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
+        zstdStage(printedBytes(lines, printing, statistics), level: level)
+    }
+
+    func output(bytes: ByteStream) -> ByteStream? { zstdStage(bytes, level: level) }
+}

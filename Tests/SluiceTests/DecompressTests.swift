@@ -1,0 +1,441 @@
+import Foundation
+import XCTest
+@testable import Sluice
+
+/// `decompressed()` against each codec's own tool (`zstd`, `xz`, `bzip2`, `lz4`, `gzip`): the
+/// tool writes the streams (levels, options, concatenations) and its `-dc` output is the
+/// oracle; faults (truncation, flipped bytes, bad checksums, trailing garbage, bombs, windows
+/// too large) are asserted exactly; ISA-L and zlib are compared byte for byte.
+final class DecompressTests: XCTestCase {
+    /// A codec's tool and the option sets its streams are written with.
+    struct Tool {
+        let codec: CompressionCodec
+        let name: String
+        let variants: [String]
+        /// Options for the large inputs (slow levels left out).
+        let largeVariants: [String]
+    }
+
+    static let tools = [
+        Tool(codec: .zstd, name: "zstd", variants: ["-1", "-3", "-19", "--no-check", "-3 --format=zstd -C", "--ultra -22", "-1 --long=24"],
+             largeVariants: ["-1", "-3 --no-check", "-9"]),
+        Tool(codec: .xz, name: "xz", variants: ["-0", "-1", "-6", "-9e", "--check=none", "--check=crc32", "--check=sha256", "-1 --block-size=4096"],
+             largeVariants: ["-0", "-1 --block-size=65536"]),
+        Tool(codec: .bzip2, name: "bzip2", variants: ["-1", "-9"], largeVariants: ["-1", "-9"]),
+        Tool(codec: .lz4, name: "lz4", variants: ["-1", "-9", "--no-frame-crc", "-BX", "-BD", "-B4", "--content-size", "-12 -BD -BX"],
+             largeVariants: ["-1", "-9 --no-frame-crc", "-B4 -BD"]),
+        Tool(codec: .gzip, name: "gzip", variants: ["-1", "-6", "-9"], largeVariants: ["-1", "-9"]),
+    ]
+
+    /// Content sizes from empty to a few MiB; the last ones use `largeVariants`.
+    static let sizes = [0, 1, 100, 5_000, 70_000, 3 << 20]
+
+    // MARK: Differential
+
+    /// Every tool, every option set, every size: the decoded bytes equal the tool's `-dc`
+    /// output (and the original) at chunk sizes 1, 7, 4096 and 1 MiB.
+    func testStreamsWrittenByEachTool() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for tool in Self.tools {
+            for size in Self.sizes {
+                let content = logText(size, seed: size)
+                for variant in size >= 1 << 20 ? tool.largeVariants : tool.variants {
+                    let compressed = try compress(content, "\(tool.name) \(variant)", dir: dir)
+                    XCTAssertEqual(CompressionCodec.detect(compressed.prefix(10)), tool.codec, "\(tool.name) \(variant)")
+                    let oracle = try toolDecode(compressed, tool.name, dir: dir)
+                    XCTAssertEqual(oracle, content, "\(tool.name) \(variant) \(size): the tool's own round trip")
+                    for chunk in [1, 7, 4096, 1 << 20] where chunk >= 4096 || compressed.count <= (chunk == 1 ? 3_000 : 60_000) {
+                        let (out, error) = await ChunkedBytes(bytes: compressed, size: chunk).decompressed().collect()
+                        XCTAssertNil(error, "\(tool.name) \(variant) size \(size) chunk \(chunk)")
+                        XCTAssertTrue(out == oracle, "\(tool.name) \(variant) size \(size) chunk \(chunk): \(out.count) bytes, expected \(oracle.count)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Concatenated files (`cat a.zst b.zst`), multi-stream xz with stream padding, bzip2
+    /// multi-stream, zstd skippable frames anywhere (also first), lz4 frames with and without
+    /// content checksums and lz4 skippable frames: the tool's `-dc` output of the whole.
+    func testConcatenationsAsTheToolsRead() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = logText(40_000, seed: 1), b = logText(3, seed: 2), c = logText(90_000, seed: 3)
+        let skippable: [UInt8] = [0x5a, 0x2a, 0x4d, 0x18, 5, 0, 0, 0] + Array("hello".utf8)
+        let emptySkippable: [UInt8] = [0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]
+        var cases: [(String, CompressionCodec, [UInt8])] = []
+        for tool in Self.tools {
+            let parts = try [a, b, [], c].enumerated().map { index, part in
+                try compress(part, "\(tool.name) \(tool.variants[index % tool.variants.count])", dir: dir)
+            }
+            cases.append(("\(tool.name) four streams", tool.codec, parts.joined().map { $0 }))
+        }
+        let zstdA = try compress(a, "zstd -3", dir: dir), zstdC = try compress(c, "zstd -1 --no-check", dir: dir)
+        cases.append(("zstd skippable first", .zstd, skippable + zstdA + emptySkippable + zstdC + skippable))
+        cases.append(("zstd only a skippable frame", .zstd, skippable))
+        let xzA = try compress(a, "xz -1", dir: dir), xzC = try compress(c, "xz -0 --check=crc32", dir: dir)
+        cases.append(("xz stream padding", .xz, xzA + [0, 0, 0, 0] + xzC + [0, 0, 0, 0, 0, 0, 0, 0]))
+        let lz4A = try compress(a, "lz4 -1", dir: dir), lz4C = try compress(c, "lz4 --no-frame-crc -BD", dir: dir)
+        cases.append(("lz4 checksum and not, skippable between", .lz4, lz4A + skippable + lz4C + emptySkippable))
+        for (name, codec, bytes) in cases {
+            let oracle = try toolDecode(bytes, codec == .gzip ? "gzip" : codec.rawValue, dir: dir)
+            XCTAssertGreaterThanOrEqual(oracle.count, name.hasPrefix("zstd only") ? 0 : 40_000, name)
+            for chunk in [1, 7, 4096, 1 << 20] where chunk != 1 || bytes.count < 20_000 {
+                let warnings = WarningLog()
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed(onWarning: { warnings.add($0) }).collect()
+                XCTAssertNil(error, "\(name) chunk \(chunk)")
+                XCTAssertEqual(warnings.count, 0, "\(name) chunk \(chunk)")
+                XCTAssertTrue(out == oracle, "\(name) chunk \(chunk): \(out.count) bytes, expected \(oracle.count)")
+            }
+        }
+    }
+
+    /// Two small streams split into two chunks at every offset: the chunk boundary falls in
+    /// every magic number, header, block, checksum and stream boundary.
+    func testTwoStreamsSplitAtEveryOffset() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = logText(700, seed: 9)
+        for tool in Self.tools {
+            let bytes = try compress(text, "\(tool.name) \(tool.variants[0])", dir: dir) + compress(Array(text.prefix(5)), "\(tool.name) \(tool.variants.last!)", dir: dir)
+            let oracle = try toolDecode(bytes, tool.name, dir: dir)
+            for split in 0...bytes.count {
+                let (out, error) = await SplitBytes(parts: [Array(bytes[..<split]), Array(bytes[split...])]).decompressed().collect()
+                XCTAssertNil(error, "\(tool.name) split at \(split)")
+                XCTAssertTrue(out == oracle, "\(tool.name) split at \(split)")
+            }
+        }
+    }
+
+    // MARK: Faults
+
+    /// A two-stream file cut at many offsets: a cut on the stream boundary is a shorter valid
+    /// file, a cut inside the magic number leaves input that is not compressed (passed
+    /// through), and any other cut outputs a prefix of the content, then `truncated` at exactly
+    /// the cut, naming the codec. The tool agrees that the cut files are damaged.
+    func testTruncationAtManyOffsets() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = logText(30_000, seed: 4), second = logText(20_000, seed: 5)
+        for tool in Self.tools {
+            let one = try compress(first, "\(tool.name) \(tool.variants[0])", dir: dir)
+            let whole = one + (try compress(second, "\(tool.name) \(tool.variants[0])", dir: dir))
+            let content = first + second
+            let magicLength = tool.codec == .bzip2 ? 10 : tool.codec == .xz ? 6 : tool.codec == .gzip ? 2 : 4
+            let step = Swift.max(1, whole.count / 150)
+            var cuts = Array(stride(from: 0, to: whole.count, by: step)) + Array(0..<12) + [one.count - 1, one.count, one.count + 1, whole.count - 1]
+            cuts = Array(Set(cuts)).sorted()
+            for cut in cuts {
+                let input = Array(whole[..<cut])
+                let (out, error) = await ChunkedBytes(bytes: input, size: cut % 3 == 0 ? 1 << 20 : 4096).decompressed().collect()
+                if cut == one.count {
+                    XCTAssertNil(error, "\(tool.name) cut on the stream boundary")
+                    XCTAssertEqual(out, first)
+                } else if cut < magicLength {
+                    XCTAssertNil(error, "\(tool.name) cut \(cut) inside the magic number")
+                    XCTAssertEqual(out, input)
+                } else {
+                    XCTAssertTrue(out == Array(content.prefix(out.count)), "\(tool.name) cut \(cut): output is not a prefix")
+                    let expected: SluiceError = tool.codec == .gzip ? .truncatedGzip(path: nil, offset: Int64(cut))
+                        : .truncatedInput(path: nil, codec: tool.codec, offset: Int64(cut))
+                    XCTAssertEqual(error as? SluiceError, expected, "\(tool.name) cut \(cut)")
+                    if cut % 10 == 1 { XCTAssertFalse(try toolAccepts(input, tool.name, dir: dir), "\(tool.name) accepts the cut at \(cut)?") }
+                }
+            }
+            // A cut in the last bytes: everything before the end of the last block was output.
+            let (out, _) = await ChunkedBytes(bytes: Array(whole.dropLast(1)), size: 4096).decompressed().collect()
+            XCTAssertGreaterThanOrEqual(out.count, first.count, tool.name)
+        }
+    }
+
+    /// Bytes flipped throughout a stream: either an error (with the codec and an offset inside
+    /// the input), or, only where the tool also accepts the damaged stream, the tool's very
+    /// output (or the bytes unchanged where the flip broke the magic number).
+    func testFlippedBytes() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(20_000, seed: 6)
+        for tool in Self.tools {
+            let whole = try compress(content, "\(tool.name) \(tool.variants[0])", dir: dir)
+            var detected = 0
+            for position in stride(from: 0, to: whole.count, by: Swift.max(1, whole.count / 60)) + [whole.count - 1] {
+                var damaged = whole
+                damaged[position] ^= 0x5A
+                let (out, error) = await ChunkedBytes(bytes: damaged, size: 512).decompressed().collect()
+                if let error {
+                    detected += 1
+                    switch error as? SluiceError {
+                    case let .corruptInput(_, codec, offset, reason)?:
+                        XCTAssertEqual(codec, tool.codec)
+                        XCTAssertFalse(reason.isEmpty)
+                        XCTAssert((0...Int64(whole.count)).contains(offset), "\(tool.name) flip at \(position): offset \(offset)")
+                    case let .corruptGzip(_, offset, _)?:
+                        XCTAssertEqual(tool.codec, .gzip)
+                        XCTAssert((0...Int64(whole.count)).contains(offset))
+                    case let .truncatedInput(_, codec, offset)?:
+                        XCTAssertEqual(codec, tool.codec)
+                        XCTAssertEqual(offset, Int64(whole.count))
+                    case let .truncatedGzip(_, offset)?:
+                        XCTAssertEqual(offset, Int64(whole.count))
+                    default:
+                        XCTFail("\(tool.name) flip at \(position): \(error)")
+                    }
+                } else if CompressionCodec.detect(damaged.prefix(10)) == nil {
+                    XCTAssertEqual(out, damaged, "a broken magic number: not compressed, passed through")
+                } else {
+                    // Accepted: the tool must accept it too, with the same output.
+                    let oracle = try? toolDecode(damaged, tool.name, dir: dir)
+                    XCTAssertNotNil(oracle, "\(tool.name) flip at \(position): accepted, but the tool refuses it")
+                    if let oracle { XCTAssertTrue(out == oracle, "\(tool.name) flip at \(position): accepted with other output") }
+                }
+            }
+            XCTAssertGreaterThan(detected, 40, tool.name)
+        }
+    }
+
+    /// A bad content checksum (zstd `-C`, lz4's content checksum), or a damaged xz block end
+    /// (CRC-64, SHA-256): an error near the end, naming the codec.
+    func testBadChecksums() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(10_000, seed: 7)
+        for (command, codec, fromEnd) in [("zstd -3 -C", CompressionCodec.zstd, 1), ("lz4 -1", .lz4, 1), ("xz -1 --check=crc64", .xz, 40),
+                                         ("xz -1 --check=sha256", .xz, 50)] {
+            var bytes = try compress(content, command, dir: dir)
+            bytes[bytes.count - fromEnd] ^= 0x01
+            XCTAssertFalse(try toolAccepts(bytes, codec.rawValue, dir: dir), command)
+            let (out, error) = await ChunkedBytes(bytes: bytes, size: 4096).decompressed().collect()
+            guard case let .corruptInput(_, c, offset, reason)? = error as? SluiceError else { XCTFail("\(command): \(String(describing: error))"); continue }
+            XCTAssertEqual(c, codec)
+            // libzstd and liblz4 check the frame's checksum in the call that decodes its last
+            // block and then report no output for that call: what comes out is a prefix.
+            if codec != .xz { XCTAssertTrue(out == Array(content.prefix(out.count)), command) }
+            XCTAssertGreaterThan(offset, Int64(bytes.count / 2), "\(command): \(reason)")
+        }
+    }
+
+    /// Bytes after the last stream: zeros are ignored silently, anything else is not output
+    /// and is reported once, with its offset, size and the codec.
+    func testTrailingGarbageIsAWarning() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(5_000, seed: 8)
+        for tool in Self.tools {
+            let stream = try compress(content, "\(tool.name) \(tool.variants[0])", dir: dir)
+            for (tail, warned) in [([UInt8](repeating: 0, count: 1000), false), (Array("garbage\n".utf8), true), ([0, 0, 0x41], true)] {
+                for chunk in [1, 4096] {
+                    let warnings = WarningLog()
+                    let (out, error) = await ChunkedBytes(bytes: stream + tail, size: chunk).decompressed(onWarning: { warnings.add($0) }).collect()
+                    XCTAssertNil(error, tool.name)
+                    XCTAssertTrue(out == content, tool.name)
+                    if warned {
+                        let start = stream.count + tail.firstIndex(where: { $0 != 0 })!
+                        XCTAssertEqual(warnings.all, [DecompressionWarning(offset: Int64(start), byteCount: Int64(stream.count + tail.count - start), codec: tool.codec)],
+                                       tool.name)
+                    } else {
+                        XCTAssertEqual(warnings.count, 0, tool.name)
+                    }
+                }
+            }
+        }
+    }
+
+    /// 1 GiB of zeros in each format (16 streams of 64 MiB, each written by the tool) decode
+    /// in chunks of at most the output size, with the process's peak memory flat.
+    func testZeroBombsInBoundedChunks() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let zeros = dir + "/zeros"
+        XCTAssert(FileManager.default.createFile(atPath: zeros, contents: Data(count: 64 << 20)))
+        for tool in Self.tools {
+            let one = try toolOutput("\(tool.name) \(tool.largeVariants[0]) -c < \(zeros)")
+            let bomb = Array([[UInt8]](repeating: one, count: 16).joined())
+            let before = peakResidentBytes()
+            var total = 0, largest = 0
+            for try await chunk in ChunkedBytes(bytes: bomb, size: 64 << 10, emptyEvery: 0).decompressed() {
+                total += chunk.count
+                largest = max(largest, chunk.count)
+                XCTAssert(chunk.first == 0 && chunk.last == 0, tool.name)
+            }
+            XCTAssertEqual(total, 1 << 30, tool.name)
+            XCTAssertLessThanOrEqual(largest, 256 << 10, tool.name)
+            if !runningUnderSanitizer { XCTAssertLessThan(peakResidentBytes() - before, 32 << 20, tool.name) }
+        }
+    }
+
+    /// A zstd frame declaring a 1 GiB window, and an xz stream whose LZMA2 dictionary is 1 GiB
+    /// (headers patched; xz's block header CRC-32 recomputed), are refused under the 128 MiB
+    /// default limit with an error that says so, as the tools refuse them under that limit; a
+    /// larger limit decodes them.
+    func testWindowsLargerThanTheLimit() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(50_000, seed: 10)
+        let input = write(content, dir: dir)
+        var zstd = try toolOutput("cat \(input) | zstd -q -3 -c")
+        XCTAssertEqual(zstd[4], 0x04, "no single segment, no content size: a window descriptor follows")
+        zstd[5] = 20 << 3  // window log 10 + 20
+        var xz = try toolOutput("cat \(input) | xz -T1 -1 -c")
+        let headerSize = (Int(xz[12]) + 1) * 4
+        XCTAssertEqual(Array(xz[14...15]), [0x21, 0x01], "one LZMA2 filter, no sizes")
+        xz[16] = 36  // 2 << (36 / 2 + 11): 1 GiB
+        let crc = crc32(Array(xz[12..<(12 + headerSize - 4)]))
+        for k in 0..<4 { xz[12 + headerSize - 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+        for (bytes, codec, limited, unlimited) in [(zstd, CompressionCodec.zstd, "zstd -dc --memory=128MB", "zstd -dc --memory=2048MB"),
+                                                   (xz, .xz, "xz -dc --memlimit=128MiB", "xz -dc")] {
+            let path = write(bytes, dir: dir)
+            XCTAssertNil(try? toolOutput("\(limited) < \(path)"), "\(limited) accepts it")
+            XCTAssertEqual(try toolOutput("\(unlimited) < \(path)"), content, unlimited)
+            let (out, error) = await ChunkedBytes(bytes: bytes, size: 4096).decompressed().collect()
+            XCTAssertEqual(out, [])
+            guard case let .corruptInput(_, c, _, reason)? = error as? SluiceError else { XCTFail("\(codec): \(String(describing: error))"); continue }
+            XCTAssertEqual(c, codec)
+            XCTAssertTrue(reason.contains("128 MiB limit"), reason)
+            var options = DecompressionOptions()
+            options.memoryLimit = 2 << 30
+            let (allowed, noError) = await ChunkedBytes(bytes: bytes, size: 4096).decompressed(options).collect()
+            XCTAssertNil(noError, "\(codec)")
+            XCTAssertTrue(allowed == content, "\(codec)")
+        }
+    }
+
+    /// CRC-32 (the gzip and xz polynomial), bit by bit: the oracle for the patched header.
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    // MARK: Detection
+
+    /// The codec comes from the magic number only: plain text (also text that starts like a
+    /// magic number) passes through at every chunk size, and with detection off compressed
+    /// bytes pass through too.
+    func testDetectionByMagicBytesOnly() async throws {
+        let plain: [[UInt8]] = [Array("BZh9 is not bzip2 without a block magic\n".utf8), Array("BZh".utf8), [0x28, 0xb5, 0x2f],
+                                [0xfd, 0x37, 0x7a, 0x58, 0x5a], [0x04, 0x22], Array("hello\n".utf8), [], [0x50, 0x2a, 0x4d]]
+        for bytes in plain {
+            XCTAssertNil(CompressionCodec.detect(bytes))
+            for chunk in [1, 2, 4096] {
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed().collect()
+                XCTAssertNil(error)
+                XCTAssertEqual(out, bytes)
+            }
+        }
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let zst = try compress(logText(1000, seed: 1), "zstd -3", dir: dir)
+        var off = DecompressionOptions()
+        off.enabled = false
+        let (out, _) = await ChunkedBytes(bytes: zst, size: 100).decompressed(off).collect()
+        XCTAssertEqual(out, zst)
+        var gzipOnly = DecompressionOptions()
+        gzipOnly.codecs = [.gzip]
+        let (same, _) = await ChunkedBytes(bytes: zst, size: 100).decompressed(gzipOnly).collect()
+        XCTAssertEqual(same, zst)
+    }
+
+    // MARK: ISA-L and zlib
+
+    /// Every gzip fixture and tool-written stream inflates to the same bytes, with the same
+    /// outcome, with ISA-L and with zlib, at several chunk sizes.
+    func testIsalAndZlibAgree() async throws {
+        struct Entry: Decodable { let file: String; let expected: String; let outcome: String }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixture("gzip/manifest.json")))
+        var inputs: [(String, [UInt8])] = try JSONDecoder().decode([Entry].self, from: data).filter { $0.file.hasSuffix(".gz") }
+            .map { ($0.file, fixtureBytes("gzip/" + $0.file)) }
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = logText(300_000, seed: 11)
+        for command in ["gzip -1", "gzip -9", "pigz -p 2", "bgzip"] where (try? toolOutput("command -v \(command.split(separator: " ")[0])")) != nil {
+            inputs.append((command, try compress(text, command, dir: dir)))
+        }
+        let whole = try compress(text, "gzip -6", dir: dir)
+        for cut in stride(from: 5, to: whole.count, by: whole.count / 20) { inputs.append(("cut at \(cut)", Array(whole[..<cut]))) }
+        for position in stride(from: 20, to: whole.count, by: whole.count / 20) {
+            var damaged = whole
+            damaged[position] ^= 0x21
+            inputs.append(("flip at \(position)", damaged))
+        }
+        for (name, bytes) in inputs {
+            for chunk in [1, 7, 4096, 1 << 20] where chunk > 7 || bytes.count < 50_000 {
+                let isal = await ChunkedBytes(bytes: bytes, size: chunk).gunzip(inflater: .isal, onWarning: { _ in }).collect()
+                let zlib = await ChunkedBytes(bytes: bytes, size: chunk).gunzip(inflater: .zlib, onWarning: { _ in }).collect()
+                XCTAssertTrue(isal.bytes == zlib.bytes || (isal.error != nil && zlib.error != nil), "\(name) at \(chunk): \(isal.bytes.count) and \(zlib.bytes.count) bytes")
+                switch (isal.error as? SluiceError, zlib.error as? SluiceError) {
+                case (nil, nil): break
+                case (.truncatedGzip(_, let a)?, .truncatedGzip(_, let b)?): XCTAssertEqual(a, b, name)
+                case (.corruptGzip?, .corruptGzip?): break
+                default: XCTFail("\(name) at \(chunk): \(String(describing: isal.error)) and \(String(describing: zlib.error))")
+                }
+                if name.hasPrefix("cut") {
+                    // Cut short, both output a prefix of the content.
+                    XCTAssertTrue(isal.bytes == Array(text.prefix(isal.bytes.count)), name)
+                }
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Log-like lines (with some binary bytes) of exactly `size` bytes.
+    func logText(_ size: Int, seed: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(size + 200)
+        var x = UInt64(seed &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        var n = 0
+        while out.count < size {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            n += 1
+            let line = "Dec  1 10:\(n % 60):\(x % 60) host sshd[\(x % 9973)]: Failed password for user\(x % 31) from 10.\(x % 255).\(n % 255).1 port \(x % 65535)\n"
+            out += Array(line.utf8)
+            if x % 97 == 0 { out += [0x00, 0xff, 0x1f, 0x8b, 0x0a] }
+        }
+        return Array(out.prefix(size))
+    }
+
+    private func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "sluice-codecs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func write(_ bytes: [UInt8], dir: String) -> String {
+        let path = dir + "/" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    /// The standard output of a shell command; throws when it fails.
+    func toolOutput(_ command: String) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let out = NSTemporaryDirectory() + "sluice-tool-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        process.arguments = ["-c", "(\(command)) > \(out) 2>/dev/null"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SluiceError.io(path: command, operation: "run", errno: process.terminationStatus) }
+        return Array(FileManager.default.contents(atPath: out) ?? Data())
+    }
+
+    func compress(_ bytes: [UInt8], _ command: String, dir: String) throws -> [UInt8] {
+        let input = write(bytes, dir: dir)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        return try toolOutput("\(command) -c < \(input)")
+    }
+
+    func toolDecode(_ bytes: [UInt8], _ tool: String, dir: String) throws -> [UInt8] {
+        let input = write(bytes, dir: dir)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        return try toolOutput("\(tool) -dc < \(input)")
+    }
+
+    func toolAccepts(_ bytes: [UInt8], _ tool: String, dir: String) throws -> Bool {
+        (try? toolDecode(bytes, tool, dir: dir)) != nil
+    }
+}
