@@ -225,7 +225,8 @@ extension GrepVerb: Verb {
             pattern = try GrepPattern(patterns, syntax: syntax, encoding: localeEncoding(),
                                       ignoreCase: ignoreCase && !noIgnoreCase, wholeWord: wordRegexp, wholeLine: lineRegexp)
         } catch {
-            throw CLIError("grep: \(describe(patternError: error, patterns: patterns))")
+            let encoding = localeEncoding(), caseless = ignoreCase && !noIgnoreCase
+            throw CLIError("grep: \(describe(patternError: error, patterns: patterns) { (try? GrepPattern($0, syntax: syntax, encoding: encoding, ignoreCase: caseless)) != nil })")
         }
         for warning in pattern.warnings { printError("grep: warning: \(warning)") }
         return pattern
