@@ -131,6 +131,20 @@ final class PatternListConformanceTests: XCTestCase {
         }
     }
 
+    /// In a UTF-8 locale GNU's -i also folds s to U+017F and i to U+0131: a literal list under
+    /// -i finds those lines too (they are decided by the regex of the literals with s or i).
+    func testCaselessListInUTF8FoldsAsGNU() throws {
+        let text = "password ok\npa\u{17F}\u{17F}word x\nPASSWORD\nnothing\n\u{131}d x\nid y\nK\u{212A}\n"
+        try Data(text.utf8).write(to: dir.appendingPathComponent("u.txt"))
+        try Data("password\nid\nxyz\nk\n".utf8).write(to: dir.appendingPathComponent("pl.txt"))
+        for options in [["-c"], [], ["-o"], ["-x"], ["-n"], ["-v"]] {
+            let args = (["-F", "-i"] + options + ["-f", "pl.txt", "u.txt"]).joined(separator: " ")
+            let ours = try shell("cd \(dir.path) && LC_ALL=C.UTF-8 $SLUICE grep \(args); echo status $?")
+            let gnu = try shell("cd \(dir.path) && LC_ALL=C.UTF-8 grep \(args); echo status $?")
+            XCTAssertEqual(ours.text, gnu.text, args)
+        }
+    }
+
     /// One bad regex in a long list is named by file and line; the list is never printed.
     func testBadPatternInAListIsNamedByFileAndLine() throws {
         let patterns = (0..<5000).map { "ok\($0)" } + ["bad(paren"] + (0..<100).map { "more\($0)" }
@@ -146,4 +160,5 @@ final class PatternListConformanceTests: XCTestCase {
 
 extension PatternListConformanceTests.Generator: RandomNumberGenerator {
     mutating func next() -> UInt64 { UInt64(below(1 << 30)) << 34 | UInt64(below(1 << 30)) << 4 | UInt64(below(16)) }
+
 }

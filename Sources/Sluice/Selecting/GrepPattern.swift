@@ -134,8 +134,15 @@ public struct GrepPattern: Sendable {
                                               unicodeWords: utf8 && syntax != .perl, specials: specials, fallback: fallback))
         } else if let literals, literals.count > 1, Self.literalSetFits(literals, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord) {
             // Several literals: one pass over the buffer for all of them (see LiteralSet).
-            matcher = .literalSet(try LiteralSet(literals, folding: ignoreCase ? .ascii : .none,
-                                                 wholeWord: wholeWord, wholeLine: wholeLine))
+            let set = try LiteralSet(literals, folding: ignoreCase ? .ascii : .none, wholeWord: wholeWord, wholeLine: wholeLine)
+            // In UTF-8 mode GNU's -i also folds s to U+017F and i to U+0131: a line that holds one
+            // of those is decided by the regex of the literals that have an s or an i.
+            let folding = literals.indices.filter { i in literals[i].contains { ($0 | 0x20) == 0x73 || ($0 | 0x20) == 0x69 } }
+            if utf8 && ignoreCase && !folding.isEmpty {
+                matcher = .foldedLiteralSet(set, try compile(wrapped(folding.map { sources[$0] })))
+            } else {
+                matcher = .literalSet(set)
+            }
         } else {
             let code = try compile(wrapped(sources))
             matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
@@ -143,14 +150,14 @@ public struct GrepPattern: Sendable {
     }
 
     /// Whether the literal-set matcher gives GNU's answer: it folds ASCII only and knows ASCII
-    /// word bytes only. In a UTF-8 locale, `-i` folds more than ASCII (non-ASCII letters, and s
-    /// and i to U+017F and U+0131) and `-w` takes Unicode letters as word characters: such lists
-    /// are matched by PCRE2 instead.
+    /// word bytes only. In a UTF-8 locale, `-i` folds non-ASCII letters and `-w` takes Unicode
+    /// letters as word characters: such lists are matched by PCRE2 instead. (ASCII lists under
+    /// `-i` are, with the few lines that hold U+017F or U+0131 decided by PCRE2.)
     static func literalSetFits(_ literals: [[UInt8]], utf8: Bool, ignoreCase: Bool, wholeWord: Bool) -> Bool {
         guard utf8 else { return true }
         if wholeWord { return false }
         guard ignoreCase else { return true }
-        return literals.allSatisfy { literal in literal.allSatisfy { $0 < 0x80 && ($0 | 0x20) != 0x73 && ($0 | 0x20) != 0x69 } }
+        return literals.allSatisfy { literal in literal.allSatisfy { $0 < 0x80 } }
     }
 
     /// A single pattern; see ``init(_:syntax:encoding:ignoreCase:wholeWord:wholeLine:)``.
@@ -207,6 +214,32 @@ enum Matcher: Sendable {
     case literal(LiteralMatcher)
     case regex(PCRE2Code, confirmPerLine: Bool)
     case literalSet(LiteralSet)
+    /// A literal set folded as ASCII, and the regex that decides lines holding U+017F or U+0131.
+    case foldedLiteralSet(LiteralSet, PCRE2Code)
+
+    /// Leftmost-longest non-overlapping extents from two lists of them.
+    static func mergedExtents(_ a: [Range<Int>], _ b: [Range<Int>]) -> [Range<Int>] {
+        let all = (a + b).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound > $1.upperBound }
+        var out: [Range<Int>] = []
+        for r in all where out.last.map({ r.lowerBound >= $0.upperBound }) ?? true { out.append(r) }
+        return out
+    }
+
+    /// Where U+017F (C5 BF) or U+0131 (C4 B1) first occurs in `bytes[from..<to]`.
+    static func foldingSpecial(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from + 1 < to, let base = bytes.baseAddress else { return nil }
+        var best: Int?
+        for (lead, second): (UInt8, UInt8) in [(0xC5, 0xBF), (0xC4, 0xB1)] {
+            var position = from
+            let end = best ?? to
+            while position + 1 < end, let hit = memchr(base + position, Int32(lead), end - 1 - position) {
+                let index = UnsafeRawPointer(hit) - base
+                if bytes[index + 1] == second { best = index; break }
+                position = index + 1
+            }
+        }
+        return best
+    }
 
     /// Where a match that may select a line starts in `bytes[from..<to]`. Lines are LF-separated;
     /// a candidate must be confirmed with `lineMatches` when `confirmPerLine` is true.
@@ -216,6 +249,10 @@ enum Matcher: Sendable {
         case .literal(let l): return try l.find(in: bytes, from: from, to: to)
         case .regex(let code, _): return try code.firstMatch(in: bytes, from: from, to: to)?.lowerBound
         case .literalSet(let set): return set.candidate(in: bytes, from: from, to: to)
+        case .foldedLiteralSet(let set, _):
+            // The special is looked for only before the set's candidate: the scan stays linear.
+            let hit = set.candidate(in: bytes, from: from, to: to)
+            return Self.foldingSpecial(in: bytes, from: from, to: hit ?? to) ?? hit
         }
     }
 
@@ -225,6 +262,7 @@ enum Matcher: Sendable {
         case .literal(let l): return l.wholeWord || l.wholeLine
         case .regex(_, let confirm): return confirm
         case .literalSet(let set): return set.confirmsPerLine
+        case .foldedLiteralSet: return true
         }
     }
 
@@ -234,11 +272,21 @@ enum Matcher: Sendable {
         case .literal(let l): return l.lineMatches(line)
         case .regex(let code, _): return try code.firstMatch(in: line, from: 0, to: line.count) != nil
         case .literalSet(let set): return set.lineMatches(line)
+        case .foldedLiteralSet(let set, let code):
+            if set.lineMatches(line) { return true }
+            guard Self.foldingSpecial(in: line, from: 0, to: line.count) != nil else { return false }
+            return try code.firstMatch(in: line, from: 0, to: line.count) != nil
         }
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
+        if case .foldedLiteralSet(let set, let code) = self {
+            // -o on a line with U+017F or U+0131: the regex of the folding literals and the set
+            // may both match; the line is rare, so its extents come from both, leftmost first.
+            guard Self.foldingSpecial(in: line, from: 0, to: line.count) != nil else { return set.matchRanges(in: line) }
+            return Self.mergedExtents(set.matchRanges(in: line), code.extents(in: line))
+        }
         var ranges: [Range<Int>] = []
         var from = 0
         while from <= line.count {
@@ -247,7 +295,7 @@ enum Matcher: Sendable {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
             case .regex(let code, _): return code.extents(in: line)
-            case .literalSet: found = nil
+            case .literalSet, .foldedLiteralSet: found = nil
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }
