@@ -139,7 +139,9 @@ public struct GrepPattern: Sendable {
             // of those is decided by the regex of the literals that have an s or an i.
             let folding = literals.indices.filter { i in literals[i].contains { ($0 | 0x20) == 0x73 || ($0 | 0x20) == 0x69 } }
             if utf8 && ignoreCase && !folding.isEmpty {
-                matcher = .foldedLiteralSet(set, try compile(wrapped(folding.map { sources[$0] })))
+                // (A BRE/ERE alternation gives several literals from one source: then all sources.)
+                let folded = sources.count == literals.count ? folding.map { sources[$0] } : sources
+                matcher = .foldedLiteralSet(set, try compile(wrapped(folded)))
             } else {
                 matcher = .literalSet(set)
             }
