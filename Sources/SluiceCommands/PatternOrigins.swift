@@ -5,7 +5,7 @@ extension GrepVerb {
     /// the bad one came from (`FILE:LINE:` for `-f`, `-e #N:` for `-e`), as GNU grep does, and
     /// shows at most 200 bytes of it, never the whole list.
     func describe(patternError error: any Error, patterns: [String], compilesAlone: (String) -> Bool = { _ in true }) -> String {
-        if case let .patternSyntax(reason)? = error as? SluiceError {
+        if let error = error as? SluiceError, error.kind == .patternSyntax, let reason = error.reason {
             // A BRE/ERE that does not parse: GNU's message; in a list, where the bad one came from too.
             let split = patterns.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
             guard split.count > 1, let index = split.firstIndex(where: { !compilesAlone($0) }),
@@ -14,7 +14,8 @@ extension GrepVerb {
             let shown = bad.utf8.count > 200 ? String(decoding: bad.utf8.prefix(200), as: UTF8.self) + "..." : bad
             return "\(origin): \(reason) (pattern '\(shown)')"
         }
-        guard case let .badPattern(pattern, offset, reason)? = error as? SluiceError else { return "\(error)" }
+        guard let error = error as? SluiceError, error.kind == .badPattern, let pattern = error.pattern else { return "\(error)" }
+        let offset = error.offset ?? 0, reason = error.reason ?? ""
         let shown = pattern.utf8.count > 200 ? String(decoding: pattern.utf8.prefix(200), as: UTF8.self) + "..." : pattern
         let message = "invalid pattern '\(shown)' at offset \(offset): \(reason)"
         let split = patterns.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }

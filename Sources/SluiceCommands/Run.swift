@@ -112,7 +112,7 @@ extension Plan {
             }
             try writer.flush()
             try report()
-        } catch SluiceError.write(let code) where code == EPIPE {
+        } catch let error as SluiceError where error.isBrokenPipe {
             return 141  // the reader has gone: stop quietly, as a process killed by SIGPIPE would
         } catch {
             // What was selected before the fault is output first, then the message, as grep does.

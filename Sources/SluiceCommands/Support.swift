@@ -50,7 +50,7 @@ final class ErrorRecorder: Sendable {
     func record(_ error: SluiceError) {
         if isCutByStop(error) { return }
         failed.store(true, ordering: .relaxed)
-        if case .io = error, suppressFileErrors { return }
+        if error.kind == .io, suppressFileErrors { return }
         printError(error.description)
     }
 }
@@ -60,9 +60,7 @@ extension ErrorRecorder {
     /// not damaged: the user stopped it, so it is not reported.
     func isCutByStop(_ error: SluiceError) -> Bool {
         guard InputStop.isRequested else { return false }
-        if case .truncatedGzip = error { return true }
-        if case .truncatedInput = error { return true }
-        return false
+        return error.kind == .truncated
     }
 }
 

@@ -28,7 +28,7 @@ enum LinesTarget {
             } catch { failure = error }
             if let tooLong = expected.firstIndex(where: { $0.fullLength > limit }) {
                 check(index == tooLong, "stopped after \(index) lines, the long one is line \(tooLong + 1)")
-                guard case .lineTooLong(_, let number, let offset, _)? = failure as? SluiceError else {
+                guard let error = failure as? SluiceError, error.kind == .lineTooLong, let number = error.lineNumber, let offset = error.offset else {
                     return check(false, "no lineTooLong error: \(String(describing: failure))")
                 }
                 check(number == tooLong + 1 && offset == Int64(expected[tooLong].offset), "error names line \(number) at \(offset)")

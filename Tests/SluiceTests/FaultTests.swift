@@ -47,12 +47,15 @@ final class FaultTests: XCTestCase {
             var damaged = whole
             damaged[position] ^= 0x5A
             let (_, error) = await ChunkedBytes(bytes: damaged, size: 512).gunzip(inflater: testInflater).collect()
-            switch error as? SluiceError {
-            case let .corruptGzip(_, offset, reason)?:
-                XCTAssertFalse(reason.isEmpty)
-                XCTAssert((0...Int64(whole.count)).contains(offset), "flip at \(position): offset \(offset)")
-            case let .truncatedGzip(_, offset)?:
-                XCTAssertEqual(offset, Int64(whole.count), "flip at \(position)")
+            let failure = error as? SluiceError
+            switch failure?.kind {
+            case .corrupt?:
+                XCTAssertEqual(failure?.codec, .gzip)
+                XCTAssertFalse((failure?.reason ?? "").isEmpty)
+                XCTAssert((0...Int64(whole.count)).contains(failure?.offset ?? -1), "flip at \(position): offset \(String(describing: failure?.offset))")
+            case .truncated?:
+                XCTAssertEqual(failure?.codec, .gzip)
+                XCTAssertEqual(failure?.offset, Int64(whole.count), "flip at \(position)")
             default:
                 XCTFail("flip at \(position): \(String(describing: error))")
             }
@@ -64,7 +67,7 @@ final class FaultTests: XCTestCase {
         let (out, error) = await ChunkedBytes(bytes: [0x1f, 0x8b, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49], size: 3)
             .gunzip(autoDetect: true, inflater: testInflater).collect()
         XCTAssertEqual(out, [])
-        guard case .corruptGzip(_, let offset, let reason)? = error as? SluiceError else { return XCTFail("\(String(describing: error))") }
+        guard let failure = error as? SluiceError, failure.kind == .corrupt, failure.codec == .gzip, let offset = failure.offset, let reason = failure.reason else { return XCTFail("\(String(describing: error))") }
         XCTAssert((2...10).contains(offset), "inside the header: \(offset)")
         XCTAssertEqual(reason, "unknown compression method")
     }
@@ -227,6 +230,29 @@ final class FaultTests: XCTestCase {
 
     private func threadCount() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
+    }
+
+    /// Errors are a struct with a kind: messages as before, names filled in only where missing,
+    /// and kinds compared by value.
+    func testErrorKindsAndMessages() {
+        let cut = SluiceError.truncatedGzip(path: nil, offset: 12)
+        XCTAssertEqual(cut.kind, .truncated)
+        XCTAssertEqual(cut.codec, .gzip)
+        XCTAssertEqual(cut.description, "(standard input): truncated gzip input at byte 12")
+        XCTAssertEqual(cut.naming("a.gz").description, "a.gz: truncated gzip input at byte 12")
+        XCTAssertEqual(cut.naming("a.gz").naming("b.gz").path, "a.gz")
+        let xz = SluiceError.corruptInput(path: "c.xz", codec: .xz, offset: 3, reason: "bad")
+        XCTAssertEqual(xz.kind, .corrupt)
+        XCTAssertNotEqual(xz.kind, .truncated)
+        XCTAssertEqual(xz.description, "c.xz: corrupt xz input at byte 3: bad")
+        XCTAssertEqual(SluiceError.io(path: "f", operation: "open", errno: ENOENT).description, "f: No such file or directory")
+        XCTAssertTrue(SluiceError.write(errno: EPIPE).isBrokenPipe)
+        XCTAssertFalse(SluiceError.write(errno: ENOSPC).isBrokenPipe)
+        XCTAssertEqual(SluiceError.patternSyntax(reason: "Unmatched ( or \\(").naming("x").path, nil)
+        let long = SluiceError.badPattern(pattern: String(repeating: "a", count: 500), offset: 4, reason: "r")
+        XCTAssertLessThan(long.description.count, 120, "a long pattern is shortened in messages")
+        XCTAssertEqual(SluiceError.lineTooLong(path: "l", lineNumber: 3, offset: 10, limit: 5).description,
+                       "l: line 3 at byte 10 is longer than the 5-byte limit")
     }
 }
 

@@ -80,7 +80,7 @@ final class GrepTests: XCTestCase {
             XCTAssertEqual(error as? SluiceError, .patternSyntax(reason: "Unmatched ( or \\("))
         }
         XCTAssertThrowsError(try GrepPattern("(unclosed", syntax: .perl)) { error in
-            guard case .badPattern(let pattern, _, let reason)? = error as? SluiceError else { return XCTFail("\(error)") }
+            guard let failure = error as? SluiceError, failure.kind == .badPattern, let pattern = failure.pattern, let reason = failure.reason else { return XCTFail("\(error)") }
             XCTAssertEqual(pattern, "(unclosed")
             XCTAssertFalse(reason.isEmpty)
         }

@@ -53,7 +53,7 @@ final class GunzipTests: XCTestCase {
 
     func testCorruptionReportsOffsetAndZlibMessage() async throws {
         let (_, error) = await ChunkedBytes(bytes: fixtureBytes("gzip/bad-crc.gz"), size: 4096).gunzip(inflater: testInflater).collect()
-        guard case let .corruptGzip(_, offset, reason)? = error as? SluiceError else { return XCTFail("\(String(describing: error))") }
+        guard let failure = error as? SluiceError, failure.kind == .corrupt, failure.codec == .gzip, let offset = failure.offset, let reason = failure.reason else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(reason, "incorrect data check")
         XCTAssertGreaterThan(offset, 3000)
     }

@@ -54,9 +54,10 @@ final class LineBatchesTests: XCTestCase {
             do {
                 for try await _ in ChunkedBytes(bytes: bytes, size: size).lines(maxLineLength: 100_000) { seen += 1 }
                 XCTFail("expected lineTooLong")
-            } catch let SluiceError.lineTooLong(_, number, offset, limit) {
+            } catch let error as SluiceError where error.kind == .lineTooLong {
+                let number = error.lineNumber, offset = error.offset
                 XCTAssertEqual(number, 3)
-                XCTAssertEqual(limit, 100_000)
+                XCTAssertEqual(error.limit, 100_000)
                 let firstTwo = oracleLines(bytes, keepCR: true).prefix(2).reduce(0) { $0 + $1.count + 1 }
                 XCTAssertEqual(offset, Int64(firstTwo))
                 XCTAssertEqual(seen, 2, "lines before the long one are delivered, at chunk \(size)")

@@ -16,7 +16,7 @@ extension AsyncSequence where Element == [UInt8] {
     ///     for try await batch in FileChunks(path: "app.log.3.zst").decompressed().lineBatches() { ... }
     public func decompressed(
         _ options: DecompressionOptions = DecompressionOptions(),
-        onWarning: @escaping @Sendable (DecompressionWarning) -> Void = DecompressionWarning.printToStandardError
+        onWarning: @escaping @Sendable (DecompressionWarning) -> Void = DecompressionWarning.ignore
     ) -> AsyncDecompressedSequence<Self> {
         AsyncDecompressedSequence(base: self, options: options, onWarning: onWarning)
     }
@@ -93,10 +93,9 @@ public struct DecompressionWarning: Sendable, Equatable, CustomStringConvertible
         "\(byteCount) trailing byte\(byteCount == 1 ? "" : "s") after \(codec) data at byte \(offset) ignored"
     }
 
-    /// The default handler: writes `sluice: warning: ...` to standard error.
-    public static let printToStandardError: @Sendable (DecompressionWarning) -> Void = { warning in
-        StandardError.write("sluice: warning: \(warning)\n")
-    }
+    /// The default handler: ignores the warning (the library never prints); pass a handler
+    /// of your own to report it.
+    public static let ignore: @Sendable (DecompressionWarning) -> Void = { _ in }
 }
 
 /// The magic numbers, as byte ranges so that zstd's skippable frames (`50`...`5f`) and bzip2's

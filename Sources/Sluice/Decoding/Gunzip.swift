@@ -10,7 +10,7 @@ extension AsyncSequence where Element == [UInt8] {
     /// most `outputSize` bytes, so memory stays flat whatever the compression ratio.
     /// `inflater` chooses ISA-L (the default) or zlib; their output is the same.
     public func gunzip(autoDetect: Bool = false, outputSize: Int = 256 << 10, inflater: Inflater = .isal,
-                       onWarning: @escaping @Sendable (GunzipWarning) -> Void = GunzipWarning.printToStandardError)
+                       onWarning: @escaping @Sendable (GunzipWarning) -> Void = GunzipWarning.ignore)
         -> AsyncGunzipSequence<Self> {
         var options = DecompressionOptions()
         options.codecs = [.gzip]
@@ -24,7 +24,7 @@ extension AsyncSequence where Element == [UInt8] {
     /// with `decompress` it is `gunzip(autoDetect: true)`. One type for both, for pipelines whose
     /// decompression is a run-time option.
     public func gunzipIfGzip(_ decompress: Bool = true, inflater: Inflater = .isal,
-                             onWarning: @escaping @Sendable (GunzipWarning) -> Void = GunzipWarning.printToStandardError)
+                             onWarning: @escaping @Sendable (GunzipWarning) -> Void = GunzipWarning.ignore)
         -> AsyncGunzipSequence<Self> {
         var options = DecompressionOptions()
         options.enabled = decompress

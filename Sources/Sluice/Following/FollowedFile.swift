@@ -68,7 +68,7 @@ public struct FollowedFile: AsyncSequence, Sendable {
     public init(path: String, start: Start = .offset(0), follow: Follow = .name, retry: Bool = true,
                 pollInterval: Duration = .seconds(1), watchedProcess: Int32? = nil,
                 chunkSize: Int = FileChunks.defaultChunkSize,
-                onNotice: @escaping @Sendable (String) -> Void = FollowedFile.printNotice) {
+                onNotice: @escaping @Sendable (String) -> Void = FollowedFile.ignoreNotice) {
         self.path = path
         self.start = start
         self.follow = follow
@@ -79,8 +79,9 @@ public struct FollowedFile: AsyncSequence, Sendable {
         self.onNotice = onNotice
     }
 
-    /// The default notice handler: `sluice: NOTICE` on standard error.
-    public static let printNotice: @Sendable (String) -> Void = { StandardError.write("sluice: \($0)\n") }
+    /// The default notice handler: ignores the notice (the library never prints); pass a
+    /// handler of your own to report it, as `tail -F` does on standard error.
+    public static let ignoreNotice: @Sendable (String) -> Void = { _ in }
 
     public func makeAsyncIterator() -> Iterator { Iterator(follower: Follower(self)) }
 

@@ -47,20 +47,23 @@ public final class OutputWriter {
         try writeAll(buffer)
     }
 
-    /// Ends the process (status 141, quietly) as soon as the reader of `fileDescriptor` goes
-    /// away, even when nothing is being written: for following, where output may be idle for
-    /// hours. Only pipes and sockets can tell; for anything else this does nothing.
-    public static func exitWhenReaderGoes(fileDescriptor: Int32 = 1) {
+    /// Calls `action` once, on a thread of its own, as soon as the reader of `fileDescriptor`
+    /// goes away, even when nothing is being written: for following, where output may be idle
+    /// for hours (a command line ends itself there, as `tail -f | head` does). Only pipes and
+    /// sockets can tell: for anything else nothing is watched and the result is `false`.
+    @discardableResult
+    public static func whenReaderGoes(fileDescriptor: Int32 = 1, _ action: @escaping @Sendable () -> Void) -> Bool {
         var st = stat()
-        guard fstat(fileDescriptor, &st) == 0 else { return }
+        guard fstat(fileDescriptor, &st) == 0 else { return false }
         let kind = st.st_mode & S_IFMT
-        guard kind == S_IFIFO || kind == S_IFSOCK else { return }
+        guard kind == S_IFIFO || kind == S_IFSOCK else { return false }
         startDetachedThread {
             var fds = [pollfd(fd: fileDescriptor, events: 0, revents: 0)]
             while true {
-                if poll(&fds, 1, -1) > 0 && fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { _exit(141) }
+                if poll(&fds, 1, -1) > 0 && fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { action(); return }
             }
         }
+        return true
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {

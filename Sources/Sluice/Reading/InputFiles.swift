@@ -46,17 +46,16 @@ public struct InputFiles: Sendable {
 
     public init(_ paths: [String], options: Options = Options(),
                 onError: @escaping @Sendable (SluiceError) -> Void,
-                onWarning: @escaping @Sendable (String, GunzipWarning) -> Void = InputFiles.printWarning) {
+                onWarning: @escaping @Sendable (String, GunzipWarning) -> Void = InputFiles.ignoreWarning) {
         self.paths = paths.isEmpty ? ["-"] : paths
         self.options = options
         self.onError = onError
         self.onWarning = onWarning
     }
 
-    /// The default warning handler: `sluice: NAME: warning: ...` on standard error.
-    public static let printWarning: @Sendable (String, GunzipWarning) -> Void = { name, warning in
-        StandardError.write("sluice: \(name): warning: \(warning)\n")
-    }
+    /// The default warning handler: ignores the warning (the library never prints); pass a
+    /// handler of your own to report it with the input's name.
+    public static let ignoreWarning: @Sendable (String, GunzipWarning) -> Void = { _, _ in }
 
     /// The name an input has in messages.
     public func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
@@ -88,7 +87,7 @@ public struct InputFiles: Sendable {
     }
 
     /// The inputs' bytes concatenated, as `zcat -f` gives them.
-    public var bytes: InputFileStream<AsyncReadAheadSequence<InputBytes>> {
+    public var bytes: some AsyncSequence<[UInt8], any Error> & Sendable {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
     }
@@ -96,7 +95,7 @@ public struct InputFiles: Sendable {
     /// The inputs' lines, each input split on its own (a last line without LF stays a line) and
     /// followed by an end-of-source marker; see ``_Concurrency/AsyncSequence/lineBatches(keepCarriageReturn:maxLineLength:sourceName:)``.
     public func lineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
-        -> InputFileStream<AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>>> {
+        -> some AsyncSequence<LineBatch, any Error> & Sendable {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
             files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
@@ -108,7 +107,7 @@ public struct InputFiles: Sendable {
     /// which a last line without LF runs on into the next input, as through `cat a b |`.
     /// Reading and inflating run in one task, splitting in another.
     public func concatenatedLineBatches(keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20)
-        -> AsyncReadAheadSequence<AsyncObservedSequence<AsyncLineBatchSequence<InputFileStream<AsyncReadAheadSequence<InputBytes>>>>> {
+        -> some AsyncSequence<LineBatch, any Error> & Sendable {
         let statistics = options.statistics
         // One input names the stream's faults (a too-long line); several make one unnamed stream.
         let name = paths.count == 1 ? displayName(paths[0]) : nil
@@ -190,9 +189,9 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     let name = stream.files.displayName(path)
                     let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
                     // A pattern that cannot be decided ends the whole stream at the failing line.
-                    if case .matchFailed = failure { throw failure }
+                    if failure.kind == .matchFailed { throw failure }
                     var notice = false
-                    if case .io = failure, !producedFromCurrent { notice = true }
+                    if failure.kind == .io, !producedFromCurrent { notice = true }
                     guard Element.self == LineBatch.self else { stream.files.onError(failure); continue }
                     if stream.files.options.reportsErrorsInStream {
                         let marker = notice ? LineBatch.notice(failure, source: name)

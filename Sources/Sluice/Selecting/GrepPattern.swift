@@ -50,6 +50,9 @@ public struct GrepPattern: Sendable {
     /// False when a pattern looks at the subject's edges or behind a match (`\A`, `\z`,
     /// lookbehind): then lines are matched one at a time, never as part of a buffer.
     let matchesWithinLineOnly: Bool
+    /// The patterns as one PCRE2 regex with their groups, compiled on first use by
+    /// ``firstMatch(in:)`` (see GrepMatch.swift).
+    let captures: CaptureCode
 
     /// Compiles `patterns`; throws ``SluiceError/patternSyntax(reason:)`` (GNU grep's message)
     /// for a BRE or ERE GNU grep rejects, ``SluiceError/badPattern(pattern:offset:reason:)``
@@ -101,8 +104,9 @@ public struct GrepPattern: Sendable {
                 return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                      ucp: foldsInPattern && !LocaleClasses.available,
                                      longest: posix && !backReferences)
-            } catch let SluiceError.badPattern(_, offset, reason) {
-                throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: offset, reason: reason)
+            } catch let error as SluiceError where error.kind == .badPattern {
+                let reason = error.reason ?? ""
+                throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: Int(error.offset ?? 0), reason: reason)
                     : Self.firstBadPattern(sources, ignoreCase: ignoreCase, combinedReason: reason)
             }
         }
@@ -115,6 +119,8 @@ public struct GrepPattern: Sendable {
             }
             return combined
         }
+        captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
+                               ucp: foldsInPattern && !LocaleClasses.available, longest: posix && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
         if patterns.isEmpty {
             matcher = .never
@@ -477,8 +483,8 @@ final class LiteralSearcher: @unchecked Sendable {
 /// compiled patterns as shareable between threads); each match gets match data, a match
 /// context and a JIT stack of its own from a pool, so no mutable state is shared.
 final class PCRE2Code: @unchecked Sendable {
-    private let code: OpaquePointer
-    private let resources: MatchResourcePool
+    let code: OpaquePointer
+    let resources: MatchResourcePool
     /// The pattern as compiled, for messages.
     let pattern: String
     /// Extents are leftmost-longest (PCRE2's DFA matcher), as POSIX defines them, rather than
@@ -646,7 +652,7 @@ struct MatchFailure: Error {
 ///
 /// `@unchecked Sendable`: a block is used by one match at a time (it is taken from the pool's
 /// free list under its mutex and given back after the match), and freed only by `deinit`.
-private final class MatchResources: @unchecked Sendable {
+final class MatchResources: @unchecked Sendable {
     let data: OpaquePointer
     let context: OpaquePointer
     private let stack: OpaquePointer?
@@ -667,7 +673,7 @@ private final class MatchResources: @unchecked Sendable {
 
 /// Match resources for one pattern: a match takes a block from the free list, or makes one,
 /// and gives it back. There are never more blocks than matches running at the same time.
-private final class MatchResourcePool: Sendable {
+final class MatchResourcePool: Sendable {
     // `code` is only used to size new blocks; PCRE2 compiled code may be shared between threads.
     private let code: UInt
     private let free = Locked<[MatchResources]>([])

@@ -143,7 +143,7 @@ extension TimeSeek {
     public static func lineBatches(path: String, name: String, offset: Int64, chunkSize: Int = 256 << 10,
                                    probeBytes: Int64 = 0, maxLineLength: Int = 64 << 20,
                                    statistics: PipelineStatistics? = nil)
-        -> AsyncObservedSequence<AsyncLineBatchSequence<AsyncObservedSequence<FileChunks>>> {
+        -> some AsyncSequence<LineBatch, any Error> & Sendable {
         statistics?.opened(name)
         statistics?.addRead(Int(probeBytes))
         return FileChunks(path: path, chunkSize: chunkSize, offset: offset, readAhead: 1)

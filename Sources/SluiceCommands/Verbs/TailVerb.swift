@@ -112,7 +112,7 @@ extension TailVerb: Verb {
         let nothing: Bool
         if case .lastLines(0) = start, !follows { nothing = true } else { nothing = false }
         format.sourceHeaders = (verbose || (files.count > 1 && !quiet)) && !nothing
-        if follows { OutputWriter.exitWhenReaderGoes() }
+        if follows { OutputWriter.whenReaderGoes { _exit(141) } }
         return ComposedStage(stream: tailStream(onError: inputs.onError), printing: .format(format, decorates: format.sourceHeaders),
                              lineBuffered: follows)
     }
@@ -149,14 +149,14 @@ extension TailVerb: Verb {
                 sources.append((name, lastLines(lines)))
             } else if compressed {
                 var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid)
+                                            pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
                 follower.keepsLinesWhole = false  // compressed bytes: lines are found after decoding
                 let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
                 // A growing compressed file is decoded from its start; without following, its last lines are kept.
                 sources.append((name, followMode == .none ? lastLines(lines) : lines))
             } else {
                 let follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid)
+                                            pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
                 sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
             }
         }

@@ -65,7 +65,7 @@ extension SinceVerb: Verb {
                     continue
                 }
             }
-            let lines = InputFiles([path], options: files.options, onError: inputs.onError)
+            let lines = InputFiles([path], options: files.options, onError: inputs.onError, onWarning: files.onWarning)
                 .lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength)
             sources.append((name, sinceStage(lines, bound, parser)))
         }
@@ -108,7 +108,7 @@ extension MergeVerb: Verb {
         var parsers: [LogTime] = []
         for path in inputs.files.paths {
             do { parsers.append(try time.parser(for: path)) } catch { throw CLIError("\(error)") }
-            let stream = InputFiles([path], options: inputs.files.options, onError: inputs.onError)
+            let stream = InputFiles([path], options: inputs.files.options, onError: inputs.onError, onWarning: inputs.files.onWarning)
                 .lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength)
             sources.append((inputs.files.displayName(path), stream))
         }
