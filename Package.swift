@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Sluice", targets: ["Sluice"]),
+        // FileHandle, URL and Pipe sources and sinks, for programs that use Foundation.
+        .library(name: "SluiceFoundation", targets: ["SluiceFoundation"]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
     dependencies: [
@@ -27,6 +29,7 @@ let package = Package(
         // Vectorised byte scans (newline counts, literal search) for the hot paths.
         .target(name: "CByteScan"),
         .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"]),
+        .target(name: "SluiceFoundation", dependencies: ["Sluice"]),
         // The command line's verbs, parser and pipeline composition (a library so that the
         // fuzzer can drive the parser); `sluice` is its entry point.
         .target(
@@ -42,7 +45,7 @@ let package = Package(
         .executableTarget(name: "errors-per-hour", dependencies: ["Sluice"], path: "Examples/ErrorsPerHour"),
         .executableTarget(name: "follow-and-forward", dependencies: ["Sluice"], path: "Examples/FollowAndForward"),
         .executableTarget(name: "decompress-stdin", dependencies: ["Sluice"], path: "Examples/DecompressStdin"),
-        .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceFoundation"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],
     swiftLanguageModes: [.v6]

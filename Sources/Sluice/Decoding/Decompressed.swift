@@ -164,7 +164,10 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
     let onWarning: @Sendable (DecompressionWarning) -> Void
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), options: options, onWarning: onWarning)
+        // A reader that knows its input's name (a path, or the name given with a descriptor)
+        // names it in this stage's errors too.
+        let name = (base as? FileChunks)?.name ?? (base as? FollowedFile)?.path
+        return Iterator(base: base.makeAsyncIterator(), options: options, onWarning: onWarning, name: name)
     }
 
     /// Yields decoded chunks.
@@ -207,7 +210,11 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         private var pendingError: (any Error)?
         private var finished = false
 
-        init(base: Base.AsyncIterator, options: DecompressionOptions, onWarning: @escaping @Sendable (DecompressionWarning) -> Void) {
+        private let name: String?
+
+        init(base: Base.AsyncIterator, options: DecompressionOptions, onWarning: @escaping @Sendable (DecompressionWarning) -> Void,
+             name: String? = nil) {
+            self.name = name
             self.base = base
             self.options = options
             self.onWarning = onWarning
@@ -243,12 +250,12 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         // MARK: Errors
 
         private func truncated(at offset: Int64) -> SluiceError {
-            codec == .gzip ? .truncatedGzip(path: nil, offset: offset) : .truncatedInput(path: nil, codec: codec, offset: offset)
+            codec == .gzip ? .truncatedGzip(path: name, offset: offset) : .truncatedInput(path: name, codec: codec, offset: offset)
         }
 
         private func corrupt(at offset: Int64, _ reason: String) -> SluiceError {
-            codec == .gzip ? .corruptGzip(path: nil, offset: offset, reason: reason)
-                : .corruptInput(path: nil, codec: codec, offset: offset, reason: reason)
+            codec == .gzip ? .corruptGzip(path: name, offset: offset, reason: reason)
+                : .corruptInput(path: name, codec: codec, offset: offset, reason: reason)
         }
 
         // MARK: Outside a stream

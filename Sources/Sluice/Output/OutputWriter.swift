@@ -6,9 +6,18 @@ import Darwin
 
 /// Writes bytes to a descriptor: in large blocks into pipes and files, at once on a terminal
 /// or when `lineBuffered`. Failures throw ``SluiceError/write(errno:)`` (`EPIPE` when the
-/// reader has gone).
+/// reader has gone, `ENOSPC` when the disk is full).
+///
+/// A writer made with ``init(fileDescriptor:lineBuffered:blockSize:)`` borrows the descriptor:
+/// call ``flush()`` at the end; it never closes it. A writer made with
+/// ``init(path:append:permissions:blockSize:)`` owns its file: ``close()`` flushes and closes
+/// it, reporting any failure, and a writer dropped without `close()` still flushes and closes
+/// (ignoring failures, which only `close()` can report).
+///
+/// Not `Sendable`: use each writer from one task.
 public final class OutputWriter {
     private let fd: Int32
+    private var owned: Bool
     private let lineBuffered: Bool
     private let blockSize: Int
     private var buffer: [UInt8] = []
@@ -18,6 +27,7 @@ public final class OutputWriter {
     /// A writer for `fileDescriptor`; `lineBuffered` defaults to whether it is a terminal.
     public init(fileDescriptor: Int32 = 1, lineBuffered: Bool? = nil, blockSize: Int = 256 << 10) {
         fd = fileDescriptor
+        owned = false
         isTerminal = isatty(fileDescriptor) == 1
         self.lineBuffered = lineBuffered ?? isTerminal
         self.blockSize = blockSize
@@ -27,6 +37,52 @@ public final class OutputWriter {
         var st = stat()
         if !self.lineBuffered, fstat(fileDescriptor, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO {
             _ = fcntl(fileDescriptor, 1031 /* F_SETPIPE_SZ, hidden behind _GNU_SOURCE */, Int32(1 << 20))
+        }
+    }
+
+    /// A writer that creates (or truncates, or with `append` appends to) the file at `path` and
+    /// owns its descriptor. Throws ``SluiceError/io(path:operation:errno:)`` if it cannot be opened.
+    public init(path: String, append: Bool = false, permissions: UInt32 = 0o644, blockSize: Int = 256 << 10) throws {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        let descriptor = open(path, flags, mode_t(permissions))
+        guard descriptor >= 0 else { throw SluiceError.io(path: path, operation: "open", errno: errno) }
+        fd = descriptor
+        owned = true
+        isTerminal = false
+        lineBuffered = false
+        self.blockSize = blockSize
+        buffer.reserveCapacity(blockSize)
+    }
+
+    /// A writer that owns `ownedFileDescriptor`: ``close()`` (or dropping the writer) closes it.
+    public init(ownedFileDescriptor: Int32, lineBuffered: Bool = false, blockSize: Int = 256 << 10) throws {
+        guard ownedFileDescriptor >= 0 else { throw SluiceError.write(errno: EBADF) }
+        fd = ownedFileDescriptor
+        owned = true
+        isTerminal = isatty(ownedFileDescriptor) == 1
+        self.lineBuffered = lineBuffered
+        self.blockSize = blockSize
+        buffer.reserveCapacity(blockSize)
+    }
+
+    /// Flushes and, for a writer that owns its file, closes it; a failed flush or close (a full
+    /// disk, a quota, an NFS error reported late) throws ``SluiceError/write(errno:)``. Writing
+    /// after `close()` is an error (`EBADF`).
+    public func close() throws {
+        defer {
+            if owned { owned = false; _ = Glibc.close(fd) }
+        }
+        try flush()
+        if owned {
+            owned = false
+            if Glibc.close(fd) != 0 { throw SluiceError.write(errno: errno) }
+        }
+    }
+
+    deinit {
+        if owned {
+            try? flush()
+            _ = Glibc.close(fd)
         }
     }
 

@@ -40,16 +40,19 @@ public struct InputFiles: Sendable {
     /// How they are read.
     public let options: Options
     /// Told of every input that fails, with the input named; the stream goes on with the next.
-    public let onError: @Sendable (SluiceError) -> Void
+    /// Without a handler (`nil`, the default), the first failure ends the stream: it is thrown.
+    public let errorHandler: (@Sendable (SluiceError) -> Void)?
+    /// ``errorHandler``, or a handler that drops errors when there is none.
+    public var onError: @Sendable (SluiceError) -> Void { errorHandler ?? { _ in } }
     /// Told of trailing garbage after compressed data, with the input named.
     public let onWarning: @Sendable (String, GunzipWarning) -> Void
 
     public init(_ paths: [String], options: Options = Options(),
-                onError: @escaping @Sendable (SluiceError) -> Void,
+                onError: (@Sendable (SluiceError) -> Void)? = nil,
                 onWarning: @escaping @Sendable (String, GunzipWarning) -> Void = InputFiles.ignoreWarning) {
         self.paths = paths.isEmpty ? ["-"] : paths
         self.options = options
-        self.onError = onError
+        self.errorHandler = onError
         self.onWarning = onWarning
     }
 
@@ -190,6 +193,8 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
                     // A pattern that cannot be decided ends the whole stream at the failing line.
                     if failure.kind == .matchFailed { throw failure }
+                    // Without a handler, a failure is not skipped over: it ends the stream.
+                    guard stream.files.errorHandler != nil || stream.files.options.reportsErrorsInStream else { throw failure }
                     var notice = false
                     if failure.kind == .io, !producedFromCurrent { notice = true }
                     guard Element.self == LineBatch.self else { stream.files.onError(failure); continue }

@@ -174,7 +174,7 @@ struct CapturingRegex: Sendable {
         groups.reserveCapacity(count)
         for i in 0..<count {
             let lo = ovector[2 * i], hi = ovector[2 * i + 1]
-            groups.append(lo == UInt.max || i >= Int(rc) ? nil : Int(lo)..<Int(hi))
+            groups.append(lo < 0 || hi < lo || i >= Int(rc) ? nil : Int(lo)..<Int(hi))  // PCRE2_UNSET is ~0: -1 as Int
         }
         // Groups past the last one set are unset, but they exist: keep the full count.
         let total = Self.captureCount(of: code.code) + 1
