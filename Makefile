@@ -23,6 +23,7 @@ release: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	bash Examples/BatchJob/check.sh
 	$(MAKE) docs
 
 # The test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder;

@@ -5,7 +5,7 @@ extension AsyncSequence where Element == LineBatch {
     /// and byte-offset prefixes (`:` after selected lines, `-` after context lines), `--` between
     /// context groups, only the matches (`-o`), colour, or per-source counts and file lists.
     /// Every line ends with LF, even a last line that had none.
-    public func printed(_ format: PrintFormat, statistics: PrintStatistics = PrintStatistics())
+    public func printed(_ format: PrintFormat = PrintFormat(), statistics: PrintStatistics = PrintStatistics())
         -> AsyncPrintedSequence<Self> {
         AsyncPrintedSequence(base: self, format: format, statistics: statistics)
     }

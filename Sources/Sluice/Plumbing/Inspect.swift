@@ -9,7 +9,7 @@ extension AsyncSequence {
     ///     for try await batch in chunks.lineBatches().inspect({ lines += $0.lineCount }).grep(pattern) { … }
     ///
     /// The resulting sequence is not `Sendable` (it holds `body`): consume it in the task that
-    /// made it, or put ``readAhead(_:)`` before `inspect`, never after it. An error thrown by
+    /// made it, or put `readAhead(_:)` before `inspect`, never after it. An error thrown by
     /// `body` ends the sequence with that error.
     public func inspect(_ body: @escaping (Element) throws -> Void) -> AsyncInspectSequence<Self> {
         AsyncInspectSequence(base: self, body: body)

@@ -6,7 +6,7 @@ extension GrepPattern {
     /// The groups are those of the pattern as written: `\(…\)` in a BRE, `(…)` in an ERE or a
     /// Perl pattern, numbered from 1 across the patterns of a list, and named groups
     /// (`(?<user>\S+)`) in Perl syntax. The match is found by PCRE2, the engine that decides
-    /// regex lines in ``AsyncSequence/grep(_:options:)``, with the same translation of the
+    /// regex lines in ``_Concurrency/AsyncSequence/grep(_:options:)``, with the same translation of the
     /// pattern: for a BRE or ERE its extent is the leftmost-longest one that `grep -o` prints,
     /// and the groups are then PCRE2's within that extent. Throws
     /// ``SluiceError/matchFailed(path:lineNumber:offset:pattern:reason:)`` if PCRE2 gives up.
