@@ -86,11 +86,22 @@ public struct OutputColors: Sendable {
 public final class PrintStatistics: Sendable {
     private let selected = Atomic(0)
     private let failures = Locked<[SluiceError]>([])
+    private let messages = Locked<[String]>([])
     public init() {}
     /// How many selected lines (not context) reached the printer.
     public var selectedLines: Int { selected.load(ordering: .relaxed) }
     func add(_ n: Int) { selected.add(n, ordering: .relaxed) }
     func addFailure(_ failure: SluiceError) { failures.withLock { $0.append(failure) } }
+    func addMessage(_ message: String) { messages.withLock { $0.append(message) } }
+
+    /// The messages that report no fault (`NAME: binary file matches`) the printer reached since
+    /// the last call, kept in order with the output as ``takeFailures()`` keeps faults.
+    public func takeMessages() -> [String] {
+        messages.withLock { taken in
+            defer { taken.removeAll() }
+            return taken
+        }
+    }
 
     /// The faults the printer reached since the last call. The printer yields the bytes of
     /// every line before a fault first (and then an empty chunk if need be), so a consumer that
@@ -130,12 +141,17 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
             while let batch = try await base.next(isolation: actor) {
-                if batch.isNotice, let failure = batch.failure {
-                    statistics.addFailure(failure)
+                if batch.isNotice {
+                    if let failure = batch.failure { statistics.addFailure(failure) }
+                    if let message = batch.message { statistics.addMessage(message) }
                     return []
                 }
                 let (bytes, selected) = printer.print(batch)
                 statistics.add(selected)
+                if let message = printer.takeMessage() {
+                    statistics.addMessage(message)
+                    return bytes
+                }
                 if let failure = batch.failure {
                     statistics.addFailure(failure)
                     return bytes
@@ -160,8 +176,16 @@ struct LinePrinter {
     private var headed: Set<String> = []
     /// The source of the last line printed, for ``PrintFormat/separatesSources``.
     private var lastLineSource: String??
+    /// A message for standard error from the last batch printed (`NAME: binary file matches`).
+    private var message: String?
 
     init(format: PrintFormat) { self.format = format }
+
+    /// The message the last batch printed gave, if any.
+    mutating func takeMessage() -> String? {
+        defer { message = nil }
+        return message
+    }
 
     private static let standardInput = "(standard input)"
 
@@ -176,6 +200,8 @@ struct LinePrinter {
             }
             lastLineSource = .some(batch.sourceName)
         }
+        // A binary match counts as output for the separator, as in GNU grep.
+        if format.separatesSources && batch.binaryMatch { lastLineSource = .some(batch.sourceName) }
         guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
               !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
         let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
@@ -190,6 +216,20 @@ struct LinePrinter {
         if batch.endsSource {
             defer { selectedInSource = 0 }
             out = []
+            var selected = 0
+            if batch.skippedAsBinary {
+                // GNU grep counts nothing of a file skipped as binary (-I), even lines it printed.
+                selected = -selectedInSource
+                selectedInSource = 0
+            } else if batch.binaryMatch {
+                selected = 1
+                selectedInSource += 1
+                switch format.mode {
+                case .lines: message = "\(name): binary file matches"
+                case .sourcesWithLines where selectedInSource == 1: appendName(name); out.append(0x0A)
+                default: break
+                }
+            }
             switch format.mode {
             case .count:
                 if format.sourceNames { appendName(name); appendSeparator(0x3A) }
@@ -199,7 +239,7 @@ struct LinePrinter {
                 appendName(name); out.append(0x0A)
             default: break
             }
-            return (out, 0)
+            return (out, selected)
         }
         let selected = batch.entries.map { $0.reduce(0) { $0 + ($1.isContext ? 0 : 1) } } ?? batch.lineCount
         let before = selectedInSource
