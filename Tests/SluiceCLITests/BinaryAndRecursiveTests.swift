@@ -39,7 +39,7 @@ final class BinaryAndRecursiveTests: XCTestCase {
             }
             script += "cd \(quote(c.grepDir)); LC_ALL=\(c.locale) \(command("grep", c.args)) > \(out.path)/\(i).grep 2>&1; echo \"status $?\" >> \(out.path)/\(i).grep\n"
             script += "cd \(quote(c.sluiceDir)); LC_ALL=\(c.locale) \(command("\"$SLUICE\" grep", c.sluiceArgs ?? c.args)) > \(out.path)/raw 2>&1; "
-                + "echo \"status $?\" > \(out.path)/status; sed 's/^sluice: /grep: /' \(out.path)/raw > \(out.path)/\(i).sluice; cat \(out.path)/status >> \(out.path)/\(i).sluice\n"
+                + "echo \"status $?\" > \(out.path)/status; sed 's/sluice: /grep: /g' \(out.path)/raw > \(out.path)/\(i).sluice; cat \(out.path)/status >> \(out.path)/\(i).sluice\n"
         }
         let scriptFile = out.appendingPathComponent("cases.sh")
         try Data(script.utf8).write(to: scriptFile)
@@ -202,6 +202,29 @@ final class BinaryAndRecursiveTests: XCTestCase {
         for o in [[], ["-d", "skip"], ["--exclude=*.log"], ["--include=*.txt"], ["--exclude=logs/*"], ["--exclude-dir=logs", "-r"]] {
             cases.append(Case(args: o + ["ERROR", "logs/app.log", "logs", "logs/deep/er/est/n.txt"], grepDir: plain.path, sluiceDir: gz.path))
         }
+        try check(cases)
+    }
+
+    /// -Z, -T, --group-separator, --no-group-separator, --line-buffered, --no-ignore-case, -s,
+    /// --label, -y, -U, against GNU grep (on files, standard input and a walked tree).
+    func testOtherOptionsAsGNU() throws {
+        let (plain, gz) = try makeTrees()
+        let files = ["logs/app.log", "logs/empty.log", "logs/many-1.log", "logs/deep/er/est/big.txt", "nope.log"]
+        let options: [[String]] = [
+            ["-Z"], ["-Zl"], ["-ZL"], ["-Zc"], ["-Z", "-n", "-A", "1"], ["-T"], ["-T", "-n"], ["-T", "-n", "-b"], ["-T", "-H", "-o", "-b"],
+            ["-T", "-c"], ["-T", "-n", "-C", "1"], ["-A", "1", "--group-separator=::"], ["-A", "1", "--group-separator="],
+            ["-A", "1", "--group-separator", "<>"], ["-B", "1", "--no-group-separator"], ["--line-buffered", "-n"],
+            ["-i", "--no-ignore-case"], ["--no-ignore-case", "-i", "-c"], ["-y", "-c"], ["-s"], ["-s", "-c"], ["-U", "-c"],
+            ["-rZ"], ["-rTn"],
+        ]
+        var cases: [Case] = []
+        for o in options {
+            let operands = o.contains(where: { $0.hasPrefix("-r") }) ? ["logs"] : files
+            // -T pads to the digits of the file's size: a compressed file's differs from its twin's.
+            cases.append(Case(args: o + ["ERROR"] + operands, grepDir: plain.path, sluiceDir: o.contains("-rTn") ? plain.path : gz.path))
+            cases.append(Case(args: o + ["--label=in", "-H", "ERROR"], grepDir: plain.path, sluiceDir: plain.path, input: "logs/app.log"))
+        }
+        cases.append(Case(args: ["-T", "-n", "ERROR"], grepDir: plain.path, sluiceDir: plain.path, pipe: "logs/deep/er/est/big.txt"))
         try check(cases)
     }
 

@@ -128,6 +128,18 @@ struct GrepVerb: ParsableCommand {
     var json = false
     @Flag(name: .customLong("line-buffered"), help: "Write each line at once.")
     var lineBuffered = false
+    @Flag(name: [.customShort("Z"), .customLong("null")], help: "Follow file names with a NUL byte instead of ':', '-' or a line feed.")
+    var nullAfterNames = false
+    @Flag(name: [.customShort("T"), .customLong("initial-tab")], help: "Put a tab before each line's text after its prefixes, padding line numbers and byte offsets (as GNU grep).")
+    var initialTab = false
+    @Option(name: .customLong("group-separator"), parsing: .unconditional, help: ArgumentHelp("Print SEP between groups of context lines (default --).", valueName: "SEP"))
+    var groupSeparator: String?
+    @Flag(name: .customLong("no-group-separator"), help: "Print no separator between groups of context lines.")
+    var noGroupSeparator = false
+    @Flag(name: [.customShort("z"), .customLong("null-data")], help: "Not supported: lines that end in NUL bytes (an error, status 2).")
+    var nullData = false
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the version and exit.")
+    var printsVersion = false
     @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
@@ -144,6 +156,12 @@ struct GrepVerb: ParsableCommand {
         }
         if records && (afterContext != nil || beforeContext != nil || context != nil || onlyMatching) {
             throw ValidationError("--records does not take -A, -B, -C or -o")
+        }
+        if nullData {
+            throw ValidationError("-z (--null-data) is not supported: lines end in LF")
+        }
+        if printsVersion {
+            throw CleanExit.message("sluice grep \(version) (GNU grep 3.8's options)")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
@@ -219,6 +237,9 @@ extension GrepVerb: Verb {
                 continue
             }
             if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
+            if word.hasPrefix("--group-separator=") {  // the value may be empty
+                out.append("--group-separator"); out.append(String(word.dropFirst("--group-separator=".count))); continue
+            }
             if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
                 out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
             }
@@ -413,6 +434,19 @@ extension GrepVerb: Verb {
         // -l and -L win over -c, as in GNU grep.
         f.mode = filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : count ? .count : .lines
         f.sourceNames = (manyInputs || withFilename) && !noFilename
+        f.nullAfterNames = nullAfterNames
+        if noGroupSeparator { f.groupSeparator = nil } else if let groupSeparator { f.groupSeparator = groupSeparator }
+        if initialTab {
+            f.initialTab = true
+            let standardInput = label ?? "(standard input)", numbers = lineNumber
+            f.fieldWidth = { name in
+                // GNU grep: the digits of the file's size (plus one with -n); of INTMAX_MAX when it has none.
+                var info = stat()
+                let rc = name == nil || name == standardInput ? fstat(0, &info) : stat(name!, &info)
+                guard rc == 0, (info.st_mode & S_IFMT) == S_IFREG else { return 19 }
+                return String(Int64(info.st_size) + (numbers ? 1 : 0)).count
+            }
+        }
         f.lineNumbers = lineNumber
         f.byteOffsets = byteOffset
         if onlyMatching { f.onlyMatching = pattern }  // with -v the selected lines have no match: nothing prints
