@@ -56,7 +56,11 @@ ROW_NAMES = [
     "grep-F-f-10k-gzip",
     "time-window", "time-window-gzip", "grep-records", "lib-logtime",
     "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
+    # issue 12: grep -r over a copy of /usr/share/doc (about 4,000 files, 1,700 of them .gz)
+    "grep-r-doc", "grep-r-doc-raw",
 ]
+DOC_TREE = "/tmp/doc-tree"
+DOC_PATTERN = "GNU"
 PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
                 "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
                 "grep-F-f-10k-gzip": ("G", 10000, [])}
@@ -511,6 +515,12 @@ def prepare_inputs(args, need):
                 os.replace(C + ".tmp", C)
                 man.record(C, inp["F"])
             inp[ext] = C
+    if "doc" in need:
+        # A copy of /usr/share/doc, made once (kept between runs).
+        if not os.path.isdir(DOC_TREE):
+            log(f"copying /usr/share/doc to {DOC_TREE}")
+            subprocess.run(["cp", "-a", "/usr/share/doc", DOC_TREE], check=True)
+        inp["doc"] = DOC_TREE
     if "rotated" in need:
         # Four consecutive 100 MB slices of the corpus, each gzip -6, as rotated logs are.
         paths, start = [], 0
@@ -879,6 +889,21 @@ def build_rows(names, S, B, inp):
                 Cmd("grep -E", [["grep", "-c", "-E", "-f", pats, F]], ok_rc=grep_rc, cmp="count"),
                 Cmd("rg", [["rg", "--no-mmap", "-c", "-f", pats, F]], ok_rc=grep_rc, cmp="count",
                     target=1.5, need=["rg"])], rss_limit=PATTERN_RSS_LIMIT_MIB)
+        elif name == "grep-r-doc":
+            # Every file decoded in-process (1,700 .gz) against ugrep -z; output into a pipe.
+            D = inp.get("doc")
+            r = Row(name, [], [
+                Cmd("sluice", [[S, "grep", "-r", "-c", DOC_PATTERN, D]], sluice=True, ok_rc=(0, 1, 2)),
+                Cmd("ugrep -z", [["ugrep", "-z", "-r", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), target=0.8,
+                    need=["ugrep"]),
+                Cmd("rg -z", [["rg", "-uuu", "-z", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), need=["rg"])])
+        elif name == "grep-r-doc-raw":
+            # The same tree with --no-decompress: bytes as they are, as grep -r and rg -uuu read them.
+            D = inp.get("doc")
+            r = Row(name, [], [
+                Cmd("sluice", [[S, "grep", "-r", "-c", "--no-decompress", DOC_PATTERN, D]], sluice=True, ok_rc=(0, 1, 2)),
+                Cmd("rg -uuu", [["rg", "-uuu", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), target=1.5, need=["rg"]),
+                Cmd("grep -r", [["grep", "-r", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), target=1.0)])
         elif name == "grep-e-three":
             three = ["-e", LIT, "-e", "refused", "-e", "timeout"]
             r = Row(name, [F], [
@@ -1404,7 +1429,7 @@ def main():
                  "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
                  "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}, "grep-c-zst": {"F", "zst"}, "grep-c-xz": {"F", "xz"},
                  "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
-                 "grep-c-4gz": {"F", "rotated"}}.get(n, {"F"})
+                 "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     if "cat-gzip" in names:
         floor_dir = os.path.join(args.dir, "bin")

@@ -18,8 +18,8 @@ extension Plan {
         var settings = InputSettings()
         guard let inflater = inflaterFromEnvironment() else { return 2 }
         settings.inflater = inflater
-        stages[0].configure(&settings)
         settings.files = stages[0].inputFiles
+        stages[0].configure(&settings)
         let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false)
         let pipeline = PipelineStatistics()
         let inputs = makeInputs(settings, recorder: recorder, statistics: reportsStatistics || progress != false ? pipeline : nil)
@@ -50,6 +50,9 @@ extension Plan {
         options.decompression.inflater = settings.inflater
         options.reportsErrorsInStream = true
         options.statistics = statistics
+        options.preludes = settings.preludes
+        options.parallelInputs = settings.parallelInputs
+        options.readsStandardInputWhenEmpty = settings.readsStandardInputWhenEmpty
         if let label = settings.label { options.standardInputName = label }
         let onError: @Sendable (SluiceError) -> Void = { recorder.record($0) }
         let files = InputFiles(settings.files, options: options, onError: onError,
@@ -96,9 +99,10 @@ extension Plan {
     func write(_ composition: Composition, statistics: PrintStatistics, recorder: ErrorRecorder) async -> Int32 {
         let writer = OutputWriter(fileDescriptor: 1, lineBuffered: composition.lineBuffered ? true : nil)
         func report() throws {
-            let failures = statistics.takeFailures()
-            guard !failures.isEmpty else { return }
+            let messages = statistics.takeMessages(), failures = statistics.takeFailures()
+            guard !failures.isEmpty || !messages.isEmpty else { return }
             try writer.flush()
+            messages.forEach { printError($0) }
             failures.forEach(recorder.record)
         }
         do {

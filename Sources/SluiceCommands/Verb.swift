@@ -78,6 +78,12 @@ struct InputSettings {
     var label: String?
     /// No progress line: the input has no end (following).
     var follows = false
+    /// Notices to give before input `i` (a walk's unreadable directories and loops).
+    var preludes: [Int: [LineBatch]] = [:]
+    /// How many inputs are searched at once (`grep -r`).
+    var parallelInputs = 1
+    /// No files means standard input (off when files were named or walked but none is left).
+    var readsStandardInputWhenEmpty = true
 }
 
 /// One verb: its options (argument parser), its role, and how it composes onto a stream.

@@ -81,7 +81,7 @@ final class GrepConformanceTests: XCTestCase {
                 for (pattern, isFixed) in fixed.map({ ($0, true) }) + regex.map({ ($0, false) }) {
                     if pattern.isEmpty && o.contains("-v") { continue }  // GNU grep prints nothing for -c -v '' (a quirk)
                     all.append(Case(grep: ["-a", isFixed ? "-F" : "-P"] + o + ["-e", pattern] + files,
-                                    sluice: (isFixed ? ["-F"] : ["-P"]) + o + ["-e", pattern] + files, gzip: gzip))
+                                    sluice: ["-a", isFixed ? "-F" : "-P"] + o + ["-e", pattern] + files, gzip: gzip))
                 }
             }
         }

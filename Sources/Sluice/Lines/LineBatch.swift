@@ -48,6 +48,16 @@ public struct LineBatch: Sendable, Sequence {
     /// The marker only carries ``failure``: its source produced nothing and did not end as a
     /// source does (no count is printed for it, as grep prints none for a missing file).
     public let isNotice: Bool
+    /// The source holds a NUL byte (it is binary, as GNU grep calls it) and a line of it was
+    /// selected after that byte was seen: that line is not in the stream. A printer counts it
+    /// as one selected line and says `NAME: binary file matches`, as GNU grep does. End markers only.
+    public let binaryMatch: Bool
+    /// The source turned out to be binary and is skipped (`--binary-files=without-match`):
+    /// the lines selected before that was seen do not count. End markers only.
+    public let skippedAsBinary: Bool
+    /// A message for standard error that reports no fault (`NAME: binary file matches`), carried
+    /// on a ``isNotice`` marker so that it keeps its place after the output before it.
+    public let message: String?
 
     /// A region batch, as the splitter makes it.
     init(storage: [UInt8], region: Range<Int>, firstLineNumber: Int, lineCount: Int, firstByteOffset: Int64,
@@ -63,6 +73,9 @@ public struct LineBatch: Sendable, Sequence {
         self.endsSource = false
         self.failure = nil
         self.isNotice = false
+        self.binaryMatch = false
+        self.skippedAsBinary = false
+        self.message = nil
     }
 
     /// A batch that lists its lines.
@@ -78,6 +91,9 @@ public struct LineBatch: Sendable, Sequence {
         self.endsSource = false
         self.failure = nil
         self.isNotice = false
+        self.binaryMatch = false
+        self.skippedAsBinary = false
+        self.message = nil
     }
 
     /// The empty batch that marks the end of a source, with the fault that ended it, if any.
@@ -85,9 +101,22 @@ public struct LineBatch: Sendable, Sequence {
         LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn, failure: failure, isNotice: false)
     }
 
+    /// The end marker of a binary source: `binaryMatch` when a line was selected after its NUL
+    /// byte (see ``binaryMatch``), `skipped` when it is skipped as binary (see ``skippedAsBinary``).
+    public static func endOfBinarySource(_ name: String?, keepsCarriageReturn: Bool = false, binaryMatch: Bool,
+                                         skipped: Bool, failure: SluiceError? = nil) -> LineBatch {
+        LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn, failure: failure, isNotice: false,
+                  binaryMatch: binaryMatch, skippedAsBinary: skipped)
+    }
+
     /// A marker that only reports `failure` (a source that could not be read at all).
     public static func notice(_ failure: SluiceError, source name: String?) -> LineBatch {
         LineBatch(endOfSource: name, keepsCarriageReturn: true, failure: failure, isNotice: true)
+    }
+
+    /// A marker that only carries `message` for standard error (no fault).
+    public static func notice(message: String, source name: String?) -> LineBatch {
+        LineBatch(endOfSource: name, keepsCarriageReturn: true, failure: nil, isNotice: true, message: message)
     }
 
     /// The same marker, as a notice of its failure only (a stage that ends sources itself passes
@@ -96,7 +125,8 @@ public struct LineBatch: Sendable, Sequence {
         failure.map { LineBatch.notice($0, source: sourceName) }
     }
 
-    private init(endOfSource name: String?, keepsCarriageReturn: Bool, failure: SluiceError?, isNotice: Bool) {
+    private init(endOfSource name: String?, keepsCarriageReturn: Bool, failure: SluiceError?, isNotice: Bool,
+                 binaryMatch: Bool = false, skippedAsBinary: Bool = false, message: String? = nil) {
         storage = []
         region = 0..<0
         entries = nil
@@ -108,6 +138,9 @@ public struct LineBatch: Sendable, Sequence {
         endsSource = true
         self.failure = failure
         self.isNotice = isNotice
+        self.binaryMatch = binaryMatch
+        self.skippedAsBinary = skippedAsBinary
+        self.message = message
     }
 
     /// Whether the batch holds no line.

@@ -45,10 +45,22 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
                     return writer.take()
                 }
                 if batch.isNotice {
+                    if let message = batch.message { statistics.addMessage(message); return writer.take() }
                     if let failure = batch.failure { statistics.addFailure(failure); return writer.take() }
                     continue
                 } else if batch.endsSource {
                     if !inSource { beginSource(batch.sourceName) }
+                    if batch.binaryMatch {
+                        // The binary line is not written; it counts, and is reported as GNU grep reports it.
+                        selectedInSource += 1
+                        selected += 1
+                        statistics.add(1)
+                        statistics.addMessage("\(batch.sourceName ?? "(standard input)"): binary file matches")
+                    } else if batch.skippedAsBinary {
+                        statistics.add(-selectedInSource)
+                        selected -= selectedInSource
+                        selectedInSource = 0
+                    }
                     endSource(batch.sourceName)
                     if let failure = batch.failure { statistics.addFailure(failure); return writer.take() }
                 } else if !batch.isEmpty {

@@ -49,6 +49,14 @@ public struct PrintFormat: Sendable {
     /// Print `==> NAME <==` before the lines of each source, and again whenever the source
     /// changes (as `tail` does for several files).
     public var sourceHeaders = false
+    /// Follow a source's name with a NUL byte instead of `:`, `-` or LF (`grep -Z`).
+    public var nullAfterNames = false
+    /// Put a tab between the prefixes and a non-empty line, and pad line numbers and byte
+    /// offsets with spaces to ``fieldWidth`` of the source (`grep -T`).
+    public var initialTab = false
+    /// The width of line numbers and byte offsets with ``initialTab``, by source name (GNU grep
+    /// takes the digits of the file's size, plus one with line numbers).
+    public var fieldWidth: (@Sendable (String?) -> Int)?
 
     public init() {}
 }
@@ -86,11 +94,22 @@ public struct OutputColors: Sendable {
 public final class PrintStatistics: Sendable {
     private let selected = Atomic(0)
     private let failures = Locked<[SluiceError]>([])
+    private let messages = Locked<[String]>([])
     public init() {}
     /// How many selected lines (not context) reached the printer.
     public var selectedLines: Int { selected.load(ordering: .relaxed) }
     func add(_ n: Int) { selected.add(n, ordering: .relaxed) }
     func addFailure(_ failure: SluiceError) { failures.withLock { $0.append(failure) } }
+    func addMessage(_ message: String) { messages.withLock { $0.append(message) } }
+
+    /// The messages that report no fault (`NAME: binary file matches`) the printer reached since
+    /// the last call, kept in order with the output as ``takeFailures()`` keeps faults.
+    public func takeMessages() -> [String] {
+        messages.withLock { taken in
+            defer { taken.removeAll() }
+            return taken
+        }
+    }
 
     /// The faults the printer reached since the last call. The printer yields the bytes of
     /// every line before a fault first (and then an empty chunk if need be), so a consumer that
@@ -130,12 +149,17 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
             while let batch = try await base.next(isolation: actor) {
-                if batch.isNotice, let failure = batch.failure {
-                    statistics.addFailure(failure)
+                if batch.isNotice {
+                    if let failure = batch.failure { statistics.addFailure(failure) }
+                    if let message = batch.message { statistics.addMessage(message) }
                     return []
                 }
                 let (bytes, selected) = printer.print(batch)
                 statistics.add(selected)
+                if let message = printer.takeMessage() {
+                    statistics.addMessage(message)
+                    return bytes
+                }
                 if let failure = batch.failure {
                     statistics.addFailure(failure)
                     return bytes
@@ -160,8 +184,19 @@ struct LinePrinter {
     private var headed: Set<String> = []
     /// The source of the last line printed, for ``PrintFormat/separatesSources``.
     private var lastLineSource: String??
+    /// A message for standard error from the last batch printed (`NAME: binary file matches`).
+    private var message: String?
+    /// The width of numbers with ``PrintFormat/initialTab``, for the source named `fieldWidthSource`.
+    private var fieldWidth = 0
+    private var fieldWidthSource: String??
 
     init(format: PrintFormat) { self.format = format }
+
+    /// The message the last batch printed gave, if any.
+    mutating func takeMessage() -> String? {
+        defer { message = nil }
+        return message
+    }
 
     private static let standardInput = "(standard input)"
 
@@ -176,6 +211,8 @@ struct LinePrinter {
             }
             lastLineSource = .some(batch.sourceName)
         }
+        // A binary match counts as output for the separator, as in GNU grep.
+        if format.separatesSources && batch.binaryMatch { lastLineSource = .some(batch.sourceName) }
         guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
               !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
         let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
@@ -190,16 +227,30 @@ struct LinePrinter {
         if batch.endsSource {
             defer { selectedInSource = 0 }
             out = []
+            var selected = 0
+            if batch.skippedAsBinary {
+                // GNU grep counts nothing of a file skipped as binary (-I), even lines it printed.
+                selected = -selectedInSource
+                selectedInSource = 0
+            } else if batch.binaryMatch {
+                selected = 1
+                selectedInSource += 1
+                switch format.mode {
+                case .lines: message = "\(name): binary file matches"
+                case .sourcesWithLines where selectedInSource == 1: appendName(name); out.append(format.nullAfterNames ? 0 : 0x0A)
+                default: break
+                }
+            }
             switch format.mode {
             case .count:
-                if format.sourceNames { appendName(name); appendSeparator(0x3A) }
+                if format.sourceNames { appendName(name); appendNameEnd(0x3A) }
                 appendDecimal(Int64(selectedInSource))
                 out.append(0x0A)
             case .sourcesWithoutLines where selectedInSource == 0:
-                appendName(name); out.append(0x0A)
+                appendName(name); out.append(format.nullAfterNames ? 0 : 0x0A)
             default: break
             }
-            return (out, 0)
+            return (out, selected)
         }
         let selected = batch.entries.map { $0.reduce(0) { $0 + ($1.isContext ? 0 : 1) } } ?? batch.lineCount
         let before = selectedInSource
@@ -210,7 +261,7 @@ struct LinePrinter {
         case .sourcesWithLines:
             guard before == 0 && selected > 0 else { return ([], selected) }
             out = []
-            appendName(name); out.append(0x0A)
+            appendName(name); out.append(format.nullAfterNames ? 0 : 0x0A)
             return (out, selected)
         case .lines:
             if let plain = plainRegion(batch) { return (plain, selected) }
@@ -238,7 +289,8 @@ struct LinePrinter {
     /// Selected lines with at most name, number and offset prefixes, no colour: written through
     /// a pointer into a buffer sized once (the common `grep -n` case).
     private func plainEntries(_ batch: LineBatch, name: String) -> [UInt8]? {
-        guard let entries = batch.entries, format.colors == nil, format.onlyMatching == nil else { return nil }
+        guard let entries = batch.entries, format.colors == nil, format.onlyMatching == nil, !format.nullAfterNames,
+              !format.initialTab else { return nil }
         let nameBytes = format.sourceNames ? Array(name.utf8) : []
         let separator = format.groupSeparator.map { Array($0.utf8) } ?? []
         var capacity = 0
@@ -264,7 +316,7 @@ struct LinePrinter {
                 }
                 for e in entries {
                     let mark: UInt8 = e.isContext ? 0x2D : 0x3A
-                    if e.startsGroup && !separator.isEmpty {
+                    if e.startsGroup && format.groupSeparator != nil {
                         separator.withUnsafeBytes { put($0) }
                         p.pointee = 0x0A; p += 1
                     }
@@ -281,7 +333,7 @@ struct LinePrinter {
 
     /// A region batch printed without decoration is its bytes as they are.
     private func plainRegion(_ batch: LineBatch) -> [UInt8]? {
-        guard batch.entries == nil, batch.keepsCarriageReturn, !format.sourceNames, !format.lineNumbers,
+        guard batch.entries == nil, batch.keepsCarriageReturn, !format.sourceNames, !format.lineNumbers, !format.initialTab,
               !format.byteOffsets, format.onlyMatching == nil, format.colors == nil else { return nil }
         let region = batch.region
         if region == batch.storage.indices && batch.storage.last == 0x0A { return batch.storage }
@@ -321,6 +373,12 @@ struct LinePrinter {
 
     private mutating func appendNumber(_ value: Int64, _ sgr: String?) {
         if let sgr { out.append(contentsOf: "\u{1B}[\(sgr)m\u{1B}[K".utf8) }
+        if format.initialTab {
+            var digits = 1
+            var v = Swift.max(0, value)
+            while v >= 10 { v /= 10; digits += 1 }
+            if fieldWidth > digits { out.append(contentsOf: repeatElement(0x20, count: fieldWidth - digits)) }
+        }
         appendDecimal(value)
         if sgr != nil { out.append(contentsOf: "\u{1B}[m\u{1B}[K".utf8) }
     }
@@ -333,10 +391,20 @@ struct LinePrinter {
         }
     }
 
-    private mutating func appendPrefix(name: String, number: Int, offset: Int64, separator: UInt8) {
-        if format.sourceNames { appendName(name); appendSeparator(separator) }
+    private mutating func appendPrefix(name: String, number: Int, offset: Int64, separator: UInt8, lineIsEmpty: Bool) {
+        if format.sourceNames { appendName(name); appendNameEnd(separator) }
+        if format.initialTab && fieldWidthSource != .some(name) {
+            fieldWidthSource = .some(name)
+            fieldWidth = format.fieldWidth?(name) ?? 0
+        }
         if format.lineNumbers { appendNumber(Int64(number), format.colors?.lineNumber); appendSeparator(separator) }
         if format.byteOffsets { appendNumber(offset, format.colors?.byteOffset); appendSeparator(separator) }
+        if format.initialTab && !lineIsEmpty && (format.sourceNames || format.lineNumbers || format.byteOffsets) { out.append(0x09) }
+    }
+
+    /// What follows a source's name: `separator`, or a NUL with ``PrintFormat/nullAfterNames``.
+    private mutating func appendNameEnd(_ separator: UInt8) {
+        if format.nullAfterNames { out.append(0) } else { appendSeparator(separator) }
     }
 
     private mutating func appendLine(_ line: UnsafeRawBufferPointer, name: String, number: Int, offset: Int64,
@@ -345,14 +413,14 @@ struct LinePrinter {
             if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
             guard !isContext else { return }
             for r in only.matchRanges(in: line) {
-                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: 0x3A)
+                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: 0x3A, lineIsEmpty: r.isEmpty)
                 appendColored(UnsafeRawBufferPointer(rebasing: line[r]), format.colors?.match)
                 out.append(0x0A)
             }
             return
         }
         if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
-        appendPrefix(name: name, number: number, offset: offset, separator: isContext ? 0x2D : 0x3A)
+        appendPrefix(name: name, number: number, offset: offset, separator: isContext ? 0x2D : 0x3A, lineIsEmpty: line.isEmpty)
         if let colors = format.colors, let pattern = format.highlighting {
             var position = 0
             for r in pattern.matchRanges(in: line) {

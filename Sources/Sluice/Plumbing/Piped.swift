@@ -54,8 +54,9 @@ public struct AsyncPipedSequence<Base: AsyncSequence>: AsyncSequence where Base.
                 if batch.isNotice { return batch }
                 if var printer {
                     let (printed, _) = printer.print(batch)
+                    let message = printer.takeMessage()
                     self.printer = printer
-                    let notice = batch.asNotice
+                    let notice = batch.asNotice ?? message.map { LineBatch.notice(message: $0, source: batch.sourceName) }
                     // Printed text is split into lines as a pipe's reader splits it: a last
                     // line without LF waits for the text printed after it.
                     var bytes = printed
@@ -76,6 +77,7 @@ public struct AsyncPipedSequence<Base: AsyncSequence>: AsyncSequence where Base.
                 }
                 if batch.endsSource {
                     if let notice = batch.asNotice { return notice }
+                    if batch.binaryMatch { return .notice(message: "\(batch.sourceName ?? "(standard input)"): binary file matches", source: nil) }
                     continue
                 }
                 guard !batch.isEmpty else { continue }

@@ -32,6 +32,16 @@ public struct InputFiles: Sendable {
         /// telling `onError` at once: a printer then reports it after every line before it has
         /// been output (see ``PrintStatistics/takeFailures()``). Byte streams still use `onError`.
         public var reportsErrorsInStream = false
+        /// Markers to yield before input `i` (key `paths.count`: after the last one): the notices
+        /// of a ``DirectoryWalk`` (an unreadable directory, a loop), in their place among the inputs.
+        public var preludes: [Int: [LineBatch]] = [:]
+        /// How many inputs ``lineBatches(keepCarriageReturn:maxLineLength:eachPath:)`` searches
+        /// at once (each in a task of its own, the next ones while the first is consumed); their
+        /// batches are still yielded in input order. 1 searches one after another.
+        public var parallelInputs = 1
+        /// No paths means standard input (as `cat` and `grep` read it); off, no paths is no input
+        /// (a walk that found no file).
+        public var readsStandardInputWhenEmpty = true
         public init() {}
     }
 
@@ -50,7 +60,7 @@ public struct InputFiles: Sendable {
     public init(_ paths: [String], options: Options = Options(),
                 onError: (@Sendable (SluiceError) -> Void)? = nil,
                 onWarning: @escaping @Sendable (String, GunzipWarning) -> Void = InputFiles.ignoreWarning) {
-        self.paths = paths.isEmpty ? ["-"] : paths
+        self.paths = paths.isEmpty && options.readsStandardInputWhenEmpty ? ["-"] : paths
         self.options = options
         self.errorHandler = onError
         self.onWarning = onWarning
@@ -127,9 +137,19 @@ public struct InputFiles: Sendable {
         keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20,
         eachInput stage: @escaping @Sendable (AsyncReadAheadSequence<InputLines>) -> Stage
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
+        lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength) { _, lines in stage(lines) }
+    }
+
+    /// ``lineBatches(keepCarriageReturn:maxLineLength:eachInput:)`` with the input's path
+    /// (`-` for standard input) given to `stage`, which may treat inputs differently (grep
+    /// reads a regular file and a pipe as GNU grep reads them).
+    public func lineBatches<Stage: AsyncSequence & Sendable>(
+        keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20,
+        eachPath stage: @escaping @Sendable (String, AsyncReadAheadSequence<InputLines>) -> Stage
+    ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
-            stage(files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+            stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
                 .readAhead(files.options.readAhead)).readAhead(files.options.readAhead)
         }
     }
@@ -169,25 +189,49 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         init(stream: InputFileStream) { self.stream = stream }
 
+        /// Inputs after the current one already being searched (``Options/parallelInputs``).
+        private var started: [StartedInput<Element>] = []
+        private var currentStarted: StartedInput<Element>?
+        private var startedDone = false
+        private var preludeIndex = -1
+        private var prelude: [LineBatch] = []
+
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             while true {
                 if let marker = pendingMarker { pendingMarker = nil; return marker }
-                if current == nil {
+                if current == nil && currentStarted == nil {
+                    // The walk's notices before this input.
+                    if preludeIndex != index, Element.self == LineBatch.self {
+                        preludeIndex = index
+                        prelude = stream.files.options.preludes[index] ?? []
+                    }
+                    if !prelude.isEmpty { return (prelude.removeFirst() as! Element) }
                     guard index < stream.files.paths.count else { return nil }
-                    current = stream.make(stream.files, stream.files.paths[index]).makeAsyncIterator()
+                    if stream.files.options.parallelInputs > 1 {
+                        startInputs(upTo: index + stream.files.options.parallelInputs)
+                        currentStarted = started.removeFirst()
+                        startedDone = false
+                    } else {
+                        current = stream.make(stream.files, stream.files.paths[index]).makeAsyncIterator()
+                    }
                     producedFromCurrent = false
                     index += 1
                 }
                 do {
-                    if let element = try await current!.next(isolation: actor) {
+                    let element = try await currentStarted != nil
+                        ? currentStarted!.channel.next(done: &startedDone, start: {})
+                        : current!.next(isolation: actor)
+                    if let element {
                         producedFromCurrent = true
                         return element
                     }
                     current = nil
+                    currentStarted = nil
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
                     current = nil
+                    currentStarted = nil
                     let path = stream.files.paths[index - 1]
                     let name = stream.files.displayName(path)
                     let failure = (error as? SluiceError)?.naming(name) ?? .io(path: name, operation: "read", errno: 5)
@@ -213,5 +257,38 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
         }
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }
+
+        /// Starts searching the inputs before index `end` that are not started yet.
+        private mutating func startInputs(upTo end: Int) {
+            let first = index + started.count
+            for i in first..<Swift.min(end, stream.files.paths.count) {
+                started.append(StartedInput(stream.make(stream.files, stream.files.paths[i])))
+            }
+        }
+    }
+}
+
+/// One input searched ahead in a task of its own, its elements handed over in order.
+final class StartedInput<Element: Sendable>: Sendable {
+    let channel = HandOff<Element>(capacity: 4)
+    private let task: Task<Void, Never>
+
+    init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
+        let channel = self.channel
+        task = Task {
+            do {
+                for try await element in sequence {
+                    if !(await channel.send(element)) { return }
+                }
+                channel.finish()
+            } catch {
+                channel.finish(throwing: error)
+            }
+        }
+    }
+
+    deinit {
+        channel.cancel()
+        task.cancel()
     }
 }

@@ -41,8 +41,39 @@ public struct GrepOptions: Sendable {
     /// (grep prints `--` there) even without context lines: GNU grep does so whenever a
     /// context option is given, `-A 0` included.
     public var separatesGroups = false
+    /// How a source that holds a NUL byte is searched (GNU grep's `--binary-files`). With
+    /// `.text`, the default, every byte is text.
+    public var binaryFiles = BinaryFiles.text
+    /// The size of the reads GNU grep makes of a regular file (96 KiB): with ``binaryFiles``
+    /// `.binary`, the lines that end in a read before the one that holds the source's first
+    /// NUL byte are searched as text, the rest as binary. `nil` takes each batch as one read (as
+    /// grep reads a pipe, in the pieces it is written in): for a live stream, whose lines must
+    /// not wait for the next batch.
+    public var binaryReadSize: Int? = GrepOptions.gnuReadSize
+    /// In a binary source, go on selecting (to count them, as `grep -c` does) instead of
+    /// stopping at the first selected line.
+    public var countsBinaryLines = false
+
+    /// The size of GNU grep 3.8's reads of a regular file (when its lines are shorter than a few KiB).
+    public static let gnuReadSize = 96 << 10
 
     public init() {}
+}
+
+/// How grep treats a source that holds a NUL byte (GNU grep's `--binary-files=TYPE`).
+///
+/// GNU grep calls such a source binary. Once its NUL has been read (see
+/// ``GrepOptions/binaryReadSize``), a NUL byte ends a line as LF does, and:
+public enum BinaryFiles: Sendable {
+    /// the first line selected after it ends the source: it is not output, and the source's end
+    /// marker says so (``LineBatch/binaryMatch``), so that a printer reports
+    /// `NAME: binary file matches`. Lines selected before are output as usual.
+    case binary
+    /// nothing: every byte is text (`-a`, `--binary-files=text`).
+    case text
+    /// the source ends there and is skipped (``LineBatch/skippedAsBinary``): `-I`,
+    /// `--binary-files=without-match`.
+    case withoutMatch
 }
 
 /// An asynchronous sequence of the selected lines; see ``_Concurrency/AsyncSequence/grep(_:options:)``.
@@ -67,6 +98,15 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         private let options: GrepOptions
         private var selector: LineSelector
         private var finished = false
+        /// Batches read ahead of the one being searched, to know whether the lines at its end
+        /// are text or binary (a NUL in the next read makes them binary, as in GNU grep).
+        private var lookahead: [LineBatch] = []
+        private var lookaheadIndex = 0
+        private var baseEnded = false
+        private var baseError: (any Error)?
+        /// Selected lines waiting to be yielded (a batch may give several).
+        private var ready: [LineBatch] = []
+        private var readyIndex = 0
 
         init(base: Base.AsyncIterator, matcher: Matcher, wholeBuffer: Bool, options: GrepOptions) {
             self.base = base
@@ -76,20 +116,59 @@ public struct AsyncGrepSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
-            if let failure = selector.takeFailure() { throw failure }
-            if finished { return nil }
-            while let batch = try await base.next(isolation: actor) {
+            while true {
+                if readyIndex < ready.count {
+                    defer { readyIndex += 1 }
+                    return ready[readyIndex]
+                }
+                ready.removeAll(keepingCapacity: true)
+                readyIndex = 0
+                if let failure = selector.takeFailure() { throw failure }
+                if finished { return nil }
+                guard let batch = try await fetch(isolation: actor) else { return nil }
                 if batch.endsSource {
-                    if !batch.isNotice { selector.endSource() }
-                    return batch
+                    if batch.isNotice { return batch }
+                    return selector.endSource(batch)
                 }
                 if options.endsAtLimit && selector.isDone {
                     finished = true
-                    return .endOfSource(batch.sourceName, keepsCarriageReturn: batch.keepsCarriageReturn)
+                    return selector.endSource(.endOfSource(batch.sourceName, keepsCarriageReturn: batch.keepsCarriageReturn))
                 }
-                if let selected = try selector.select(from: batch) { return selected }
+                if let limit = selector.lookaheadLimit(for: batch) {
+                    await readAhead(to: limit, isolation: actor)
+                }
+                try selector.select(from: batch, following: lookahead[lookaheadIndex...], into: &ready)
             }
-            return nil
+        }
+
+        /// The next batch: read ahead, or from the base.
+        private mutating func fetch(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
+            if lookaheadIndex < lookahead.count {
+                defer {
+                    lookaheadIndex += 1
+                    if lookaheadIndex == lookahead.count { lookahead.removeAll(keepingCapacity: true); lookaheadIndex = 0 }
+                }
+                return lookahead[lookaheadIndex]
+            }
+            if let error = baseError { baseError = nil; baseEnded = true; throw error }
+            if baseEnded { return nil }
+            guard let batch = try await base.next(isolation: actor) else { baseEnded = true; return nil }
+            return batch
+        }
+
+        /// Reads batches ahead until they reach stream offset `limit`, the source ends, or the
+        /// base fails (the failure is thrown once the batches before it are searched).
+        private mutating func readAhead(to limit: Int64, isolation actor: isolated (any Actor)?) async {
+            var reached = lookahead[lookaheadIndex...].last.map(LineSelector.end(of:)) ?? 0
+            while reached < limit, !baseEnded, baseError == nil {
+                do {
+                    guard let batch = try await base.next(isolation: actor) else { baseEnded = true; return }
+                    lookahead.append(batch)
+                    reached = LineSelector.end(of: batch)
+                } catch {
+                    baseError = error
+                }
+            }
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
@@ -101,20 +180,22 @@ extension AsyncGrepSequence: Sendable where Base: Sendable {}
 /// The selection logic of grep, one batch at a time, with the state that crosses batches
 /// (selected count, pending after-context, the before-context ring).
 struct LineSelector {
-    private let matcher: Matcher
+    let matcher: Matcher
     private let wholeBuffer: Bool
-    private let options: GrepOptions
-    private var selectedInSource = 0
-    private var afterRemaining = 0
+    let options: GrepOptions
+    var selectedInSource = 0
+    var afterRemaining = 0
     /// The last lines seen that were not output, for `-B`.
     private var beforeRing: [Line] = []
     /// The number of the last line output in this source, for group separators.
-    private var lastOutputNumber: Int?
-    private var outputAnything = false
-    private var out = OutputBuilder()
+    var lastOutputNumber: Int?
+    var outputAnything = false
+    var out = OutputBuilder()
+    /// What is known of the source's NUL bytes (``GrepOptions/binaryFiles``).
+    var binary = BinaryState()
     /// A match failure met in the middle of a batch: the lines selected before it are returned
     /// first, then this is thrown.
-    private var failure: (any Error)?
+    var failure: (any Error)?
 
     init(matcher: Matcher, wholeBuffer: Bool = true, options: GrepOptions) {
         self.matcher = matcher
@@ -122,10 +203,11 @@ struct LineSelector {
         self.options = options
     }
 
-    private var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
-    /// The limit is reached and no trailing context is due: nothing more of this source prints.
-    var isDone: Bool { limitReached && afterRemaining == 0 }
-    private var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 || options.separatesGroups }
+    var limitReached: Bool { options.maxCount.map { selectedInSource >= $0 } ?? false }
+    /// The limit is reached and no trailing context is due, or the source turned out binary and
+    /// its answer is known: nothing more of this source prints.
+    var isDone: Bool { (limitReached && afterRemaining == 0) || binary.ended }
+    var usesContext: Bool { options.beforeContext > 0 || options.afterContext > 0 || options.separatesGroups }
 
     /// The failure to throw now that the lines before it were returned.
     mutating func takeFailure() -> (any Error)? {
@@ -133,11 +215,47 @@ struct LineSelector {
         return failure
     }
 
-    mutating func endSource() {
+    /// Ends the source: the marker to pass on (it says whether the source was binary).
+    mutating func endSource(_ marker: LineBatch) -> LineBatch {
+        let binary = self.binary
         selectedInSource = 0
         afterRemaining = 0
         beforeRing.removeAll()
         lastOutputNumber = nil
+        self.binary = BinaryState()
+        guard binary.matched || binary.skipped else { return marker }
+        return .endOfBinarySource(marker.sourceName, keepsCarriageReturn: marker.keepsCarriageReturn,
+                                  binaryMatch: binary.matched, skipped: binary.skipped, failure: marker.failure)
+    }
+
+    /// The selected and context lines of `batch`, appended to `output`. `following` are the
+    /// batches read after it, if any (see ``lookaheadLimit(for:)``).
+    mutating func select(from batch: LineBatch, following: ArraySlice<LineBatch>, into output: inout [LineBatch]) throws {
+        if isDone { return }
+        if options.binaryFiles == .text { if let selected = try select(from: batch) { output.append(selected) }; return }
+        if binary.seen { selectBinaryReporting(from: batch, into: &output); return }
+        guard let split = binarySplit(batch, following: following) else {
+            if let selected = try select(from: batch) { output.append(selected) }
+            return
+        }
+        let (text, rest) = batch.split(at: split)
+        if let text, let selected = try select(from: text) { output.append(selected) }
+        // An answer known before the NUL's read (-m, -l, -q) never sees it, as in GNU grep.
+        if limitReached && afterRemaining == 0 { return }
+        if options.binaryFiles == .withoutMatch { binary.skipped = true; return }
+        binary.seen = true
+        if let rest { selectBinaryReporting(from: rest, into: &output) }
+    }
+
+    /// ``selectBinary(from:into:)``, keeping a match failure to throw after the lines before it.
+    private mutating func selectBinaryReporting(from batch: LineBatch, into output: inout [LineBatch]) {
+        do {
+            try selectBinary(from: batch, into: &output)
+        } catch let error as SluiceError {
+            failure = batch.sourceName.map { error.naming($0) } ?? error
+        } catch {
+            failure = error
+        }
     }
 
     /// The selected and context lines of `batch`, or `nil` when there are none.

@@ -92,15 +92,17 @@ final class CaptureCode: Sendable {
     private let source: String
     private let caseless: Bool
     private let utf: Bool
-    private let ucp: Bool
+    /// UCP unless the locale's class tables are there: decided when compiling, since building
+    /// those tables costs milliseconds that a literal pattern must not pay at start-up.
+    private let foldsInPattern: Bool
     private let longest: Bool
     private let code = Locked<Result<CapturingRegex, SluiceError>?>(nil)
 
-    init(source: String, caseless: Bool, utf: Bool, ucp: Bool, longest: Bool) {
+    init(source: String, caseless: Bool, utf: Bool, foldsInPattern: Bool, longest: Bool) {
         self.source = source
         self.caseless = caseless
         self.utf = utf
-        self.ucp = ucp
+        self.foldsInPattern = foldsInPattern
         self.longest = longest
     }
 
@@ -109,7 +111,8 @@ final class CaptureCode: Sendable {
             if let slot { return slot }
             let made: Result<CapturingRegex, SluiceError>
             do {
-                made = .success(CapturingRegex(try PCRE2Code(source, caseless: caseless, utf: utf, ucp: ucp, longest: longest)))
+                made = .success(CapturingRegex(try PCRE2Code(source, caseless: caseless, utf: utf,
+                                                               ucp: foldsInPattern && !LocaleClasses.available, longest: longest)))
             } catch let error as SluiceError {
                 made = .failure(error)
             } catch {

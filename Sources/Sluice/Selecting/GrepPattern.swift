@@ -120,7 +120,7 @@ public struct GrepPattern: Sendable {
             return combined
         }
         captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
-                               ucp: foldsInPattern && !LocaleClasses.available, longest: posix && !backReferences)
+                               foldsInPattern: foldsInPattern, longest: posix && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
         if patterns.isEmpty {
             matcher = .never

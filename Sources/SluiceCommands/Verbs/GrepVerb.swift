@@ -89,8 +89,38 @@ struct GrepVerb: ParsableCommand {
     var context: Int?
     @Flag(name: [.customShort("s"), .customLong("no-messages")], help: "Say nothing of missing or unreadable files.")
     var noMessages = false
-    @Flag(name: [.customShort("a"), .customLong("text")], help: "Accepted for grep compatibility: input is always searched as text.")
+    @Flag(name: [.customShort("a"), .customLong("text")], help: "Search a binary file (one holding a NUL byte) as text (--binary-files=text).")
     var text = false
+    @Option(name: .customLong("binary-files"),
+            help: ArgumentHelp("How a file holding a NUL byte is searched: binary (the default: its first selected line after the NUL is not printed; 'NAME: binary file matches' is said instead, on standard error), text, or without-match (it is skipped).", valueName: "TYPE"))
+    var binaryFiles: BinaryFilesChoice?
+    @Flag(name: .customShort("I"), help: "Skip binary files (--binary-files=without-match).")
+    var skipsBinary = false
+    @Flag(name: [.customShort("U"), .customLong("binary")], help: "Accepted for grep compatibility (no effect on POSIX systems).")
+    var binaryFlag = false
+    @Flag(name: [.customShort("r"), .customLong("recursive")],
+          help: "Search the files under each directory (the working directory when no FILE is given), following symbolic links only when they are FILEs; compressed files are decoded.")
+    var recursive = false
+    @Flag(name: [.customShort("R"), .customLong("dereference-recursive")], help: "Like -r, following every symbolic link.")
+    var dereferenceRecursive = false
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("directories")],
+            help: ArgumentHelp("What to do with a directory FILE: read (the default: an error), skip, or recurse (-r).", valueName: "ACTION"))
+    var directories: DirectoriesAction?
+    @Option(name: [.customShort("D", allowingJoined: true), .customLong("devices")],
+            help: ArgumentHelp("What to do with a device, FIFO or socket: read (the default for FILEs; those met under a directory are skipped unless read is given), or skip.", valueName: "ACTION"))
+    var devices: DevicesAction?
+    @Option(name: .customLong("include"), help: ArgumentHelp("Search only files whose name matches GLOB (see --exclude).", valueName: "GLOB"))
+    var include: [String] = []
+    @Option(name: .customLong("exclude"),
+            help: ArgumentHelp("Skip files whose base name (a FILE: its name or any part after a /) matches GLOB, as fnmatch matches; of --include and --exclude the last that matches decides.", valueName: "GLOB"))
+    var exclude: [String] = []
+    @Option(name: .customLong("exclude-from"), help: ArgumentHelp("Skip files that match a glob read from FILE (one a line).", valueName: "FILE"))
+    var excludeFrom: [String] = []
+    @Option(name: .customLong("exclude-dir"), help: ArgumentHelp("Skip directories that match GLOB.", valueName: "GLOB"))
+    var excludeDirectories: [String] = []
+    /// --include, --exclude and --exclude-from in the order given (normalise writes them so): +GLOB, -GLOB, @FILE.
+    @Option(name: .customLong("file-glob"), parsing: .unconditionalSingleValue, help: .private)
+    var fileGlobs: [String] = []
     @Option(name: [.customLong("color"), .customLong("colour")],
             help: ArgumentHelp("Colour matches, file names, line numbers and separators: never, always, or auto (the default: on a terminal, unless NO_COLOR is set or TERM is dumb). GREP_COLORS changes the colours.", valueName: "WHEN"))
     var color: ColorChoice = .auto
@@ -98,6 +128,18 @@ struct GrepVerb: ParsableCommand {
     var json = false
     @Flag(name: .customLong("line-buffered"), help: "Write each line at once.")
     var lineBuffered = false
+    @Flag(name: [.customShort("Z"), .customLong("null")], help: "Follow file names with a NUL byte instead of ':', '-' or a line feed.")
+    var nullAfterNames = false
+    @Flag(name: [.customShort("T"), .customLong("initial-tab")], help: "Put a tab before each line's text after its prefixes, padding line numbers and byte offsets (as GNU grep).")
+    var initialTab = false
+    @Option(name: .customLong("group-separator"), parsing: .unconditional, help: ArgumentHelp("Print SEP between groups of context lines (default --).", valueName: "SEP"))
+    var groupSeparator: String?
+    @Flag(name: .customLong("no-group-separator"), help: "Print no separator between groups of context lines.")
+    var noGroupSeparator = false
+    @Flag(name: [.customShort("z"), .customLong("null-data")], help: "Not supported: lines that end in NUL bytes (an error, status 2).")
+    var nullData = false
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the version and exit.")
+    var printsVersion = false
     @Flag(name: .customLong("no-decompress"), help: "Do not decode compressed input (gzip, zstd, xz, bzip2, lz4): pass its bytes through.")
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
@@ -114,6 +156,12 @@ struct GrepVerb: ParsableCommand {
         }
         if records && (afterContext != nil || beforeContext != nil || context != nil || onlyMatching) {
             throw ValidationError("--records does not take -A, -B, -C or -o")
+        }
+        if nullData {
+            throw ValidationError("-z (--null-data) is not supported: lines end in LF")
+        }
+        if printsVersion {
+            throw CleanExit.message("sluice grep \(version) (GNU grep 3.8's options)")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
@@ -138,6 +186,22 @@ struct GrepVerb: ParsableCommand {
     }
 }
 
+/// `--directories=ACTION`.
+enum DirectoriesAction: String, ExpressibleByArgument, CaseIterable {
+    case read, skip, recurse
+}
+
+/// `--devices=ACTION`.
+enum DevicesAction: String, ExpressibleByArgument, CaseIterable {
+    case read, skip
+}
+
+/// `--binary-files=TYPE`.
+enum BinaryFilesChoice: String, ExpressibleByArgument, CaseIterable {
+    case binary, text
+    case withoutMatch = "without-match"
+}
+
 /// `--color=WHEN`.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case never, always, auto
@@ -153,13 +217,29 @@ extension GrepVerb: Verb {
         // Of -H and -h (and their long forms) the last one given counts, as in GNU grep.
         let nameFlags: Set<String> = ["-H", "-h", "--with-filename", "--no-filename"]
         let lastNameFlag = words.prefix { $0 != "--" }.last { nameFlags.contains($0) }
+        // Of -a, -I and --binary-files the last one given counts too.
+        func isBinaryFlag(_ w: String) -> Bool { w == "-a" || w == "--text" || w == "-I" || w.hasPrefix("--binary-files") }
+        let lastBinaryFlag = words.prefix { $0 != "--" }.lastIndex(where: isBinaryFlag)
         let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
-                                        "--after-context", "--before-context", "--context", "--label", "--color", "--colour"]
-        for word in words {
+                                        "--after-context", "--before-context", "--context", "--label", "--color", "--colour",
+                                        "--binary-files", "-d", "-D", "--directories", "--devices", "--exclude-dir", "--group-separator"]
+        var skipsValue = false
+        for (index, word) in words.enumerated() {
+            if skipsValue { skipsValue = false; continue }
             if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
             if word == "--" { afterDoubleDash = true; out.append(word); continue }
             if nameFlags.contains(word) && word != lastNameFlag { continue }
+            if isBinaryFlag(word) && index != lastBinaryFlag { skipsValue = word == "--binary-files"; continue }
+            // --include, --exclude and --exclude-from keep their order in one option.
+            if let (mark, value) = fileGlob(word, next: index + 1 < words.count ? words[index + 1] : nil) {
+                if !word.contains("=") { skipsValue = true }
+                out.append("--file-glob=" + mark + value)
+                continue
+            }
             if word == "--color" || word == "--colour" { out.append("--color=auto"); continue }
+            if word.hasPrefix("--group-separator=") {  // the value may be empty
+                out.append("--group-separator"); out.append(String(word.dropFirst("--group-separator=".count))); continue
+            }
             if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
                 out.append("-C"); out.append(String(word.dropFirst())); continue  // -NUM is -C NUM
             }
@@ -168,16 +248,102 @@ extension GrepVerb: Verb {
         return out
     }
 
+    /// `--include=G` (`+G`), `--exclude=G` (`-G`), `--exclude-from=F` (`@F`), also with the value as the next word.
+    private static func fileGlob(_ word: String, next: String?) -> (String, String)? {
+        for (option, mark) in [("--include", "+"), ("--exclude", "-"), ("--exclude-from", "@")] {
+            if word == option, let next { return (mark, next) }
+            if word.hasPrefix(option + "=") { return (mark, String(word.dropFirst(option.count + 1))) }
+        }
+        return nil
+    }
+
+    /// Searching directories: -r, -R or --directories=recurse.
+    var recurses: Bool { directories.map { $0 == .recurse } ?? (recursive || dereferenceRecursive) }
+
+    /// The --include/--exclude globs in order; a file of --exclude-from that cannot be read is an error.
+    func orderedGlobs() throws -> [DirectoryWalk.FileGlob] {
+        var globs: [DirectoryWalk.FileGlob] = []
+        for item in fileGlobs {
+            let value = String(item.dropFirst())
+            switch item.first {
+            case "+": globs.append(.init(value, includes: true))
+            case "@":
+                guard let data = FileManagerShim.contents(value) else {
+                    throw CLIError("\(value): \(SluiceErrorText.systemMessageForLastError())")
+                }
+                for line in data.split(separator: 0x0A) { globs.append(.init(String(decoding: line, as: UTF8.self), includes: false)) }
+            default: globs.append(.init(value, includes: false))
+            }
+        }
+        return globs
+    }
+
     var inputFiles: [String] { regexps.isEmpty && patternFiles.isEmpty ? Array(arguments.dropFirst()) : arguments }
 
+    /// With -r, the files walked from the FILEs (or the working directory); otherwise the FILEs
+    /// that --include, --exclude, -d skip and -D skip leave.
     func configure(_ settings: inout InputSettings) {
         settings.decompress = !noDecompress
         settings.label = label
+        let operands = settings.files
+        guard !operands.isEmpty || recurses else { return }
+        let globs: [DirectoryWalk.FileGlob]
+        do { globs = try orderedGlobs() } catch {
+            settings.files = []  // source() reports it
+            settings.readsStandardInputWhenEmpty = false
+            return
+        }
+        if operands.isEmpty && globs.isEmpty && excludeDirectories.isEmpty && !recurses { return }
+        var options = DirectoryWalk.Options()
+        options.symlinks = dereferenceRecursive ? .all : .operandsOnly
+        options.fileGlobs = globs
+        options.excludedDirectories = excludeDirectories
+        options.skipsDevices = devices != .read
+        options.recurses = recurses
+        var files: [String] = []
+        var preludes: [Int: [LineBatch]] = [:]
+        for entry in DirectoryWalk(operands, options: options) {
+            switch entry {
+            case .file(let path):
+                if path != "-" && skipsOperand(path) { continue }
+                files.append(path)
+            case .failure(let error):
+                preludes[files.count, default: []].append(.notice(error, source: nil))
+            case .loop(let path):
+                if !noMessages {
+                    preludes[files.count, default: []].append(.notice(message: "\(path): warning: recursive directory loop", source: nil))
+                }
+            }
+        }
+        settings.files = files
+        settings.preludes = preludes
+        settings.readsStandardInputWhenEmpty = false
+        if recurses { settings.parallelInputs = 2 }
+    }
+
+    /// -d skip skips directories; -D skip devices, FIFOs and sockets.
+    private func skipsOperand(_ path: String) -> Bool {
+        guard directories == .skip || devices == .skip else { return false }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        if directories == .skip && type == S_IFDIR { return true }
+        return devices == .skip && (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO || type == S_IFSOCK)
+    }
+
+    /// File names are printed for several FILEs, or with -r for a FILE that is a directory.
+    var namesFiles: Bool {
+        let operands = inputFiles
+        if operands.count > 1 { return true }
+        guard recurses else { return false }
+        var info = stat()
+        return operands.isEmpty || (stat(operands[0], &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR)
     }
 
     /// As the first stage, each file is searched on its own, as GNU grep searches its files:
     /// names, `-c`, `-l`, `-L` and `-m` per file, and a file's reading stops once its answer is known.
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        _ = try orderedGlobs()
         let pattern = try compiledPattern()
         let options = self.options()
         let stream: LineStream
@@ -187,18 +353,23 @@ extension GrepVerb: Verb {
                 $0.grepRecords(pattern, parser: parser, options: recordOptions)
             }
         } else {
-            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
-                $0.grep(pattern, options: options)
+            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) { path, lines in
+                var options = options
+                // GNU grep reads a regular file in 96 KiB reads, a pipe as it is written.
+                if !isRegularInput(path) { options.binaryReadSize = nil }
+                return lines.grep(pattern, options: options)
             }
         }
-        return stage(stream, pattern, manyInputs: inputs.files.paths.count > 1, position)
+        return stage(stream, pattern, manyInputs: namesFiles, position)
     }
 
     /// After `then`, the stream is one unnamed input, as a pipe is.
     func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
         let pattern = try compiledPattern()
+        var options = self.options()
+        options.binaryReadSize = nil  // the stream before it is read as a pipe
         let selected = records ? recordGrepStage(stream, pattern, self, parser: try stageParser(TimeOptions.parse([]), position))
-            : grepStage(stream, pattern, options())
+            : grepStage(stream, pattern, options)
         return stage(selected, pattern, manyInputs: false, position)
     }
 
@@ -247,6 +418,12 @@ extension GrepVerb: Verb {
         // Each grep stage reads one input (a file, or the stream of the stage before): once
         // its answer is known (-m, -l, -L, -q), reading it stops.
         o.endsAtLimit = true
+        o.binaryFiles = switch binaryFiles ?? (skipsBinary ? .withoutMatch : text ? .text : .binary) {
+        case .binary: .binary
+        case .text: .text
+        case .withoutMatch: .withoutMatch
+        }
+        o.countsBinaryLines = count && !selectsOnce
         return o
     }
 
@@ -257,6 +434,19 @@ extension GrepVerb: Verb {
         // -l and -L win over -c, as in GNU grep.
         f.mode = filesWithMatches ? .sourcesWithLines : filesWithoutMatch ? .sourcesWithoutLines : count ? .count : .lines
         f.sourceNames = (manyInputs || withFilename) && !noFilename
+        f.nullAfterNames = nullAfterNames
+        if noGroupSeparator { f.groupSeparator = nil } else if let groupSeparator { f.groupSeparator = groupSeparator }
+        if initialTab {
+            f.initialTab = true
+            let standardInput = label ?? "(standard input)", numbers = lineNumber
+            f.fieldWidth = { name in
+                // GNU grep: the digits of the file's size (plus one with -n); of INTMAX_MAX when it has none.
+                var info = stat()
+                let rc = name == nil || name == standardInput ? fstat(0, &info) : stat(name!, &info)
+                guard rc == 0, (info.st_mode & S_IFMT) == S_IFREG else { return 19 }
+                return String(Int64(info.st_size) + (numbers ? 1 : 0)).count
+            }
+        }
         f.lineNumbers = lineNumber
         f.byteOffsets = byteOffset
         if onlyMatching { f.onlyMatching = pattern }  // with -v the selected lines have no match: nothing prints
@@ -274,6 +464,13 @@ extension GrepVerb: Verb {
         }
         return f
     }
+}
+
+/// Whether `path` (`-`: standard input) is a regular file.
+func isRegularInput(_ path: String) -> Bool {
+    var info = stat()
+    let rc = path == "-" ? fstat(0, &info) : stat(path, &info)
+    return rc == 0 && (info.st_mode & S_IFMT) == S_IFREG
 }
 
 extension PrintFormat {
