@@ -19,7 +19,8 @@ final class FieldScannerTests: XCTestCase {
         case .string: return "s:" + reader.withText(v, p) { hex($0, $1) }
         case .text: return "x:" + reader.withText(v, p) { hex($0, $1) }
         case .number:
-            guard let d = JSONText.number(p + v.start, v.end - v.start) else { return "n:?" }
+            guard let number = JSONText.number(p + v.start, v.end - v.start) else { return "n:?" }
+            let d = number + 0.0  // -0 and 0 alike, as the oracle prints them
             return "n:" + String(format: "%016llx", d.bitPattern)
         case .true: return "t"
         case .false: return "f"
@@ -47,7 +48,7 @@ final class FieldScannerTests: XCTestCase {
         for seed in 1...4 {
             let linesPath = dir.appendingPathComponent("lines").path, expectedPath = dir.appendingPathComponent("expected").path
             let result = try runTool("/usr/bin/python3", [Self.oracle, "generate", linesPath, expectedPath, "--seed", "\(seed)",
-                                                          "--count", "2500"] + Self.paths)
+                                                          "--count", "2000"] + Self.paths)
             XCTAssertEqual(result.status, 0)
             let lines = oracleLines(Array(try Data(contentsOf: URL(fileURLWithPath: linesPath))), keepCR: true)
             let expected = try String(contentsOfFile: expectedPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()

@@ -98,30 +98,36 @@ public struct FieldExpression: Sendable {
     public var fieldNames: [String] { paths.map(\.text) }
 
     /// The literals every kept line holds (see ``requiredLiterals``): for `and`, the more
-    /// selective side's; for `or`, both sides' together; none under `not`.
+    /// selective side's (values before keys, then the longer); for `or`, both sides'
+    /// together; none under `not`.
     static func required(_ node: Node, _ paths: [FieldPath]) -> [[UInt8]]? {
+        requiredLiterals(node, paths)?.literals
+    }
+
+    private static func requiredLiterals(_ node: Node, _ paths: [FieldPath]) -> (literals: [[UInt8]], values: Bool)? {
         switch node {
         case .and(let a, let b):
-            let ra = required(a, paths), rb = required(b, paths)
+            let ra = requiredLiterals(a, paths), rb = requiredLiterals(b, paths)
             guard let ra else { return rb }
             guard let rb else { return ra }
-            let sa = ra.map(\.count).min() ?? 0, sb = rb.map(\.count).min() ?? 0
-            return sb > sa || (sb == sa && rb.count < ra.count) ? rb : ra
+            if ra.values != rb.values { return ra.values ? ra : rb }
+            let sa = ra.literals.map(\.count).min() ?? 0, sb = rb.literals.map(\.count).min() ?? 0
+            return sb > sa || (sb == sa && rb.literals.count < ra.literals.count) ? rb : ra
         case .or(let a, let b):
-            guard let ra = required(a, paths), let rb = required(b, paths) else { return nil }
-            return ra + rb
+            guard let ra = requiredLiterals(a, paths), let rb = requiredLiterals(b, paths) else { return nil }
+            return (ra.literals + rb.literals, ra.values && rb.values)
         case .not: return nil
-        case .has(let k), .matches(let k, _): return [paths[k].lastKey]
+        case .has(let k), .matches(let k, _): return ([paths[k].lastKey], false)
         case .compare(let k, let op, let literal):
-            if op == .equal, case .string(let s) = literal, !s.isEmpty { return [s] }
-            return [paths[k].lastKey]
+            if op == .equal, case .string(let s) = literal, !s.isEmpty { return ([s], true) }
+            return ([paths[k].lastKey], false)
         case .oneOf(let k, let literals):
             var strings: [[UInt8]] = []
             for l in literals {
-                guard case .string(let s) = l, !s.isEmpty else { return [paths[k].lastKey] }
+                guard case .string(let s) = l, !s.isEmpty else { return ([paths[k].lastKey], false) }
                 strings.append(s)
             }
-            return strings
+            return (strings, true)
         }
     }
 }

@@ -107,13 +107,21 @@ struct FieldScanner {
         var i = 0
         while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
         guard i < n else { return .neither }
+        let shape: LineShape
         if p[i] == 0x7B {
             var json = JSONScan(p: p, n: n, i: i, keys: keys, values: values)
-            guard json.object(depth: 0, mask: keys.allPaths) else { return .malformed }
-            json.skipSpace()
-            return json.i == n ? .json : .malformed
+            if json.object(depth: 0, mask: keys.allPaths) {
+                json.skipSpace()
+                shape = json.i == n ? .json : .malformed
+            } else {
+                shape = .malformed
+            }
+        } else {
+            shape = scanLogfmt(p, n, from: i, values)
         }
-        return scanLogfmt(p, n, from: i, values)
+        // A malformed line has no fields, whatever was read before the fault.
+        if shape == .malformed { for k in 0..<keys.count { values[k] = .missing } }
+        return shape
     }
 
     @inline(__always) static func isLogfmtSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
@@ -140,7 +148,7 @@ struct FieldScanner {
                     var escaped = false
                     guard JSONScan.string(p, n, &i, &escaped, allowsControl: true) else { return .malformed }
                     if i < n && !Self.isLogfmtSpace(p[i]) { return .malformed }
-                    value = FieldValue(kind: .text, start: ks + (ke - ks) + 2, end: i - 1, escaped: escaped)
+                    value = FieldValue(kind: .text, start: ke + 2, end: i - 1, escaped: escaped)
                 } else {
                     let vs = i
                     while i < n, !Self.isLogfmtSpace(p[i]) {

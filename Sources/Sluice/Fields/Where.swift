@@ -14,7 +14,8 @@ extension AsyncSequence where Element == LineBatch {
     /// 500`), in any spacing, or a backslash (an escape could spell them otherwise); the buffer
     /// is searched for those, and only the lines around hits are parsed. A line that starts as
     /// JSON or logfmt but breaks its rules is skipped and counted in `statistics`
-    /// (``PipelineStatistics/malformedLines``); it never stops the stream. Kept lines are listed
+    /// (``PipelineStatistics/malformedLines``: among the lines parsed, so not those the
+    /// prefilter passed over); it never stops the stream. Kept lines are listed
     /// in the input's own buffers, numbered as they came.
     public func whereFields(_ expression: FieldExpression, statistics: PipelineStatistics? = nil) -> AsyncWhereSequence<Self> {
         AsyncWhereSequence(base: self, expression: expression, statistics: statistics)
