@@ -47,7 +47,7 @@ fuzz:
 	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
 	  -Xswiftc -DSLUICE_LIBFUZZER --product sluice-fuzz
 	bash Fixtures/scripts/fuzz-seeds.sh .build/fuzz-seeds
-	@for spec in gunzip:65536 lines:8192 plan:512; do \
+	@for spec in gunzip:65536 lines:8192 plan:512 fields:8192; do \
 	  target=$${spec%%:*}; max_len=$${spec#*:}; \
 	  mkdir -p .build/fuzz-corpus/$$target Fixtures/fuzz/$$target; \
 	  echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \
