@@ -36,7 +36,7 @@ check-address:
 check-thread:
 	SLUICE_SANITIZER=thread SLUICE_BIN=$(CURDIR)/.build/tsan/debug/sluice TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build/tsan --sanitize=thread
 
-# libFuzzer on the gzip stage, the line splitter and the command-line parser, FUZZ_SECONDS
+# libFuzzer on the gzip stage, the line splitter, the command-line parser and the field stages, FUZZ_SECONDS
 # each (default 60). Seeds come from Fixtures; a crash is saved in Fixtures/fuzz/<target>/,
 # which `make test` replays (see Sources/SluiceFuzz).
 FUZZ_SECONDS ?= 60

@@ -70,7 +70,7 @@ public enum TimeBucket: String, Sendable, CaseIterable {
 /// How counts are written.
 public enum CountFormat: Sendable {
     /// `uniq -c`'s layout: the count right-aligned in seven columns, a space, the keys
-    /// separated by tabs.
+    /// separated by tabs (control bytes in a key written `\\n`, `\\t`, `\\r`, `\\xHH`).
     case table
     /// One JSON object per key: `{"status":503,"count":12}`.
     case jsonLines
@@ -266,6 +266,20 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             return Array(text.utf8)
         }
 
+        /// A key in the table: control bytes as `\\n`, `\\t`, `\\r` or `\\xHH`, so that a row stays one line.
+        static func appendTableText(_ text: [UInt8], to out: inout [UInt8]) {
+            let hex = Array("0123456789abcdef".utf8)
+            for c in text {
+                switch c {
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                case 0x09: out.append(0x5C); out.append(0x74)
+                case 0x0D: out.append(0x5C); out.append(0x72)
+                case 0..<0x20, 0x7F: out.append(contentsOf: [0x5C, 0x78, hex[Int(c >> 4)], hex[Int(c & 15)]])
+                default: out.append(c)
+                }
+            }
+        }
+
         private func output() -> [UInt8] {
             // The display text of each key, for the table and for ordering ties.
             var rows: [CountRow] = counts.map { entry in
@@ -297,7 +311,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
                     out.append(0x20)
                     for (j, cell) in row.cells.enumerated() {
                         if j > 0 { out.append(0x09) }
-                        if cell.tag == Self.missing { out.append(0x2D) } else { out.append(contentsOf: cell.text) }
+                        if cell.tag == Self.missing { out.append(0x2D) } else { Self.appendTableText(cell.text, to: &out) }
                     }
                 case .jsonLines:
                     out.append(0x7B)
