@@ -37,7 +37,7 @@ check-address:
 check-thread:
 	SLUICE_SANITIZER=thread SLUICE_BIN=$(CURDIR)/.build/tsan/debug/sluice TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build/tsan --sanitize=thread
 
-# libFuzzer on the gzip stage, the line splitter and the command-line parser, FUZZ_SECONDS
+# libFuzzer on the gzip stage, the line splitter, the command-line parser and the field stages, FUZZ_SECONDS
 # each (default 60). Seeds come from Fixtures; a crash is saved in Fixtures/fuzz/<target>/,
 # which `make test` replays (see Sources/SluiceFuzz).
 FUZZ_SECONDS ?= 60
@@ -48,7 +48,7 @@ fuzz:
 	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
 	  -Xswiftc -DSLUICE_LIBFUZZER --product sluice-fuzz
 	bash Fixtures/scripts/fuzz-seeds.sh .build/fuzz-seeds
-	@for spec in gunzip:65536 lines:8192 plan:512; do \
+	@for spec in gunzip:65536 lines:8192 plan:512 fields:8192; do \
 	  target=$${spec%%:*}; max_len=$${spec#*:}; \
 	  mkdir -p .build/fuzz-corpus/$$target Fixtures/fuzz/$$target; \
 	  echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \

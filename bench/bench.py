@@ -58,9 +58,13 @@ ROW_NAMES = [
     "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
     # issue 12: grep -r over a copy of /usr/share/doc (about 4,000 files, 1,700 of them .gz)
     "grep-r-doc", "grep-r-doc-raw",
+    # issue 18: structured logs (1 GiB JSON Lines and logfmt logs from make-timed-log)
+    "where-json", "where-logfmt", "count-by-json", "fields-json", "count-by-capture",
 ]
 DOC_TREE = "/tmp/doc-tree"
 DOC_PATTERN = "GNU"
+WHERE = 'level == "error" and status >= 500'
+JQ_WHERE = 'select(.level=="error" and .status>=500)'
 PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
                 "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
                 "grep-F-f-10k-gzip": ("G", 10000, [])}
@@ -553,14 +557,16 @@ def prepare_inputs(args, need):
             make_huge_line(P)
         inp["huge"] = P
     # Time-ordered logs with multi-line records (ISO, plain and gzip; mixed formats), made once.
-    for key, fmt, gz in (("timed", "iso", False), ("timed-gz", "iso", True), ("timed-mixed", "mixed", False)):
+    for key, fmt, gz in (("timed", "iso", False), ("timed-gz", "iso", True), ("timed-mixed", "mixed", False),
+                         ("json", "json", False), ("logfmt", "logfmt", False)):
         if key not in need:
             continue
         T = os.path.join(d, f"timed-{fmt}-1g.log" + (".gz" if gz else ""))
         if os.path.isfile(T):
             log(f"reusing {T}")
         else:
-            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30), "--records", "20"]
+            records = ["--records", "20"] if key.startswith("timed") else []
+            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30)] + records
             if gz:
                 argv.append("--gzip")
             log("making " + T)
@@ -930,6 +936,35 @@ def build_rows(names, S, B, inp):
                 Cmd("wc -l", [["wc", "-l"]], stdin=T)])
             if not os.access(B, os.X_OK):
                 r.skip = "bench binary missing"
+        elif name in ("where-json", "where-logfmt"):
+            # Lines counted by wc -l on both sides: jq 1.6 rewrites numbers (2.0 as 2), so the
+            # bytes differ; FieldsCLITests compares the lines themselves with jq's.
+            T = inp.get(name.split("-")[1])
+            cmds = [Cmd("sluice", [[S, "where", WHERE, T], ["wc", "-l"]], sluice=True, cmp="count")]
+            if name == "where-json":
+                cmds.append(Cmd("jq", [["jq", "-c", JQ_WHERE, T], ["wc", "-l"]], cmp="count", target=0.1, need=["jq"]))
+                cmds.append(Cmd("rg -c", [["rg", "--no-mmap", "-c", '"level":"error"', T]], target=3, need=["rg"]))
+            else:
+                cmds.append(Cmd("rg -c", [["rg", "--no-mmap", "-c", "level=error", T]], target=3, need=["rg"]))
+            r = Row(name, [T], cmds)
+        elif name == "count-by-json":
+            T = inp.get("json")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "count", "--by", "status", T], ["sort"]], sluice=True, cmp="bytes"),
+                Cmd("jq|sort|uniq -c", [["jq", "-r", ".status", T], ["sort"], ["uniq", "-c"], ["sort"]], cmp="bytes",
+                    target=0.1, need=["jq"])])
+        elif name == "fields-json":
+            T = inp.get("json")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "fields", "--json", "ts,level,msg", T]], sluice=True, cmp="bytes"),
+                Cmd("jq -c", [["jq", "-c", "{ts,level,msg}", T]], cmp="bytes", target=0.1, need=["jq"])])
+        elif name == "count-by-capture":
+            T = inp.get("logfmt")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "grep", "-P", "(?<user>user=\\S+)", T, "then", "count", "--by", "user"], ["sort"]],
+                    sluice=True, cmp="bytes"),
+                Cmd("grep -oP|sort|uniq -c", [["grep", "-oP", "user=\\S+", T], ["sort"], ["uniq", "-c"], ["sort"]],
+                    cmp="bytes", target=1.5)])
         else:
             raise HarnessError(f"unknown row {name}")
         for c in r.cmds:
@@ -1429,7 +1464,9 @@ def main():
                  "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
                  "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}, "grep-c-zst": {"F", "zst"}, "grep-c-xz": {"F", "xz"},
                  "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
-                 "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"}}.get(n, {"F"})
+                 "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"},
+                 "where-json": {"json"}, "where-logfmt": {"logfmt"},
+                 "count-by-json": {"json"}, "fields-json": {"json"}, "count-by-capture": {"logfmt"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     if "cat-gzip" in names:
         floor_dir = os.path.join(args.dir, "bin")

@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 out="$1"
-mkdir -p "$out/gunzip" "$out/lines" "$out/plan"
+mkdir -p "$out/gunzip" "$out/lines" "$out/plan" "$out/fields"
 control=(07 40 63 01)  # a few chunk sizes, with and without the small line limit / kept CR
 i=0
 for f in "$here"/gzip/*.gz; do
@@ -30,4 +30,17 @@ grep -e -x -w -o --color=always -m 3 -A 1 -B 2 x
 grep -5 -h -H -l -L -q -s --label=x --line-buffered p
 head -n -3 then tail -n +2 then skip
 SEEDS
+# fields: an expression line, then JSON / logfmt / plain / broken lines.
+body='{"ts":"2024-05-13T08:00:00Z","level":"error","status":503,"a":{"b":[1,{"c":"\u00e9"}]},"msg":"x \"y\""}
+ts=2024-05-13T08:00:01Z level=info status=200 a.b=1 msg="quoted \"v\"" bare
+plain text line
+{"level":"err
+level="unterminated
+{"a":{"b":1},"a":{"c":2}}'
+k=0
+for expr in 'level == "error" and status >= 500' 'a.b in (1, "x") or not has(level)' 'msg ~ "q.o" and ts >= 2024-05-13T08:00:00Z' \
+            'not (status < 300) || level != "info"' 'has(x) and x <= -1.5e3' 'level == ' 'msg ~ "("'; do
+  k=$((k + 1))
+  printf '%s\n%s\n' "$expr" "$body" > "$out/fields/seed-$k"
+done
 echo "seeds in $out"

@@ -80,10 +80,12 @@ extension Plan {
         var lineBuffered = false
         for (index, verb) in stages.enumerated() {
             let position = StagePosition(index: index, count: stages.count, firstInput: inputs.files.paths.first,
-                                         inTimeOrder: stage.inTimeOrder)
+                                         inTimeOrder: stage.inTimeOrder, captures: index == 0 ? nil : stage.captures,
+                                         statistics: inputs.files.options.statistics)
             if position.isLast, let sink = verb as? any SinkVerb {
                 let lines = position.isFirst ? try verb.source(inputs, position).stream : stage.stream
-                return Composition(output: sink.output(lines, printing: position.isFirst ? .lines : stage.printing, statistics: statistics),
+                return Composition(output: try sink.output(lines, printing: position.isFirst ? .lines : stage.printing,
+                                                           position: position, statistics: statistics),
                                    lineBuffered: lineBuffered)
             }
             let inOrder = stage.inTimeOrder
@@ -141,6 +143,7 @@ func printStatistics(_ s: PipelineStatistics, selected: Int) {
     text += row("bytes inflated", "\(s.bytesInflated) (\(ProgressMeter.bytes(s.bytesInflated)))")
     text += row("lines scanned", "\(s.linesScanned)")
     text += row("lines selected", "\(selected)")
+    if s.malformedLines > 0 { text += row("lines malformed", "\(s.malformedLines) (JSON or logfmt that does not parse; skipped)") }
     text += row("elapsed", "\((elapsed * 1000).rounded() / 1000) s")
     text += row("throughput", "\(ProgressMeter.bytes(Int64(rate)))/s read")
     printError(text, prefixed: false)

@@ -11,6 +11,8 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
     SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self,
+    WhereVerb.self,
+    FieldsVerb.self,
 ]
 
 /// Where a verb may stand in a pipeline.
@@ -31,6 +33,10 @@ struct StagePosition {
     var firstInput: String? = nil
     /// The stream is known to be in time order (false after a `since` that found its file out of order).
     var inTimeOrder = true
+    /// The pattern of a grep stage just before this one, whose named groups `count --by` may name.
+    var captures: GrepPattern? = nil
+    /// The pipeline's counters (`--stats`), when they are kept.
+    var statistics: PipelineStatistics? = nil
     var isFirst: Bool { index == 0 }
     var isLast: Bool { index == count - 1 }
 }
@@ -56,6 +62,8 @@ struct ComposedStage {
     var lineBuffered = false
     /// The stream is in time order, as far as the stage knows.
     var inTimeOrder = true
+    /// A grep stage's pattern, for the named groups of `then count --by`.
+    var captures: GrepPattern? = nil
 }
 
 /// What the first stage reads, and how its faults are reported.
@@ -107,6 +115,8 @@ protocol Verb: ParsableCommand {
 protocol SinkVerb: Verb {
     /// The output from the lines before it, printed as `printing` says.
     func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream
+    /// The same, knowing its place (the stage before it); by default the one above.
+    func output(_ lines: LineStream, printing: Printing, position: StagePosition, statistics: PrintStatistics) throws -> ByteStream
     /// The output from the inputs' bytes as they are (`sluice cat FILE then gzip`), if it can.
     func output(bytes: ByteStream) -> ByteStream?
 }
@@ -144,6 +154,9 @@ func zstdStage(_ s: some AsyncSequence<[UInt8], any Error> & Sendable, level: In
 
 extension SinkVerb {
     func output(bytes: ByteStream) -> ByteStream? { nil }
+    func output(_ lines: LineStream, printing: Printing, position: StagePosition, statistics: PrintStatistics) throws -> ByteStream {
+        output(lines, printing: printing, statistics: statistics)
+    }
 }
 
 /// Prints lines as `printing` says.

@@ -1,7 +1,7 @@
 // Fuzz targets for the gzip stage, the line splitter and the command-line parser.
 //
 // Built with `make fuzz` (libFuzzer: `-sanitize=fuzzer,address` and SLUICE_LIBFUZZER), the
-// target is chosen by SLUICE_FUZZ_TARGET=gunzip|lines|plan. In a normal build this is a
+// target is chosen by SLUICE_FUZZ_TARGET=gunzip|lines|plan|fields. In a normal build this is a
 // replayer: `sluice-fuzz TARGET FILE...` runs saved inputs (seeds and past crashes) through the
 // same checks, so `make test` keeps them fixed. A broken invariant stops the process.
 import Dispatch
@@ -15,7 +15,8 @@ func runTarget(_ target: String, _ input: [UInt8]) {
     case "gunzip": GunzipTarget.run(input)
     case "lines": LinesTarget.run(input)
     case "plan": PlanTarget.run(input)
-    default: fatalError("unknown fuzz target '\(target)' (gunzip, lines, plan)")
+    case "fields": FieldsTarget.run(input)
+    default: fatalError("unknown fuzz target '\(target)' (gunzip, lines, plan, fields)")
     }
 }
 

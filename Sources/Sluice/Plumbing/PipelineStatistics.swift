@@ -17,6 +17,7 @@ public final class PipelineStatistics: Sendable {
     private let read = Atomic<Int64>(0)
     private let inflated = Atomic<Int64>(0)
     private let lines = Atomic<Int>(0)
+    private let malformed = Atomic<Int>(0)
     private let files = Atomic<Int>(0)
     private let total = Atomic<Int64>(0)
     private let current = Locked<String?>(nil)
@@ -31,6 +32,8 @@ public final class PipelineStatistics: Sendable {
     public var bytesInflated: Int64 { inflated.load(ordering: .relaxed) }
     /// Lines split from the inputs.
     public var linesScanned: Int { lines.load(ordering: .relaxed) }
+    /// Lines that began as JSON or logfmt but broke its rules, skipped by `where`, `fields` and `count --by`.
+    public var malformedLines: Int { malformed.load(ordering: .relaxed) }
     /// Inputs opened so far.
     public var filesOpened: Int { files.load(ordering: .relaxed) }
     /// The summed size of the inputs whose size is known (regular files); 0 when none is.
@@ -43,6 +46,7 @@ public final class PipelineStatistics: Sendable {
     func addRead(_ n: Int) { read.add(Int64(n), ordering: .relaxed) }
     func addInflated(_ n: Int) { inflated.add(Int64(n), ordering: .relaxed) }
     func addLines(_ n: Int) { lines.add(n, ordering: .relaxed) }
+    func addMalformed(_ n: Int) { malformed.add(n, ordering: .relaxed) }
     func setTotal(_ n: Int64) { total.store(n, ordering: .relaxed) }
     func opened(_ name: String) {
         files.add(1, ordering: .relaxed)

@@ -191,6 +191,12 @@ public struct GrepPattern: Sendable {
         matcher.matchRanges(in: bytes)
     }
 
+    /// The PCRE2 code of a pattern that is matched as a regex (not as literals), for capture groups.
+    var regexCode: PCRE2Code? {
+        if case .regex(let code, _) = matcher { return code }
+        return nil
+    }
+
     /// The error for a list whose combined regex failed: the first pattern that fails alone (so
     /// the caller can name its file and line), never the whole combined list.
     static func firstBadPattern(_ sources: [String], ignoreCase: Bool, combinedReason: String) -> SluiceError {
@@ -576,6 +582,33 @@ final class PCRE2Code: @unchecked Sendable {
             return ranges
         }
         return longestMatches(in: line, from: 0, to: line.count, firstOnly: false)
+    }
+
+    /// The number of the capture group called `name` (`(?<name>...)`), or `nil`.
+    func groupNumber(_ name: String) -> Int? {
+        let n = Array(name.utf8 + [0]).withUnsafeBufferPointer { pcre2_substring_number_from_name_8(code, $0.baseAddress) }
+        return n > 0 ? Int(n) : nil
+    }
+
+    /// Calls `body` with the ovector of each non-empty, non-overlapping match in `line`
+    /// (Perl's leftmost-first, as `grep -oP` reports them): pairs of offsets per group, -1 for
+    /// a group that took no part. Returns false when the engine gave up on the line.
+    func forEachMatch(in line: UnsafeRawBufferPointer, _ body: (UnsafePointer<Int>) -> Void) -> Bool {
+        let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let r = resources.take()
+        defer { resources.give(r) }
+        var from = 0
+        while from <= line.count {
+            let rc = pcre2_match_8(code, subject, line.count, from, 0, r.data, r.context)
+            if rc == PCRE2_ERROR_NOMATCH { return true }
+            guard rc > 0 else { return false }
+            let ovector = pcre2_get_ovector_pointer_8(r.data)!
+            let lo = Int(ovector[0]), hi = Int(ovector[1])
+            if hi == lo { from = hi + 1; continue }
+            body(UnsafePointer(ovector))
+            from = hi
+        }
+        return true
     }
 
     /// The leftmost-longest matches in `bytes[from..<to]` (lines separated by LF; `from` starts

@@ -375,6 +375,7 @@ extension GrepVerb: Verb {
 
     private func stage(_ stream: LineStream, _ pattern: GrepPattern, manyInputs: Bool, _ position: StagePosition) -> ComposedStage {
         var stage = ComposedStage(stream: stream, selects: true, quiet: quiet, lineBuffered: lineBuffered)
+        stage.captures = pattern
         if json {
             stage.printing = .json(pattern)
         } else {

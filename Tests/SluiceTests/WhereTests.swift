@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+@testable import Sluice
+
+/// `whereFields`: the prefiltered stage against evaluating every line, at many chunk sizes.
+final class WhereTests: XCTestCase {
+    /// Lines of every shape (fields.py) and a real-message JSON / logfmt log (make-timed-log).
+    static func corpus() throws -> [UInt8] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-where-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var bytes: [UInt8] = []
+        let lines = dir.appendingPathComponent("lines").path
+        let r = try runTool("/usr/bin/python3", [FieldScannerTests.oracle, "generate", lines, lines + ".x", "--seed", "7", "--count", "1500", "a"])
+        XCTAssertEqual(r.status, 0)
+        bytes += Array(try Data(contentsOf: URL(fileURLWithPath: lines)))
+        for format in ["json", "logfmt"] {
+            let out = dir.appendingPathComponent(format).path
+            let made = try runTool(sharedDir.appendingPathComponent("bench/make-timed-log").path, [out, "--format", format, "--size", "150000", "--seed", "3"])
+            XCTAssertEqual(made.status, 0)
+            bytes += Array(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        bytes += Array(#"""
+        {"level":"\u0065rror","status":503}
+        {"le\u0076el":"error","status":"503"}
+        level="\u0065rror" status=503
+        {"level":"error","status":5e2}
+        {"level":"error","status":500
+        level="error status=503
+
+        """#.utf8)
+        return bytes
+    }
+
+    static let expressions = [
+        #"level == "error" and status >= 500"#,
+        #"level == "error""#,
+        "status >= 500",
+        #"level in ("warn", "error") or has(dup)"#,
+        #"not has(level)"#,
+        #"msg ~ "(?i)fail" and not (status == 200)"#,
+        #"user == "dave" and latency_ms > 50"#,
+        "ts >= 2024-05-13T00:00:00.1Z",
+        #"level != "info""#,
+        "a == 1 or a == true or a == null",
+    ]
+
+    func testStageKeepsWhatEvaluatingEveryLineKeeps() async throws {
+        let bytes = try Self.corpus()
+        let lines = oracleLines(bytes, keepCR: false)
+        for text in Self.expressions {
+            let e = try FieldExpression(text, parser: LogTime())
+            let reader = FieldReader(e.paths)
+            var expected: [Int] = []
+            var malformed = 0
+            for (i, line) in lines.enumerated() {
+                try line.withUnsafeBufferPointer { b in
+                    let p = b.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                    if reader.read(p, b.count) == .malformed { malformed += 1; return }
+                    if try e.evaluate(reader, p) { expected.append(i + 1) }
+                }
+            }
+            XCTAssertGreaterThan(expected.count, 0, text)
+            XCTAssertLessThan(expected.count, lines.count, text)
+            for size in [1 << 20, 4096, 333] {
+                let statistics = PipelineStatistics()
+                var got: [Int] = []
+                var texts: [[UInt8]] = []
+                for try await batch in ChunkedBytes(bytes: bytes, size: size).lineBatches().whereFields(e, statistics: statistics) {
+                    for line in batch { got.append(line.number); texts.append(line.bytes) }
+                }
+                XCTAssertEqual(got, expected, "\(text) at \(size)")
+                XCTAssertEqual(texts, expected.map { lines[$0 - 1] }, "\(text) at \(size)")
+                // Malformed lines are counted among those parsed: all of them without a prefilter.
+                if e.requiredLiterals == nil {
+                    XCTAssertEqual(statistics.malformedLines, malformed, "\(text) at \(size)")
+                } else {
+                    XCTAssertLessThanOrEqual(statistics.malformedLines, malformed, "\(text) at \(size)")
+                }
+            }
+        }
+    }
+
+    func testEscapedSpellingsPassThePrefilter() async throws {
+        let text = #"{"level":"\u0065rror","status":503}"# + "\n" + #"{"le\u0076el":"error","status":503}"# + "\n"
+            + #"level="\u0065rror" status=503"# + "\n" + #"{"level":"info","status":503}"# + "\n"
+        let e = try FieldExpression(#"level == "error" and status >= 500"#)
+        var kept: [Int] = []
+        for try await batch in ChunkedBytes(bytes: Array(text.utf8), size: 1 << 20).lineBatches().whereFields(e) {
+            for line in batch { kept.append(line.number) }
+        }
+        XCTAssertEqual(kept, [1, 2, 3])
+    }
+}
