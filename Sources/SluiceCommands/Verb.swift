@@ -10,7 +10,7 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 /// line here: the parser, help, completions and the man page come from this list.
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
-    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self,
+    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self, SplitsVerb.self,
 ]
 
 /// Where a verb may stand in a pipeline.
@@ -78,6 +78,8 @@ struct InputSettings {
     var label: String?
     /// No progress line: the input has no end (following).
     var follows = false
+    /// Read only this split of each file.
+    var split: InputSplit?
 }
 
 /// One verb: its options (argument parser), its role, and how it composes onto a stream.
@@ -89,6 +91,8 @@ protocol Verb: ParsableCommand {
     var inputFiles: [String] { get }
     /// Reading settings, when it is the first stage.
     func configure(_ settings: inout InputSettings)
+    /// `--split` or `--split-bytes`, for verbs that stream files as a first stage.
+    var requestedSplit: InputSplit? { get }
     /// Checks options that depend on its place (beyond its role).
     func check(_ position: StagePosition) throws
     /// As the first stage: its lines from the inputs.
@@ -110,6 +114,7 @@ extension Verb {
     static var name: String { configuration.commandName ?? "" }
     var inputFiles: [String] { [] }
     func configure(_ settings: inout InputSettings) {}
+    var requestedSplit: InputSplit? { nil }
     func check(_ position: StagePosition) throws {}
     /// By default a first stage reads the inputs concatenated, as `cat FILE... | VERB` would.
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {

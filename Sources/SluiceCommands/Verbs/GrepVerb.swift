@@ -102,6 +102,7 @@ struct GrepVerb: ParsableCommand {
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
     var records = false
+    @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
@@ -114,6 +115,9 @@ struct GrepVerb: ParsableCommand {
         }
         if records && (afterContext != nil || beforeContext != nil || context != nil || onlyMatching) {
             throw ValidationError("--records does not take -A, -B, -C or -o")
+        }
+        if splitOptions.split != nil && (lineNumber || byteOffset || json) {
+            throw ValidationError("-n, -b and --json count lines and bytes from the start of a file, which a split does not see: they cannot be used with --split or --split-bytes")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
@@ -168,6 +172,7 @@ extension GrepVerb: Verb {
         return out
     }
 
+    var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { regexps.isEmpty && patternFiles.isEmpty ? Array(arguments.dropFirst()) : arguments }
 
     func configure(_ settings: inout InputSettings) {
