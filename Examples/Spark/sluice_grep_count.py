@@ -11,7 +11,8 @@ with --per-file, one `path:count` line per file, as `sluice grep -c PATTERN FILE
 
 On a cluster, ship the binary with the job (`spark-submit --files sluice ...`, found in the
 task's working directory) or install it on every node's PATH, and give paths the executors
-can read (a shared file system). `--master` defaults to local[2].
+can read (a shared file system). `--master` is spark-submit's when not given (local[*] when run
+with python directly).
 """
 import argparse
 import json
@@ -53,7 +54,7 @@ def main():
     ap.add_argument("pattern")
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--sluice", default="sluice", help="the worker binary (path on the executors, or a name on PATH)")
-    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--master", help="e.g. local[2]; default: spark-submit's, else local[*]")
     ap.add_argument("--split-size", default="128M", help="bytes per split, as `sluice splits --size` takes it")
     ap.add_argument("--per-file", action="store_true", help="print path:count per file too")
     ap.add_argument("--check", action="store_true", help="compare with one `sluice grep -c` process over the same files")
@@ -66,7 +67,8 @@ def main():
     planned = time.monotonic()
 
     from pyspark.sql import SparkSession  # imported late: `--help` works without pyspark
-    spark = (SparkSession.builder.master(args.master).appName("sluice-grep-count")
+    builder = SparkSession.builder.master(args.master) if args.master else SparkSession.builder
+    spark = (builder.appName("sluice-grep-count")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     ready = time.monotonic()

@@ -145,7 +145,7 @@ final class SplitTests: XCTestCase {
         let made = try shell("mkdir \(folder) && cp \(log) \(folder)/app.log && gzip -c \(log) > \(folder)/app.log.1.gz && bgzip -c \(log) > \(folder)/app.log.2.bgz")
         XCTAssertEqual(made.status, 0, made.stderr)
         let script = packageRoot.appendingPathComponent("Examples/Spark/sluice_grep_count.py").path
-        let r = try runProgram("/usr/bin/env", ["python3", script, "--sluice", sluiceBinary, "--split-size", "64K", "--per-file", "--check", "ERROR", folder],
+        let r = try runProgram("/usr/bin/env", ["python3", script, "--sluice", sluiceBinary, "--master", "local[2]", "--split-size", "64K", "--per-file", "--check", "ERROR", folder],
                                timeout: 240)
         XCTAssertEqual(r.status, 0, r.stderr)
         let expected = Int(try shell("grep -c ERROR \(log)").text.trimmingCharacters(in: .whitespacesAndNewlines))!
