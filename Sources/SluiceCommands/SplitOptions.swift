@@ -8,7 +8,7 @@ import Glibc
 /// file (Hadoop's rule, see ``InputSplit``), for the first stage of verbs that stream files.
 struct SplitOptions: ParsableArguments {
     @Option(name: .customLong("split"),
-            help: ArgumentHelp("Read only the I-th of N equal byte ranges of each FILE, in whole lines: the lines that start in it, as Hadoop splits text (the N outputs concatenated are the file). A plain gzip, xz, bzip2 or lz4 file is one split (I=1 reads it, others nothing); BGZF splits at members, multi-frame zstd at frames. See 'sluice help splits'.", valueName: "I/N"))
+            help: ArgumentHelp("Read only the I-th of N equal byte ranges of each FILE, in whole lines, as Hadoop's TextInputFormat splits text: skip through the first LF at or after the start (unless it is byte 0), read every line that starts at or before the end. The N outputs concatenated are the file. A plain gzip, xz, bzip2 or lz4 file is one split (I=1 reads it, others nothing); BGZF splits at members, multi-frame zstd at frames. See 'sluice help splits'.", valueName: "I/N"))
     var part: SplitPart?
     @Option(name: .customLong("split-bytes"),
             help: ArgumentHelp("Read only the lines of the byte range START ..< START+LENGTH of each FILE, by the rule of --split (K, M, G suffixes).", valueName: "START:LENGTH"))
