@@ -11,7 +11,7 @@ fi
 if [ ! -s "$out/rotated/app.log.4.gz" ]; then
   # Four rotated files of 32 MiB each, gzip -1 (plain gzip: one split per file).
   for i in 1 2 3 4; do
-    tail -c +$(( (i - 1) * 33554432 + 1 )) "$out/app.log" | head -c 33554432 | gzip -1 > "$out/rotated/app.log.$i.gz"
+    dd if="$out/app.log" bs=1M skip=$(( (i - 1) * 32 )) count=32 status=none | gzip -1 > "$out/rotated/app.log.$i.gz"
   done
 fi
 if [ ! -s "$out/rotated/app.bgz" ]; then
