@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BIN = .build/release/sluice
 
-.PHONY: deps all build release test check check-address check-thread fuzz docs demo bench install uninstall fixtures clean
+.PHONY: deps all build release test check check-address check-thread fuzz docs demo bench spark-example install uninstall fixtures clean
 
 all: build
 
@@ -92,6 +92,21 @@ demo: deps release
 # Measures sluice against grep, ripgrep, ugrep, zcat and wc on a 1 GiB log (made once in .bench/).
 bench: release
 	python3 bench/bench.py --sluice $(BIN) --bench-lib .build/release/sluice-bench $(if $(CORPUS),--corpus $(CORPUS),) $(BENCH_ARGS)
+
+# Sluice as the per-split worker of a PySpark job in local[2] (Examples/Spark): a virtual
+# environment in .build/spark-venv with pyspark from pip (the system's pyspark is used when it
+# has one), the release binary, a 1 GiB corpus, rotated .gz logs and a BGZF log in
+# .build/spark-data (made once); checks the job's grep -c against one sluice process and prints
+# both times. Not part of `make test` (it downloads PySpark); needs Java 17.
+SPARK_VENV = .build/spark-venv
+SPARK_DATA = .build/spark-data
+SPARK_PATTERN ?= Failed password
+spark-example: release
+	test -x $(SPARK_VENV)/bin/python || python3 -m venv --system-site-packages $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -c 'import pyspark' 2>/dev/null || $(SPARK_VENV)/bin/pip install -q pyspark
+	bash Examples/Spark/make-data.sh $(SPARK_DATA)
+	$(SPARK_VENV)/bin/python Examples/Spark/sluice_grep_count.py --sluice $(BIN) --master 'local[2]' --per-file --check \
+	  '$(SPARK_PATTERN)' $(SPARK_DATA)/app.log $(SPARK_DATA)/rotated
 
 # The binary, its man page (generated from the verbs' definitions) and shell completions.
 install: release

@@ -60,6 +60,8 @@ ROW_NAMES = [
     "grep-r-doc", "grep-r-doc-raw",
     # issue 18: structured logs (1 GiB JSON Lines and logfmt logs from make-timed-log)
     "where-json", "where-logfmt", "count-by-json", "fields-json", "count-by-capture",
+    # issue 19: line-aligned splits
+    "grep-c-split", "split-overhead",
 ]
 DOC_TREE = "/tmp/doc-tree"
 DOC_PATTERN = "GNU"
@@ -753,6 +755,22 @@ def build_rows(names, S, B, inp):
                 Cmd("grep", [["grep", "-c", LIT, F]], ok_rc=grep_rc, cmp="count", target=0.5),
                 Cmd("rg", [["rg", "--no-mmap", "-c", LIT, F]], ok_rc=grep_rc, cmp="count",
                     target=1.5, need=["rg"])])
+        elif name == "grep-c-split":
+            # Two workers, each on its half of the file (--split 1/2, 2/2), counts summed, as a
+            # Spark job on two cores would run them; against one process and GNU grep.
+            halves = " & ".join(shlex.join([S, "grep", "-c", "--split", f"{i}/2", LIT, F]) for i in (1, 2))
+            r = Row(name, [F], [
+                Cmd("sluice 2 splits", [["sh", "-c", f"({halves}; wait) | awk '{{s += $1}} END {{print s}}'"]],
+                    sluice=True, cmp="count"),
+                Cmd("sluice", [[S, "grep", "-c", LIT, F]], ok_rc=grep_rc, cmp="count"),
+                Cmd("grep", [["grep", "-c", LIT, F]], ok_rc=grep_rc, cmp="count")])
+        elif name == "split-overhead":
+            # What one split costs beyond its bytes: a process, the seek, the partial first line
+            # (one 1/4096 split of the file, about 256 KiB), against the same process on an empty file.
+            r = Row(name, [F], [
+                Cmd("sluice --split 2048/4096", [[S, "grep", "-c", "--split", "2048/4096", LIT, F]], sluice=True,
+                    ok_rc=grep_rc),
+                Cmd("sluice /dev/null", [[S, "grep", "-c", LIT, "/dev/null"]], ok_rc=grep_rc)])
         elif name == "grep-ci-literal":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "grep", "-ci", LIT, F]], sluice=True, ok_rc=grep_rc, cmp="count"),

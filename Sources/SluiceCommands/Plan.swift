@@ -36,6 +36,9 @@ package struct Plan {
             }
             let verb: any Verb = try Self.parse(type, Array(segment.dropFirst()))
             try verb.check(position)
+            if !position.isFirst && verb.requestedSplit != nil {
+                throw CLIError("'\(name)' after 'then' reads the stream: --split and --split-bytes belong to the first stage")
+            }
             if !position.isFirst && !verb.inputFiles.isEmpty {
                 throw CLIError("'\(name)' after 'then' filters the stream and takes no files: \(verb.inputFiles.joined(separator: " "))")
             }

@@ -20,6 +20,10 @@ extension Plan {
         settings.inflater = inflater
         settings.files = stages[0].inputFiles
         stages[0].configure(&settings)
+        settings.split = stages[0].requestedSplit
+        if settings.split != nil {
+            do { try checkSplittable(settings.files) } catch { printError("\(error)"); return 2 }
+        }
         let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false)
         let pipeline = PipelineStatistics()
         let inputs = makeInputs(settings, recorder: recorder, statistics: reportsStatistics || progress != false ? pipeline : nil)
@@ -49,6 +53,7 @@ extension Plan {
         options.decompression.enabled = settings.decompress
         options.decompression.inflater = settings.inflater
         options.reportsErrorsInStream = true
+        options.split = settings.split
         options.statistics = statistics
         options.preludes = settings.preludes
         options.parallelInputs = settings.parallelInputs

@@ -10,7 +10,7 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 /// line here: the parser, help, completions and the man page come from this list.
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
-    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self,
+    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self, SplitsVerb.self,
     WhereVerb.self,
     FieldsVerb.self,
 ]
@@ -92,6 +92,8 @@ struct InputSettings {
     var parallelInputs = 1
     /// No files means standard input (off when files were named or walked but none is left).
     var readsStandardInputWhenEmpty = true
+    /// Read only this split of each file.
+    var split: InputSplit?
 }
 
 /// One verb: its options (argument parser), its role, and how it composes onto a stream.
@@ -103,6 +105,8 @@ protocol Verb: ParsableCommand {
     var inputFiles: [String] { get }
     /// Reading settings, when it is the first stage.
     func configure(_ settings: inout InputSettings)
+    /// `--split` or `--split-bytes`, for verbs that stream files as a first stage.
+    var requestedSplit: InputSplit? { get }
     /// Checks options that depend on its place (beyond its role).
     func check(_ position: StagePosition) throws
     /// As the first stage: its lines from the inputs.
@@ -126,6 +130,7 @@ extension Verb {
     static var name: String { configuration.commandName ?? "" }
     var inputFiles: [String] { [] }
     func configure(_ settings: inout InputSettings) {}
+    var requestedSplit: InputSplit? { nil }
     func check(_ position: StagePosition) throws {}
     /// By default a first stage reads the inputs concatenated, as `cat FILE... | VERB` would.
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {

@@ -42,6 +42,9 @@ public struct InputFiles: Sendable {
         /// No paths means standard input (as `cat` and `grep` read it); off, no paths is no input
         /// (a walk that found no file).
         public var readsStandardInputWhenEmpty = true
+        /// Read only the lines of this split of each input (see ``InputSplit``); `nil` reads them
+        /// whole. Standard input can be split only when it is a regular file.
+        public var split: InputSplit?
         public init() {}
     }
 
@@ -73,18 +76,27 @@ public struct InputFiles: Sendable {
     /// The name an input has in messages.
     public func displayName(_ path: String) -> String { path == "-" ? options.standardInputName : path }
 
-    /// The (inflated) bytes of one input, counted in ``Options/statistics``.
+    /// The (inflated) bytes of one input (of its split, with ``Options/split``), counted in
+    /// ``Options/statistics``.
     func bytes(of path: String) -> InputBytes {
         let name = displayName(path)
-        let chunks = path == "-"
-            ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
-            : FileChunks(path: path, chunkSize: options.chunkSize)
+        let options = self.options
         let onWarning = self.onWarning
         let statistics = options.statistics
         statistics?.opened(name)
-        return chunks.observed { statistics?.addRead($0.count) }
-            .decompressed(options.decompression, onWarning: { onWarning(name, $0) })
-            .observed { statistics?.addInflated($0.count) }
+        // A split standard input is read again by name, which works when it is a regular file.
+        let splitPath = path == "-" ? "/dev/stdin" : path
+        return SplitBytes(path: splitPath, split: options.split, decompress: options.decompression.enabled) { part in
+            var decoding = options.decompression
+            decoding.enabled = part.decodes
+            let chunks = path == "-" && options.split == nil
+                ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
+                : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
+                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
+            return chunks.observed { statistics?.addRead($0.count) }
+                .decompressed(decoding, onWarning: { onWarning(name, $0) })
+        }
+        .observed { statistics?.addInflated($0.count) }
     }
 
     /// Sets the statistics' total to the summed size of the inputs that are regular files
@@ -165,8 +177,9 @@ public struct InputFiles: Sendable {
     /// The lines of one input: split, counted.
     public typealias InputLines = AsyncObservedSequence<AsyncLineBatchSequence<InputBytes>>
 
-    /// The bytes of one input: read, counted, decoded when compressed, counted again.
-    public typealias InputBytes = AsyncObservedSequence<AsyncDecompressedSequence<AsyncObservedSequence<FileChunks>>>
+    /// The bytes of one input: read (its split only, with ``Options/split``), counted, decoded
+    /// when compressed, counted again.
+    public typealias InputBytes = AsyncObservedSequence<SplitBytes<AsyncDecompressedSequence<AsyncObservedSequence<FileChunks>>>>
 }
 
 /// The inputs of ``InputFiles`` one after another; errors are reported and skipped.

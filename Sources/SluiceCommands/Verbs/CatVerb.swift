@@ -23,12 +23,14 @@ struct CatVerb: ParsableCommand {
     var maxLineLength: ByteCount?
     @Option(name: .customLong("label"), help: ArgumentHelp("Call standard input LABEL.", valueName: "LABEL"))
     var label: String?
+    @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("Files to read.", valueName: "FILE"))
     var files: [String] = []
 }
 
 extension CatVerb: Verb {
     static var role: VerbRole { .source }
+    var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 
     func configure(_ settings: inout InputSettings) {

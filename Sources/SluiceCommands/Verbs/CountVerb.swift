@@ -25,6 +25,7 @@ struct CountVerb: ParsableCommand {
     @Flag(name: .customLong("json"), help: "With --by: write JSON Lines ({\"key\":...,\"count\":N}).")
     var json = false
     @OptionGroup var time: TimeOptions
+    @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
 
@@ -36,6 +37,7 @@ struct CountVerb: ParsableCommand {
 
 extension CountVerb: SinkVerb {
     static var role: VerbRole { .sink }
+    var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 
     /// The number of lines the stage before it printed, as `| wc -l` counts them.

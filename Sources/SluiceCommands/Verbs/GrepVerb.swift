@@ -144,6 +144,7 @@ struct GrepVerb: ParsableCommand {
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
     var records = false
+    @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
@@ -162,6 +163,9 @@ struct GrepVerb: ParsableCommand {
         }
         if printsVersion {
             throw CleanExit.message("sluice grep \(version) (GNU grep 3.8's options)")
+        }
+        if splitOptions.split != nil && (lineNumber || byteOffset || json) {
+            throw ValidationError("-n, -b and --json count lines and bytes from the start of a file, which a split does not see: they cannot be used with --split or --split-bytes")
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
@@ -278,6 +282,7 @@ extension GrepVerb: Verb {
         return globs
     }
 
+    var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { regexps.isEmpty && patternFiles.isEmpty ? Array(arguments.dropFirst()) : arguments }
 
     /// With -r, the files walked from the FILEs (or the working directory); otherwise the FILEs

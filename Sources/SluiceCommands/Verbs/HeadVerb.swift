@@ -12,6 +12,7 @@ struct HeadVerb: ParsableCommand {
     var quiet = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Always print file-name headers.")
     var verbose = false
+    @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
 }
@@ -19,6 +20,7 @@ struct HeadVerb: ParsableCommand {
 extension HeadVerb: Verb {
     static var role: VerbRole { .lineStage }
     static func normalise(_ words: [String]) -> [String] { normaliseCount(words) }
+    var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 
     /// As the first stage, the first lines of each file, under `==> NAME <==` headers when
