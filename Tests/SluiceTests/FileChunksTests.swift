@@ -64,7 +64,7 @@ final class FileChunksTests: XCTestCase {
     /// Dropping an iterator mid-stream, or cancelling its task, stops the reader and closes
     /// its descriptors: after many such reads, no descriptor is left open.
     func testCancellationClosesDescriptors() async throws {
-        _ = InputStop.descriptor  // the process-wide stop pipe stays open: create it before counting
+
         let before = openDescriptorCount()
         for _ in 0..<200 {
             for try await _ in FileChunks(path: fixture("text/long-line.log"), chunkSize: 1024) { break }

@@ -32,6 +32,9 @@ public struct InputFiles: Sendable {
         /// telling `onError` at once: a printer then reports it after every line before it has
         /// been output (see ``PrintStatistics/takeFailures()``). Byte streams still use `onError`.
         public var reportsErrorsInStream = false
+        /// Ends reading, as at the end of every input, once requested; a compressed input cut
+        /// short by it is not reported as truncated.
+        public var stop: StopToken?
         public init() {}
     }
 
@@ -67,11 +70,13 @@ public struct InputFiles: Sendable {
         let chunks = path == "-"
             ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
             : FileChunks(path: path, chunkSize: options.chunkSize)
+        var decompression = options.decompression
+        if decompression.stop == nil { decompression.stop = options.stop }
         let onWarning = self.onWarning
         let statistics = options.statistics
         statistics?.opened(name)
-        return chunks.observed { statistics?.addRead($0.count) }
-            .decompressed(options.decompression, onWarning: { onWarning(name, $0) })
+        return chunks.stopping(on: options.stop).observed { statistics?.addRead($0.count) }
+            .decompressed(decompression, onWarning: { onWarning(name, $0) })
             .observed { statistics?.addInflated($0.count) }
     }
 
