@@ -11,6 +11,12 @@ protocol ChangeListener: AnyObject {
     func watchLost(_ wd: Int32)
 }
 
+/// Who reads a replaced file for late writes.
+protocol DrainOwner: AnyObject {
+    /// Read the replaced file `key` to its end now and close it.
+    func endDrain(_ key: Int)
+}
+
 /// The one inotify instance of the library, shared by every followed file: each file is
 /// watched, and so is its folder (for names that appear, vanish or move), a folder once however
 /// many followed files it holds. Events wake the listeners they concern once per batch of
@@ -33,12 +39,32 @@ final class ChangeWatcher: @unchecked Sendable {
     private var source: DispatchSourceRead?
     private var watches: [Int32: Watch] = [:]
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
-    /// Replaced files still open for late writes, over all followed files (a descriptor each).
-    var drainingCount = 0
-    /// At most this many replaced files are kept open for late writes at once; beyond it a
-    /// replaced file is read to its end and closed: descriptors stay one per followed file
+    /// `SLUICE_MAX_INOTIFY_WATCHES=N`: behave as if the kernel had only N watches (for tests of
+    /// the fallback to polling).
+    private let watchLimit: Int? = getenv("SLUICE_MAX_INOTIFY_WATCHES").flatMap { Int(String(cString: $0)) }
+    /// Replaced files still open for late writes, over all followed files (a descriptor
+    /// each), oldest first: the key of each and who reads it.
+    private var drains: [(key: Int, owner: DrainOwner)] = []
+    private var lastDrainKey = 0
+    /// At most this many replaced files are kept open for late writes at once; a new one
+    /// makes the oldest be read to its end and closed: descriptors stay one per followed file
     /// plus a constant.
     static let drainingLimit = 4
+
+    /// Registers a replaced file kept open by `owner`; returns its key. The oldest one is
+    /// told to end when there are too many.
+    func addDrain(_ owner: DrainOwner) -> Int {
+        lastDrainKey += 1
+        drains.append((lastDrainKey, owner))
+        if drains.count > Self.drainingLimit {
+            let oldest = drains.removeFirst()
+            oldest.owner.endDrain(oldest.key)
+        }
+        return lastDrainKey
+    }
+
+    /// The replaced file `key` is closed.
+    func removeDrain(_ key: Int) { drains.removeAll { $0.key == key } }
 
     static let fileMask = UInt32(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE)
     static let folderMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB)
@@ -56,7 +82,11 @@ final class ChangeWatcher: @unchecked Sendable {
 
     private func add(_ path: String, mask: UInt32, isFolder: Bool, name: String?, for listener: ChangeListener) -> Int32? {
         guard openIfNeeded() else { return nil }
-        let wd = inotify_add_watch(fd, path, mask)
+        var wd = inotify_add_watch(fd, path, mask)
+        if let watchLimit, wd >= 0, watches[wd] == nil, watches.count >= watchLimit {
+            inotify_rm_watch(fd, wd)
+            wd = -1  // as ENOSPC
+        }
         guard wd >= 0 else {
             closeIfUnused()
             return nil

@@ -144,7 +144,7 @@ final class Follower: Sendable {
 /// `@unchecked Sendable`: every mutable property is touched only on ``EventLoop/queue``
 /// (`schedule` only dispatches onto it; timers and the watcher call back on it); `channel` is
 /// set once, before the first `schedule`, by its owner.
-final class FollowCore: ChangeListener, @unchecked Sendable {
+final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     let spec: FollowedFile
     var channel: HandOff<[UInt8]>!
     private let watcher = ChangeWatcher.shared
@@ -167,6 +167,8 @@ final class FollowCore: ChangeListener, @unchecked Sendable {
         var wd: Int32?
         /// How long it is kept open after its last growth.
         var grace: Duration
+        /// Its key in ``ChangeWatcher``'s list of replaced files.
+        var key: Int
     }
     var draining: [Drain] = []
     /// The open file's line still being written (read, not yet sent), when lines are kept whole.
@@ -211,6 +213,14 @@ final class FollowCore: ChangeListener, @unchecked Sendable {
 
     func changed() { step() }
 
+    func endDrain(_ key: Int) {
+        guard let i = draining.firstIndex(where: { $0.key == key }) else { return }
+        draining[i].grace = .zero
+        // Read to its end and closed now (descriptors stay bounded), unless this follower is
+        // in the middle of its own step, which drains it next.
+        if inStep { schedule() } else { step() }
+    }
+
     func watchLost(_ wd: Int32) {
         if wd == folderWD { folderWD = nil }
         if wd == fileWD { fileWD = nil }
@@ -241,7 +251,13 @@ final class FollowCore: ChangeListener, @unchecked Sendable {
 
     // MARK: The step
 
+    /// A step is running (a step may end another follower's replaced file, never re-enter its own).
+    private var inStep = false
+
     func step() {
+        guard !inStep else { schedule(); return }
+        inStep = true
+        defer { inStep = false }
         guard deliver(), !closed else { return }
         if spec.follow == .none {
             if readAvailable() { finish() }
@@ -318,7 +334,7 @@ final class FollowCore: ChangeListener, @unchecked Sendable {
     private func closeDrain(_ d: Drain) {
         Glibc.close(d.fd)
         if let wd = d.wd { watcher.release(wd, for: self) }
-        watcher.drainingCount -= 1
+        watcher.removeDrain(d.key)
     }
 
     /// Sets the timer for the next look that no event will bring: the poll (when the file
@@ -512,10 +528,11 @@ final class FollowCore: ChangeListener, @unchecked Sendable {
 
     /// The open file becomes a replaced one, read for late writes.
     private func retireOpenFile() {
-        let crowded = watcher.drainingCount >= ChangeWatcher.drainingLimit
-        watcher.drainingCount += 1
+        // Registered first: if that ends this follower's own oldest replaced file, it is read
+        // to its end before this one, as it should.
+        let key = watcher.addDrain(self)
         draining.append(Drain(fd: fd, offset: offset, lastGrowth: .now, partial: partial, wd: fileWD,
-                              grace: crowded ? .zero : Self.drainGrace))
+                              grace: Self.drainGrace, key: key))
         partial = []
         fd = -1
         fileWD = nil
