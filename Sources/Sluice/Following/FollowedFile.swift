@@ -16,9 +16,8 @@ import Glibc
 /// (inotify unavailable, out of watches, or `SLUICE_NO_INOTIFY` set) is polled every
 /// `pollInterval`; the others are not looked at until the kernel says they changed, so idle
 /// followed files cost no CPU. Each followed file holds one descriptor, plus, for a few
-/// seconds after a rotation, the replaced file's (at most ``ChangeWatcher/drainingLimit``
-/// replaced files are kept open at once over all followed files; beyond that a replaced file
-/// is read to its end and closed at once).
+/// seconds after a rotation, the replaced file's (at most four replaced files are kept open at
+/// once over all followed files; a fifth makes the oldest be read to its end and closed).
 ///
 /// When following by name it beats `tail -F` on the known faults:
 /// - rotation by rename: the old file is read to its end before the new one is opened, and
