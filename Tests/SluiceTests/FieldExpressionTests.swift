@@ -114,10 +114,10 @@ final class FieldExpressionTests: XCTestCase {
         func literals(_ t: String) throws -> [String]? {
             try FieldExpression(t).requiredLiterals?.map { String(decoding: $0, as: UTF8.self) }
         }
-        XCTAssertEqual(try literals(#"level == "error" and status >= 500"#), ["error"])
+        XCTAssertEqual(try literals(#"level == "error" and status >= 500"#), [#""error""#, "level=error"])
         XCTAssertEqual(try literals("status >= 500"), ["status"])
-        XCTAssertEqual(try literals(#"http.status in ("a", "bb")"#), ["a", "bb"])
-        XCTAssertEqual(try literals(#"level == "x" or has(y)"#), ["x", "y"])
+        XCTAssertEqual(try literals(#"http.status in ("a", "bb")"#), [#""a""#, "http.status=a", #""bb""#, "http.status=bb"])
+        XCTAssertEqual(try literals(#"level == "x" or has(y)"#), [#""x""#, "level=x", "y"])
         XCTAssertNil(try literals(#"level == "x" or not has(y)"#))
         XCTAssertNil(try literals(#"not has(level)"#))
         XCTAssertEqual(try literals(#"level == """#), ["level"], "an empty string gives the key")

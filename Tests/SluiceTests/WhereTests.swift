@@ -91,4 +91,20 @@ final class WhereTests: XCTestCase {
         }
         XCTAssertEqual(kept, [1, 2, 3])
     }
+
+    func testEverySpellingOfAValuePassesThePrefilter() async throws {
+        let lines = [
+            #"{"level":"error","status":503}"#, #"{ "level" : "error" , "status" : 503 }"#,
+            "level=error status=503", #"level="error" status=503"#, "status=503\tlevel=error",
+            "ts=1 level=error\tstatus=503", #"msg="an error" level=info status=503"#,
+            #"{"msg":"error","level":"info","status":503}"#, "level=errors status=503", "xlevel=error status=503",
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        let e = try FieldExpression(#"level == "error" and status >= 500"#)
+        var kept: [Int] = []
+        for try await batch in ChunkedBytes(bytes: Array(text.utf8), size: 1 << 20).lineBatches().whereFields(e) {
+            for line in batch { kept.append(line.number) }
+        }
+        XCTAssertEqual(kept, [1, 2, 3, 4, 5, 6])
+    }
 }

@@ -98,7 +98,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
         /// Per key: its index among the scanned fields, for field keys.
         private let fieldIndex: [Int?]
         private let captureCode: PCRE2Code?
-        private var counts: [[UInt8]: Int] = [:]
+        private var counts = KeyCounts()
         private var key: [UInt8] = []
         private var done = false
         private var pendingError: (any Error)?
@@ -160,7 +160,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             let scansFields = reader.keys.count > 0
             var counts = self.counts
             var key = self.key
-            self.counts = [:]
+            self.counts = KeyCounts()
             defer { self.counts = counts; self.key = key }
             let keys = s.keys
             let fieldIndex = self.fieldIndex
@@ -208,7 +208,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
                             withUnsafeBytes(of: be) { Self.segment(&key, Self.bucket, $0.bindMemory(to: UInt8.self)) }
                         }
                     }
-                    counts[key, default: 0] += 1
+                    counts.add(key)
                 }
                 if let code = captureCode {
                     _ = code.forEachMatch(in: UnsafeRawBufferPointer(start: p, count: n)) { build($0) }
@@ -282,7 +282,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
 
         private func output() -> [UInt8] {
             // The display text of each key, for the table and for ordering ties.
-            var rows: [CountRow] = counts.map { entry in
+            var rows: [CountRow] = counts.entries.map { entry in
                 let cells = Self.segments(entry.key).enumerated().map { (j, segment) -> (tag: UInt8, text: [UInt8]) in
                     let (tag, bytes) = segment
                     if tag == Self.bucket, case .time(let bucket, let parser) = s.keys[j].kind {
@@ -340,4 +340,76 @@ extension AsyncCountBySequence: Sendable where Base: Sendable {}
 struct CountRow {
     let count: Int
     let cells: [(tag: UInt8, text: [UInt8])]
+}
+
+/// Counts per encoded key: an open-addressing table looked up by the key's bytes in place,
+/// so a line whose key is already known costs one hash and one compare, and only a new key
+/// is copied.
+struct KeyCounts {
+    private(set) var keys: [[UInt8]] = []
+    private(set) var values: [Int] = []
+    private var hashes: [UInt64] = []
+    /// Index + 1 into `keys`, 0 for an empty slot; the count is a power of two.
+    private var slots: [Int32] = Array(repeating: 0, count: 64)
+
+    var entries: [(key: [UInt8], value: Int)] { zip(keys, values).map { (key: $0, value: $1) } }
+
+    @inline(__always)
+    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+        }
+        h ^= h >> 29
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 32
+        return h
+    }
+
+    mutating func add(_ key: [UInt8]) {
+        key.withUnsafeBufferPointer { k in
+            let p = k.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            let n = k.count
+            let h = Self.hash(p, n)
+            let mask = slots.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let slot = Int(slots[i])
+                if slot == 0 { break }
+                let e = slot - 1
+                if hashes[e] == h && keys[e].count == n
+                    && keys[e].withUnsafeBufferPointer({ memcmp($0.baseAddress ?? p, p, n) == 0 }) {
+                    values[e] += 1
+                    return
+                }
+                i = (i + 1) & mask
+            }
+            keys.append(Array(k))
+            values.append(1)
+            hashes.append(h)
+            slots[i] = Int32(keys.count)
+            if keys.count * 2 > slots.count { grow() }
+        }
+    }
+
+    private mutating func grow() {
+        var fresh = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = fresh.count - 1
+        for (e, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while fresh[i] != 0 { i = (i + 1) & mask }
+            fresh[i] = Int32(e + 1)
+        }
+        slots = fresh
+    }
 }

@@ -119,16 +119,25 @@ public struct FieldExpression: Sendable {
         case .not: return nil
         case .has(let k), .matches(let k, _): return ([paths[k].lastKey], false)
         case .compare(let k, let op, let literal):
-            if op == .equal, case .string(let s) = literal, !s.isEmpty { return ([s], true) }
+            if op == .equal, case .string(let s) = literal, !s.isEmpty { return (valueLiterals(s, paths[k]), true) }
             return ([paths[k].lastKey], false)
         case .oneOf(let k, let literals):
             var strings: [[UInt8]] = []
             for l in literals {
                 guard case .string(let s) = l, !s.isEmpty else { return ([paths[k].lastKey], false) }
-                strings.append(s)
+                strings += valueLiterals(s, paths[k])
             }
             return (strings, true)
         }
+    }
+
+    /// What a line whose field `path` is the string `s` holds, unless it has a backslash:
+    /// `"s"` (a JSON string, or a quoted logfmt value `key="s"`, raw bytes allowed there) or
+    /// `key=s` (a bare logfmt value: the scanner takes the key up to `=` with no spacing, and a
+    /// bare value holds no quote or escape). Longer than `s` alone, so a word common in
+    /// messages (`error`) does not pass every line on to be parsed.
+    private static func valueLiterals(_ s: [UInt8], _ path: FieldPath) -> [[UInt8]] {
+        [[0x22] + s + [0x22], path.flat + [0x3D] + s]
     }
 }
 

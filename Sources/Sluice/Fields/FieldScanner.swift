@@ -440,8 +440,15 @@ enum JSONText {
     /// control bytes (`\n`, `\t`, ... or `\u00XX`) and DEL (`\u007f`).
     static func appendQuoted(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(0x22)
-        let hex = Array("0123456789abcdef".utf8)
-        for c in bytes {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { out.append(0x22); return }
+        let n = bytes.count
+        var run = 0
+        var i = 0
+        // Copy each run of bytes that need no escape with one append; no allocation per call.
+        while i < n {
+            let c = base[i]
+            if c >= 0x20 && c != 0x22 && c != 0x5C && c != 0x7F { i += 1; continue }
+            if i > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: i - run)) }
             switch c {
             case 0x22: out.append(0x5C); out.append(0x22)
             case 0x5C: out.append(0x5C); out.append(0x5C)
@@ -450,11 +457,16 @@ enum JSONText {
             case 0x0D: out.append(0x5C); out.append(0x72)
             case 0x08: out.append(0x5C); out.append(0x62)
             case 0x0C: out.append(0x5C); out.append(0x66)
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
+            default:
+                let hi = c >> 4, lo = c & 15
+                out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
+                out.append(hi < 10 ? 0x30 + hi : 0x57 + hi)
+                out.append(lo < 10 ? 0x30 + lo : 0x57 + lo)
             }
+            i += 1
+            run = i
         }
+        if n > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: n - run)) }
         out.append(0x22)
     }
 

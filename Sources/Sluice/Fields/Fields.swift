@@ -76,6 +76,13 @@ public struct AsyncFieldsSequence<Base: AsyncSequence>: AsyncSequence where Base
             var firstNumber = 0
             var malformed = 0
             let indices = paths.map { reader.keys.paths.firstIndex(of: $0) }
+            // `"name":` for each field, quoted once per batch rather than once per line.
+            let keyPrefixes: [[UInt8]] = names.map { name in
+                var k: [UInt8] = []
+                name.withUnsafeBytes { JSONText.appendQuoted($0, to: &k) }
+                k.append(0x3A)
+                return k
+            }
             batch.forEachLine { bytes, range, number, _, _ in
                 let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
                 let shape = reader.read(p, range.count)
@@ -91,8 +98,7 @@ public struct AsyncFieldsSequence<Base: AsyncSequence>: AsyncSequence where Base
                     switch format {
                     case .json:
                         if j > 0 { out.append(0x2C) }
-                        names[j].withUnsafeBytes { JSONText.appendQuoted($0, to: &out) }
-                        out.append(0x3A)
+                        out.append(contentsOf: keyPrefixes[j])
                         Self.appendJSON(v, p, reader, &out)
                         wrote = true
                     case .logfmt:
