@@ -272,15 +272,12 @@ final class HyperscanDatabase: @unchecked Sendable {
 
     /// `nil` when Vectorscan takes none of the expressions.
     init?(_ expressions: [String], flags: UInt32) {
-        var remaining = Array(expressions.indices)
+        // Only patterns that cannot match the empty string: matches are reported by their end
+        // alone, and an empty one at a line's start would be taken for a match on the line before
+        // (Vectorscan takes some, such as `^(?:b*)$`). The check also sorts out what it refuses.
+        var remaining = expressions.indices.filter { Self.matchesSomething(expressions[$0], flags: flags) }
         var compiled: OpaquePointer?
-        var failures = 0
         while !remaining.isEmpty {
-            if failures == 8 {
-                // Many refused: sort them out one at a time rather than recompiling the set for each.
-                remaining = remaining.filter { Self.compiles(expressions[$0], flags: flags) }
-                if remaining.isEmpty { break }
-            }
             var database: OpaquePointer?
             var error: UnsafeMutablePointer<hs_compile_error_t>?
             let texts = remaining.map { strdup(expressions[$0]) }
@@ -298,7 +295,6 @@ final class HyperscanDatabase: @unchecked Sendable {
             // A failure that names no expression (resources): Vectorscan is not used at all.
             guard bad >= 0 && bad < remaining.count else { return nil }
             remaining.remove(at: bad)
-            failures += 1
         }
         var scratch: OpaquePointer?
         guard let compiled, hs_alloc_scratch(compiled, &scratch) == HS_SUCCESS, let scratch else {
@@ -310,13 +306,14 @@ final class HyperscanDatabase: @unchecked Sendable {
         accepted = Set(remaining)
     }
 
-    static func compiles(_ expression: String, flags: UInt32) -> Bool {
+    /// Whether Vectorscan takes `expression` and every match of it holds at least one byte.
+    static func matchesSomething(_ expression: String, flags: UInt32) -> Bool {
         var info: UnsafeMutablePointer<hs_expr_info_t>?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
-        let status = hs_expression_info(expression, flags, &info, &error)
+        let status = hs_expression_info(expression, flags | UInt32(HS_FLAG_ALLOWEMPTY), &info, &error)
         if let error { hs_free_compile_error(error) }
-        if let info { Glibc.free(info) }
-        return status == HS_SUCCESS
+        defer { if let info { Glibc.free(info) } }
+        return status == HS_SUCCESS && (info?.pointee.min_width ?? 0) > 0
     }
 
     deinit {
