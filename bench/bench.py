@@ -53,6 +53,7 @@ ROW_NAMES = [
     "follow-latency", "lib-lines", "lib-lines-main", "lib-batches", "growth", "huge-line",
     # issue 14: pattern lists (files built from the corpus by pattern_file)
     "grep-F-f-1k", "grep-F-f-10k", "grep-F-f-100k", "grep-Fi-f-1k", "grep-E-f-50", "grep-e-three",
+    "grep-E-f-50-gzip", "grep-e-three-gzip", "grep-F-f-1k-gzip", "grep-F-f-100k-gzip", "grep-Fi-f-1k-gzip",
     "grep-F-f-10k-gzip",
     "time-window", "time-window-gzip", "grep-records", "lib-logtime",
     "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
@@ -72,7 +73,8 @@ JQ_WHERE = 'select(.level=="error" and .status>=500)'
 FOLLOW_MANY = 1000  # files followed by follow-latency-1000 (one written, the others idle)
 PATTERN_ROWS = {"grep-F-f-1k": ("F", 1000, []), "grep-F-f-10k": ("F", 10000, []),
                 "grep-F-f-100k": ("F", 100000, []), "grep-Fi-f-1k": ("F", 1000, ["-i"]),
-                "grep-F-f-10k-gzip": ("G", 10000, [])}
+                "grep-F-f-1k-gzip": ("G", 1000, []), "grep-F-f-10k-gzip": ("G", 10000, []),
+                "grep-F-f-100k-gzip": ("G", 100000, []), "grep-Fi-f-1k-gzip": ("G", 1000, ["-i"])}
 PATTERN_RSS_LIMIT_MIB = 128
 TIMED_LOG_TOOL = os.path.join(REPO, "..", "shared", "bench", "make-timed-log")
 # A ~1 MiB window of the 1 GiB ISO log make-timed-log writes (from 2024-05-13T00:00:00Z, 200 lines/s).
@@ -952,6 +954,15 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice", [[S, "grep", "-r", "-c", "--no-decompress", DOC_PATTERN, D]], sluice=True, ok_rc=(0, 1, 2)),
                 Cmd("rg -uuu", [["rg", "-uuu", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), target=1.5, need=["rg"]),
                 Cmd("grep -r", [["grep", "-r", "-c", DOC_PATTERN, D]], ok_rc=(0, 1, 2), target=1.0)])
+        elif name in ("grep-E-f-50-gzip", "grep-e-three-gzip"):
+            # matching should hide behind inflating
+            args = (["-E", "-f", regex_file(inp["dir"])] if name == "grep-E-f-50-gzip"
+                    else ["-e", LIT, "-e", "refused", "-e", "timeout"])
+            r = Row(name, [G], [
+                Cmd("sluice", [[S, "grep", "-c"] + args + [G]], sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("sluice cat", [[S, "cat", G, "then", "count"]], target=1.05),
+                Cmd("zcat|grep", [["zcat", G], ["grep", "-c"] + args], ok_rc=grep_rc, cmp="count")],
+                rss_limit=PATTERN_RSS_LIMIT_MIB)
         elif name == "grep-e-three":
             three = ["-e", LIT, "-e", "refused", "-e", "timeout"]
             r = Row(name, [F], [
@@ -1515,7 +1526,9 @@ def main():
     for n in names:
         need |= {"grep-c-gzip": {"G"}, "cat-gzip": {"G"}, "count-gzip": {"G"},
                  "follow-latency": set(), "follow-latency-1000": set(), "growth": {"F", "head"},
-                 "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
+                 "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "grep-F-f-1k-gzip": {"F", "G"},
+                 "grep-F-f-100k-gzip": {"F", "G"}, "grep-Fi-f-1k-gzip": {"F", "G"}, "grep-E-f-50-gzip": {"G"},
+                 "grep-e-three-gzip": {"G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
                  "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}, "grep-c-zst": {"F", "zst"}, "grep-c-xz": {"F", "xz"},
                  "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
                  "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"},

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "ByteScan.h"
 #include <string.h>
+#include <stdlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -222,4 +223,63 @@ size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity
     }
     freelocale(loc);
     return n;
+}
+
+/* UTF-8 validity (RFC 3629): ASCII words skipped eight bytes at a time. */
+int sluice_utf8_valid(const uint8_t *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w; memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
+        }
+        const uint8_t c = p[i];
+        if (c < 0x80) { i++; continue; }
+        size_t len; uint8_t lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+        else return 0;
+        if (i + len > n) return 0;
+        if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+        for (size_t k = 2; k < len; k++) if ((p[i + k] & 0xC0) != 0x80) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+int sluice_line_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context) {
+    (void)from; (void)flags;
+    sluice_line_hits *h = context;
+    if (to == 0 || to > h->length) return 0;   /* an empty match at the start: not a line's byte */
+    const size_t p = (size_t)to - 1;
+    const int inexact = h->inexact ? h->inexact[id] != 0 : 0;
+    if (h->count && p >= h->line_start && p <= h->line_end) {
+        if (!inexact) h->confirm[h->count - 1] = 0;
+        return 0;
+    }
+    if (h->count && p < h->line_start) h->unordered = 1;
+    if (h->count == h->capacity) {
+        size_t cap = h->capacity ? h->capacity * 2 : 1024;
+        size_t *np = realloc(h->positions, cap * sizeof *np);
+        if (!np) { h->failed = 1; return 1; }
+        h->positions = np;
+        uint8_t *nc = realloc(h->confirm, cap);
+        if (!nc) { h->failed = 1; return 1; }
+        h->confirm = nc;
+        h->capacity = cap;
+    }
+    h->positions[h->count] = p;
+    h->confirm[h->count] = (uint8_t)inexact;
+    h->count++;
+    const uint8_t *end = memchr(h->hay + p, '\n', h->length - p);
+    h->line_end = end ? (size_t)(end - h->hay) : h->length;
+    const uint8_t *start = p ? sluice_last_byte(h->hay, p, '\n') : NULL;
+    h->line_start = start ? (size_t)(start - h->hay) + 1 : 0;
+    return 0;
+}
+
+void sluice_line_hits_free(sluice_line_hits *h) {
+    free(h->positions); free(h->confirm);
+    h->positions = NULL; h->confirm = NULL; h->count = h->capacity = 0;
 }

@@ -41,4 +41,33 @@ void sluice_tune_allocator_for_streaming(void);
    its own: the process's locale is not changed. */
 size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity);
 
+/// Whether `p[0..<n]` is valid UTF-8 (no overlong forms, surrogates or code points above
+/// U+10FFFF); ASCII is checked eight bytes at a time.
+int sluice_utf8_valid(const uint8_t *p, size_t n);
+
+/// The lines of a buffer that hold the end of a match, collected from a scan callback (a
+/// Vectorscan `match_event_handler` or a `sluice_litset_callback`, which have this type): one
+/// position per line, the last byte of the first match reported on it. Matches that end on the
+/// line already recorded are dropped, so a scan that reports in order of end (Vectorscan's
+/// block mode mostly does) records each line once; `unordered` says when one came out of order
+/// (then the caller sorts).
+typedef struct {
+    const uint8_t *hay;        /* the scanned bytes; match offsets are relative to it */
+    size_t length;
+    const uint8_t *inexact;    /* per match id: nonzero when a line it matches must be confirmed; NULL: none */
+    size_t *positions;         /* positions relative to hay */
+    uint8_t *confirm;          /* per position: the line must be confirmed (only matches of inexact ids on it) */
+    size_t count, capacity;
+    size_t line_start, line_end;   /* the last recorded line: [line_start, line_end], line_end at its LF or length */
+    int unordered;
+    int failed;                /* out of memory: the collection is incomplete */
+} sluice_line_hits;
+
+/// The callback: `context` is a `sluice_line_hits` (zeroed but for hay, length and inexact).
+/// Returns nonzero (stop) only when memory runs out.
+int sluice_line_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context);
+
+/// Frees the arrays of a collection.
+void sluice_line_hits_free(sluice_line_hits *hits);
+
 #endif

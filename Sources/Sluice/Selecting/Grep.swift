@@ -285,11 +285,25 @@ struct LineSelector {
             var position = region.lowerBound
             var countedTo = region.lowerBound
             var lineNumber = batch.firstLineNumber
+            // Set matchers find every line with a hit in one pass over the region.
+            let hits = try matcher.regionHits(in: bytes, from: region.lowerBound, to: region.upperBound)
+            var hitIndex = 0
             while position < region.upperBound, !limitReached {
-                guard let hit = try matcher.candidate(in: bytes, from: position, to: region.upperBound),
-                      // an empty match after the region's last line feed is no line
-                      hit < region.upperBound || hit == region.lowerBound || bytes[hit - 1] != ByteSearch.newline
-                else { break }
+                let hit: Int
+                var confirm = confirm
+                if let hits {
+                    while hitIndex < hits.positions.count && hits.positions[hitIndex] < position { hitIndex += 1 }
+                    guard hitIndex < hits.positions.count else { break }
+                    hit = hits.positions[hitIndex]
+                    confirm = hits.confirms[hitIndex]
+                    hitIndex += 1
+                } else {
+                    guard let found = try matcher.candidate(in: bytes, from: position, to: region.upperBound),
+                          // an empty match after the region's last line feed is no line
+                          found < region.upperBound || found == region.lowerBound || bytes[found - 1] != ByteSearch.newline
+                    else { break }
+                    hit = found
+                }
                 let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
                 let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
                 var contentEnd = lineEnd

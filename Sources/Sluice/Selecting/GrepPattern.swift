@@ -151,6 +151,21 @@ public struct GrepPattern: Sendable {
             } else {
                 matcher = .literalSet(set)
             }
+        } else if posix && patterns.count > 1 {
+            // Several regexes: Vectorscan for those it takes, one pass over each buffer (see RegexSet).
+            // The patterns it refuses are translated again, numbered as a list of their own.
+            let set = try RegexSet(sources: sources, utf8: utf8, caseless: ignoreCase && !foldsInPattern,
+                                   unicodeClasses: foldsInPattern && !LocaleClasses.available,
+                                   wholeWord: wholeWord, wholeLine: wholeLine, wrap: wrapped) { refused in
+                var groups = 0
+                return try refused.map { i in
+                    let t = try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
+                                             caseless: ignoreCase, groupOffset: groups)
+                    groups += t.groups
+                    return t.pcre
+                }
+            } compile: { try compile($0) }
+            matcher = .regexSet(set)
         } else {
             let code = try compile(wrapped(sources))
             matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
@@ -230,6 +245,18 @@ enum Matcher: Sendable {
     case literalSet(LiteralSet)
     /// A literal set folded as ASCII, and the regex that decides lines holding U+017F or U+0131.
     case foldedLiteralSet(LiteralSet, PCRE2Code)
+    /// Several regexes (see RegexSet).
+    case regexSet(RegexSet)
+
+    /// The lines of `bytes[from..<to]` that may match, found in one pass over the region, for
+    /// matchers that search that way; `nil`: use `candidate` instead.
+    func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> RegionHits? {
+        switch self {
+        case .literalSet(let set): return set.regionHits(in: bytes, from: from, to: to)
+        case .regexSet(let set): return try set.regionHits(in: bytes, from: from, to: to)
+        default: return nil
+        }
+    }
 
     /// Leftmost-longest non-overlapping extents from two lists of them.
     static func mergedExtents(_ a: [Range<Int>], _ b: [Range<Int>]) -> [Range<Int>] {
@@ -267,6 +294,7 @@ enum Matcher: Sendable {
             // The special is looked for only before the set's candidate: the scan stays linear.
             let hit = set.candidate(in: bytes, from: from, to: to)
             return Self.foldingSpecial(in: bytes, from: from, to: hit ?? to) ?? hit
+        case .regexSet(let set): return try set.candidate(in: bytes, from: from, to: to)
         }
     }
 
@@ -277,6 +305,7 @@ enum Matcher: Sendable {
         case .regex(_, let confirm): return confirm
         case .literalSet(let set): return set.confirmsPerLine
         case .foldedLiteralSet: return true
+        case .regexSet: return true
         }
     }
 
@@ -290,11 +319,13 @@ enum Matcher: Sendable {
             if set.lineMatches(line) { return true }
             guard Self.foldingSpecial(in: line, from: 0, to: line.count) != nil else { return false }
             return try code.firstMatch(in: line, from: 0, to: line.count) != nil
+        case .regexSet(let set): return try set.lineMatches(line)
         }
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
+        if case .regexSet(let set) = self { return set.matchRanges(in: line) }
         if case .foldedLiteralSet(let set, let code) = self {
             // -o on a line with U+017F or U+0131: the regex of the folding literals and the set
             // may both match; the line is rare, so its extents come from both, leftmost first.
@@ -309,7 +340,7 @@ enum Matcher: Sendable {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
             case .regex(let code, _): return code.extents(in: line)
-            case .literalSet, .foldedLiteralSet: found = nil
+            case .literalSet, .foldedLiteralSet, .regexSet: found = nil
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }

@@ -184,6 +184,19 @@ final class LiteralSet: @unchecked Sendable {
         return firstEnd(in: bytes, from: from, to: to).map { $0 - 1 }
     }
 
+    /// The lines of `bytes[from..<to]` that hold an occurrence, in one Vectorscan pass over the
+    /// whole region (small sets only; `nil` otherwise, and when the empty pattern is in the set).
+    func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> RegionHits? {
+        guard let hyperscan, !containsEmpty, from < to, to - from <= Int(UInt32.max),
+              let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var hits = sluice_line_hits()
+        hits.hay = base + from
+        hits.length = to - from
+        defer { sluice_line_hits_free(&hits) }
+        guard hyperscan.collectLines(base + from, count: to - from, into: &hits) else { return nil }
+        return RegionHits(hits, offset: from, confirmAll: confirmsPerLine)
+    }
+
     /// Candidates need `lineMatches` with `-w` and `-x`.
     var confirmsPerLine: Bool { wholeWord || wholeLine }
 
@@ -304,6 +317,18 @@ final class HyperscanLiterals: @unchecked Sendable {
         // invariant, and a silent miss would be the worst outcome.
         precondition(status == HS_SUCCESS || status == HS_SCAN_TERMINATED, "Vectorscan scan failed: \(status)")
         return status == HS_SCAN_TERMINATED
+    }
+
+    /// Scans `count` bytes at `base` into `hits` (see `sluice_line_hit`); false when the
+    /// collection ran out of memory.
+    func collectLines(_ base: UnsafePointer<UInt8>, count: Int, into hits: UnsafeMutablePointer<sluice_line_hits>) -> Bool {
+        let scratch = take()
+        defer { give(scratch) }
+        let status = base.withMemoryRebound(to: CChar.self, capacity: count) { chars in
+            hs_scan(database, chars, UInt32(count), 0, scratch, sluice_line_hit, hits)
+        }
+        precondition(status == HS_SUCCESS || status == HS_SCAN_TERMINATED, "Vectorscan scan failed: \(status)")
+        return status == HS_SUCCESS && hits.pointee.failed == 0
     }
 
     private func take() -> OpaquePointer {

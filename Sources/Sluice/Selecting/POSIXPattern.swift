@@ -474,6 +474,9 @@ struct POSIXTranslator {
         piece(classText(elements, negated: negated))
     }
 
+    /// A bracket expression as a PCRE2 class that never matches the line feed: lines hold none,
+    /// so that changes no line's match, and it keeps a search over a buffer of many lines from
+    /// running on across them (which can take time quadratic in the buffer).
     func classText(_ elements: [Element], negated: Bool) -> String {
         var s = negated ? "[^\\n" : "["
         func add(_ c: UInt32) {
@@ -492,14 +495,22 @@ struct POSIXTranslator {
                     (lo, hi) = (up(lo), up(hi))
                 }
                 guard lo <= hi else { break }  // empty as written, valid once upper-cased
-                s += Self.escaped(lo) + "-" + Self.escaped(hi)
+                if lo <= 0x0A && hi >= 0x0A {
+                    // Never the line feed (see classText): the range around it.
+                    if lo < 0x0A { s += Self.escaped(lo) + "-" + Self.escaped(0x09) }
+                    if hi > 0x0A { s += Self.escaped(0x0B) + "-" + Self.escaped(hi) }
+                } else {
+                    s += Self.escaped(lo) + "-" + Self.escaped(hi)
+                }
                 if let folder { for c in lo...hi { if let set = folder.counterparts(c) { for d in set where d < lo || d > hi { add(d) } } } }
             case .charClass(var name):
                 if caseless && (name == "upper" || name == "lower") { name = "alpha" }
                 switch name {
                 case "digit": s += "0-9"
                 case "xdigit": s += "0-9A-Fa-f"
-                default: s += localeClasses ? LocaleClasses.text(name) : "[:\(name):]"
+                case "space" where !localeClasses: s += "\\x{9}\\x{b}-\\x{d}\\x{20}"
+                case "cntrl" where !localeClasses: s += "\\x{0}-\\x{9}\\x{b}-\\x{1f}\\x{7f}"
+                default: s += localeClasses ? LocaleClasses.text(name, excludingNewline: true) : "[:\(name):]"
                 }
             }
         }
@@ -538,19 +549,25 @@ enum LocaleClasses {
         t["alnum"] = render(alnumRanges)
         return t
     }()
-    private static let spaceWithoutNewline: String = {
-        render(ranges("space").flatMap { r -> [ClosedRange<UInt32>] in
-            guard r.contains(0x0A) else { return [r] }
-            var parts: [ClosedRange<UInt32>] = []
-            if r.lowerBound < 0x0A { parts.append(r.lowerBound...0x09) }
-            if r.upperBound > 0x0A { parts.append(0x0B...r.upperBound) }
-            return parts
-        })
+    /// The classes that hold the line feed (space, cntrl), without it.
+    private static let tableWithoutNewline: [String: String] = {
+        var t: [String: String] = [:]
+        for name in ["space", "cntrl"] {
+            t[name] = render(ranges(name).flatMap { r -> [ClosedRange<UInt32>] in
+                guard r.contains(0x0A) else { return [r] }
+                var parts: [ClosedRange<UInt32>] = []
+                if r.lowerBound < 0x0A { parts.append(r.lowerBound...0x09) }
+                if r.upperBound > 0x0A { parts.append(0x0B...r.upperBound) }
+                return parts
+            })
+        }
+        return t
     }()
 
-    /// The class's members as class text (without brackets).
+    /// The class's members as class text (without brackets); `excludingNewline` leaves the
+    /// line feed out.
     static func text(_ name: String, excludingNewline: Bool = false) -> String {
-        if excludingNewline && name == "space" { return spaceWithoutNewline }
+        if excludingNewline, let t = tableWithoutNewline[name] { return t }
         return table[name] ?? ""
     }
 
