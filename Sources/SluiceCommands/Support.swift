@@ -42,13 +42,8 @@ func printError(_ message: String, prefixed: Bool = true) {
 final class ErrorRecorder: Sendable {
     private let failed = Atomic(false)
     let suppressFileErrors: Bool
-    /// The run's stop (SIGINT, SIGTERM).
-    let stop: StopToken
 
-    init(suppressFileErrors: Bool, stop: StopToken) {
-        self.suppressFileErrors = suppressFileErrors
-        self.stop = stop
-    }
+    init(suppressFileErrors: Bool) { self.suppressFileErrors = suppressFileErrors }
 
     var anyFailed: Bool { failed.load(ordering: .relaxed) }
 
@@ -62,10 +57,9 @@ final class ErrorRecorder: Sendable {
 
 extension ErrorRecorder {
     /// A compressed stream that ends early because SIGINT or SIGTERM stopped its reading is
-    /// not damaged: the user stopped it, so it is not reported. (The decoders already end such
-    /// a stream quietly, see ``DecompressionOptions/stop``; this covers a decoder without it.)
+    /// not damaged: the user stopped it, so it is not reported.
     func isCutByStop(_ error: SluiceError) -> Bool {
-        guard stop.isRequested else { return false }
+        guard InputStop.isRequested else { return false }
         return error.kind == .truncated
     }
 }
