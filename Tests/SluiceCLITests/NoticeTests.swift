@@ -12,7 +12,7 @@ final class NoticeTests: XCTestCase {
         let path = dir.appendingPathComponent("app.log").path
         try "first line\nsecond line\n".write(toFile: path, atomically: false, encoding: .utf8)
         let errPath = dir.appendingPathComponent("err").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: errPath, contents: nil))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sluiceBinary)
         process.arguments = ["tail", "-F", "-s", "0.05", path]

@@ -107,7 +107,8 @@ public struct GrepPattern: Sendable {
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
                 throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: Int(error.offset ?? 0), reason: reason)
-                    : Self.firstBadPattern(sources, ignoreCase: ignoreCase, combinedReason: reason)
+                    : Self.firstBadPattern(sources, ignoreCase: ignoreCase && !foldsInPattern, utf: utf8,
+                                           ucp: foldsInPattern && !LocaleClasses.available, combinedReason: reason)
             }
         }
         func wrapped(_ sources: [String]) -> String {
@@ -214,9 +215,12 @@ public struct GrepPattern: Sendable {
 
     /// The error for a list whose combined regex failed: the first pattern that fails alone (so
     /// the caller can name its file and line), never the whole combined list.
-    static func firstBadPattern(_ sources: [String], ignoreCase: Bool, combinedReason: String) -> SluiceError {
+    static func firstBadPattern(_ sources: [String], ignoreCase: Bool, utf: Bool = false, ucp: Bool = false,
+                                combinedReason: String) -> SluiceError {
+        // Each pattern alone, compiled as the combined one was (a pattern valid only in UTF
+        // mode, such as a class of code points above 0xff, must not be blamed for the list).
         for source in sources {
-            do { _ = try PCRE2Code(source, caseless: ignoreCase) } catch let error as SluiceError { return error } catch {}
+            do { _ = try PCRE2Code(source, caseless: ignoreCase, utf: utf, ucp: ucp) } catch let error as SluiceError { return error } catch {}
         }
         return .badPattern(pattern: "(\(sources.count) patterns together)", offset: 0, reason: combinedReason)
     }
