@@ -51,11 +51,24 @@ final class RegexSetTests: XCTestCase {
         let patterns = (0..<count).map { _ in Self.pattern(&g) }
         let text = Self.text(&g, lines: 300)
         let lines = oracleLines(text, keepCR: true)
+        var tooLarge = 0
+        defer { XCTAssertLessThanOrEqual(tooLarge, LiteralSetTests.allFlags.count, "only UTF-8 lists may hit the limit") }
         for encoding in [GrepPattern.Encoding.bytes, .utf8] {
             for (caseless, word, whole) in LiteralSetTests.allFlags {
                 let label = "seed \(seed) \(encoding) -i \(caseless) -w \(word) -x \(whole): \(patterns)"
-                let set = try GrepPattern(patterns, syntax: .extended, encoding: encoding, ignoreCase: caseless,
+                let set: GrepPattern
+                do {
+                    set = try GrepPattern(patterns, syntax: .extended, encoding: encoding, ignoreCase: caseless,
                                           wholeWord: word, wholeLine: whole)
+                } catch let error as SluiceError where error.reason == "regular expression is too large" && encoding == .utf8 {
+                    // A known limit, which fails loudly: in UTF-8 each POSIX class expands to the
+                    // locale's code-point ranges, and a list of many such patterns is joined into
+                    // one PCRE2 regex that can pass PCRE2's 64 KiB compiled-size limit. The error
+                    // must name the list, not blame one pattern that compiles alone.
+                    XCTAssertEqual(error.pattern, "(\(patterns.count) patterns together)", label)
+                    tooLarge += 1
+                    continue
+                }
                 guard case .regexSet = set.matcher else { return XCTFail("not a regex set: \(label)") }
                 let alone = try patterns.map {
                     try GrepPattern($0, syntax: .extended, encoding: encoding, ignoreCase: caseless, wholeWord: word, wholeLine: whole)

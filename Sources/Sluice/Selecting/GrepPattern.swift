@@ -106,8 +106,14 @@ public struct GrepPattern: Sendable {
                                      longest: posix && !backReferences)
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
+                // Each pattern translated on its own (back-references numbered from 1), to find
+                // the one to blame when a list does not compile.
+                let alone: [String] = posix
+                    ? patterns.compactMap { p in
+                        try? POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8, caseless: ignoreCase).pcre }
+                    : sources
                 throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: Int(error.offset ?? 0), reason: reason)
-                    : Self.firstBadPattern(sources, ignoreCase: ignoreCase && !foldsInPattern, utf: utf8,
+                    : Self.firstBadPattern(alone, ignoreCase: ignoreCase && !foldsInPattern, utf: utf8,
                                            ucp: foldsInPattern && !LocaleClasses.available, combinedReason: reason)
             }
         }
