@@ -128,7 +128,7 @@ final class FaultTests: XCTestCase {
                 out += chunk
             }
         } catch { failure = error }
-        XCTAssertEqual(failure as? SluiceError, .truncatedGzip(path: nil, offset: 200_000))
+        XCTAssertEqual(failure as? SluiceError, .truncatedGzip(path: path, offset: 200_000), "the reader names its file in the decoder's error")
         XCTAssertGreaterThan(out.count, 0)
         XCTAssertEqual(out, Array(text.prefix(out.count)))
     }
