@@ -42,16 +42,11 @@ public final class OutputWriter {
 
     /// A writer that creates (or truncates, or with `append` appends to) the file at `path` and
     /// owns its descriptor. Throws ``SluiceError/io(path:operation:errno:)`` if it cannot be opened.
-    public init(path: String, append: Bool = false, permissions: UInt32 = 0o644, blockSize: Int = 256 << 10) throws {
+    public convenience init(path: String, append: Bool = false, permissions: UInt32 = 0o644, blockSize: Int = 256 << 10) throws {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
         let descriptor = open(path, flags, mode_t(permissions))
         guard descriptor >= 0 else { throw SluiceError.io(path: path, operation: "open", errno: errno) }
-        fd = descriptor
-        owned = true
-        isTerminal = false
-        lineBuffered = false
-        self.blockSize = blockSize
-        buffer.reserveCapacity(blockSize)
+        try self.init(ownedFileDescriptor: descriptor, lineBuffered: false, blockSize: blockSize)
     }
 
     /// A writer that owns `ownedFileDescriptor`: ``close()`` (or dropping the writer) closes it.

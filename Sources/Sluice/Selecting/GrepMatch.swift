@@ -129,10 +129,13 @@ final class CaptureCode: Sendable {
 struct CapturingRegex: Sendable {
     let code: PCRE2Code
     let groupNames: [String: Int]
+    /// The number of groups, counting group 0 (read once, not per match).
+    let groupCount: Int
 
     init(_ code: PCRE2Code) {
         self.code = code
         groupNames = Self.names(of: code.code)
+        groupCount = Self.captureCount(of: code.code) + 1
     }
 
     /// The group ranges of the first match at or after `from`; leftmost-longest when the code
@@ -171,18 +174,13 @@ struct CapturingRegex: Sendable {
             if code.leftmostLongest { return [extent] }
             throw MatchFailure(pattern: code.pattern, reason: "PCRE2 error \(rc)")
         }
-        let count = Int(pcre2_get_ovector_count_8(r.data))
         let ovector = pcre2_get_ovector_pointer_8(r.data)!
-        var groups: [Range<Int>?] = []
-        groups.reserveCapacity(count)
-        for i in 0..<count {
+        // Groups past the last one set (`rc`) are unset, but they exist: every group has a slot.
+        return (0..<groupCount).map { i -> Range<Int>? in
+            guard i < Int(rc) else { return nil }
             let lo = ovector[2 * i], hi = ovector[2 * i + 1]
-            groups.append(lo < 0 || hi < lo || i >= Int(rc) ? nil : Int(lo)..<Int(hi))  // PCRE2_UNSET is ~0: -1 as Int
+            return lo < 0 || hi < lo ? nil : lo..<hi  // PCRE2_UNSET is ~0: -1 as Int
         }
-        // Groups past the last one set are unset, but they exist: keep the full count.
-        let total = Self.captureCount(of: code.code) + 1
-        while groups.count < total { groups.append(nil) }
-        return Array(groups.prefix(total))
     }
 
     static func captureCount(of code: OpaquePointer) -> Int {
