@@ -95,4 +95,20 @@ final class CountByTests: XCTestCase {
         let got4 = try await output(lines.countBy([key]))
         XCTAssertEqual(got4, "      1 bob\n      1 carol\n      1 dave\n")
     }
+
+    /// A line PCRE2 gives up on is an error naming its line, never a line left out of the counts.
+    func testCaptureThatPCRE2GivesUpOnIsAnError() async throws {
+        let text = "user=ok\n" + String(repeating: "a", count: 60) + "\n"
+        let lines = ChunkedBytes(bytes: Array(text.utf8), size: 1 << 20).lineBatches()
+        // Exponential backtracking: PCRE2 stops at its match limit on the second line.
+        let pattern = try GrepPattern(#"(?<user>ok)|(?:a|aa)*c"#, syntax: .perl)
+        let key = try XCTUnwrap(CountKey.capture("user", of: pattern))
+        do {
+            let got = try await output(lines.countBy([key]))
+            XCTFail("expected a match failure, got \(got.debugDescription)")
+        } catch let error as SluiceError {
+            XCTAssertEqual(error.kind, .matchFailed)
+            XCTAssertEqual(error.lineNumber, 2)
+        }
+    }
 }

@@ -138,7 +138,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             }
             do {
                 while let batch = try await base.next(isolation: actor) {
-                    if !batch.isEmpty { count(batch) }
+                    if !batch.isEmpty { try count(batch) }
                     if let failure = batch.failure {
                         s.statistics.addFailure(failure)
                         return []
@@ -155,7 +155,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
 
         public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }
 
-        private mutating func count(_ batch: LineBatch) {
+        private mutating func count(_ batch: LineBatch) throws(SluiceError) {
             var malformed = 0
             let scansFields = reader.keys.count > 0
             var counts = self.counts
@@ -165,7 +165,8 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             let keys = s.keys
             let fieldIndex = self.fieldIndex
             let reader = self.reader
-            batch.forEachLine { bytes, range, _, _, _ in
+            var gaveUp: SluiceError?
+            batch.forEachLine { bytes, range, number, offset, _ in
                 let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
                 let n = range.count
                 if scansFields && reader.read(p, n) == .malformed {
@@ -211,13 +212,19 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
                     counts.add(key)
                 }
                 if let code = captureCode {
-                    _ = code.forEachMatch(in: UnsafeRawBufferPointer(start: p, count: n)) { build($0) }
+                    // A line PCRE2 gives up on (match or depth limit) is not skipped: a count
+                    // that silently leaves lines out would look right.
+                    if let reason = code.forEachMatch(in: UnsafeRawBufferPointer(start: p, count: n), { build($0) }) {
+                        gaveUp = .matchFailed(path: nil, lineNumber: number, offset: offset, pattern: code.pattern, reason: reason)
+                        return false
+                    }
                 } else {
                     build(nil)
                 }
                 return true
             }
             if malformed > 0 { s.fieldStatistics?.addMalformed(malformed) }
+            if let gaveUp { throw gaveUp }
         }
 
         @inline(__always)

@@ -633,23 +633,24 @@ final class PCRE2Code: @unchecked Sendable {
 
     /// Calls `body` with the ovector of each non-empty, non-overlapping match in `line`
     /// (Perl's leftmost-first, as `grep -oP` reports them): pairs of offsets per group, -1 for
-    /// a group that took no part. Returns false when the engine gave up on the line.
-    func forEachMatch(in line: UnsafeRawBufferPointer, _ body: (UnsafePointer<Int>) -> Void) -> Bool {
+    /// a group that took no part. Returns PCRE2's reason when the engine gave up on the line
+    /// (the matches before it were passed on), `nil` when the line was searched to its end.
+    func forEachMatch(in line: UnsafeRawBufferPointer, _ body: (UnsafePointer<Int>) -> Void) -> String? {
         let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let r = resources.take()
         defer { resources.give(r) }
         var from = 0
         while from <= line.count {
             let rc = pcre2_match_8(code, subject, line.count, from, 0, r.data, r.context)
-            if rc == PCRE2_ERROR_NOMATCH { return true }
-            guard rc > 0 else { return false }
+            if rc == PCRE2_ERROR_NOMATCH { return nil }
+            guard rc > 0 else { return failure(rc).reason }
             let ovector = pcre2_get_ovector_pointer_8(r.data)!
             let lo = Int(ovector[0]), hi = Int(ovector[1])
             if hi == lo { from = hi + 1; continue }
             body(UnsafePointer(ovector))
             from = hi
         }
-        return true
+        return nil
     }
 
     /// The leftmost-longest matches in `bytes[from..<to]` (lines separated by LF; `from` starts
