@@ -41,6 +41,10 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
         private let statistics: PipelineStatistics?
         private let reader: FieldReader
         private let literals: [LiteralSearcher]
+        /// The literals and the backslash as one small set, found in one Vectorscan pass over
+        /// a region: searching each on its own (the JSON and logfmt spellings of a value, then
+        /// backslashes) took one pass over the buffer per literal.
+        private let literalSet: LiteralSet?
         private var scratch: [LineBatch.Entry] = []
 
         init(_ s: AsyncWhereSequence) {
@@ -48,7 +52,11 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
             expression = s.expression
             statistics = s.statistics
             reader = FieldReader(s.expression.paths)
-            literals = (s.expression.requiredLiterals ?? []).map { LiteralSearcher($0, caseless: false) }
+            let required = s.expression.requiredLiterals ?? []
+            literals = required.map { LiteralSearcher($0, caseless: false) }
+            let set = required.isEmpty ? nil
+                : try? LiteralSet(required + [[0x5C]], folding: .none, wholeWord: false, wholeLine: false)
+            literalSet = set?.usesHyperscan == true ? set : nil
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
@@ -97,7 +105,7 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
             }
 
             if prefiltered && batch.entries == nil {
-                scanRegion(batch, literals, test)
+                scanRegion(batch, literals, literalSet, test)
             } else {
                 batch.forEachLine { bytes, range, number, offset, entry in
                     let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -124,7 +132,7 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
 
         /// The lines of a region batch around the hits of the literals (and backslashes),
         /// searched for in the whole buffer; lines between hits are only counted.
-        private func scanRegion(_ batch: LineBatch, _ literals: [LiteralSearcher],
+        private func scanRegion(_ batch: LineBatch, _ literals: [LiteralSearcher], _ literalSet: LiteralSet?,
                                 _ test: (UnsafePointer<UInt8>, Range<Int>, Int, Int64, LineBatch.Entry?) -> Bool) {
             batch.storage.withUnsafeBytes { bytes in
                 guard let raw = bytes.baseAddress else { return }
@@ -133,10 +141,22 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
                 var position = batch.region.lowerBound
                 var number = batch.firstLineNumber
                 let offsetOfStorage = batch.firstByteOffset - Int64(batch.region.lowerBound)
-                var nextHits = literals.map { $0.find(in: bytes, from: position, to: end) ?? end }
-                var nextSlash = ByteSearch.first(0x5C, in: bytes, from: position, to: end) ?? end
+                // One pass for the whole region when the set takes it; else each literal is
+                // searched for on its own, from hit to hit.
+                let hits = literalSet?.regionHits(in: bytes, from: position, to: end)
+                var hitIndex = 0
+                var nextHits = hits != nil ? [] : literals.map { $0.find(in: bytes, from: position, to: end) ?? end }
+                var nextSlash = hits != nil ? end : ByteSearch.first(0x5C, in: bytes, from: position, to: end) ?? end
                 while position < end {
-                    let hit = Swift.min(nextSlash, nextHits.min() ?? end)
+                    let hit: Int
+                    if let hits {
+                        while hitIndex < hits.positions.count && hits.positions[hitIndex] < position { hitIndex += 1 }
+                        guard hitIndex < hits.positions.count else { break }
+                        hit = hits.positions[hitIndex]
+                        hitIndex += 1
+                    } else {
+                        hit = Swift.min(nextSlash, nextHits.min() ?? end)
+                    }
                     if hit >= end { break }
                     let start = (ByteSearch.last(0x0A, in: bytes, from: position, to: hit).map { $0 + 1 }) ?? position
                     number += ByteSearch.count(0x0A, in: bytes, from: position, to: start)
@@ -147,6 +167,7 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
                     number += 1
                     position = lineEnd + 1
                     guard position < end else { break }
+                    if hits != nil { continue }
                     for j in nextHits.indices where nextHits[j] < position {
                         nextHits[j] = literals[j].find(in: bytes, from: position, to: end) ?? end
                     }

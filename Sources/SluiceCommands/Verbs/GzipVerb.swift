@@ -14,23 +14,6 @@ struct GzipVerb: ParsableCommand {
     }
 }
 
-extension GzipVerb: SinkVerb {
-    static var role: VerbRole { .sink }
-    static func normalise(_ words: [String]) -> [String] {
-        // `gzip -6` is `gzip --level 6`.
-        words.flatMap { word -> [String] in
-            if word.count == 2, word.first == "-", let digit = word.last, digit.isNumber { return ["--level", String(digit)] }
-            return [word]
-        }
-    }
-
-    func check(_ position: StagePosition) throws {
-        guard !position.isFirst else { throw CLIError("'gzip' needs a stage before it, e.g. 'sluice cat FILE then gzip'") }
-    }
-
-    func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
-        gzipStage(printedBytes(lines, printing, statistics), level: level, deflater: inflaterFromEnvironment() ?? .isal)
-    }
-
-    func output(bytes: ByteStream) -> ByteStream? { gzipStage(bytes, level: level, deflater: inflaterFromEnvironment() ?? .isal) }
+extension GzipVerb: CompressingVerb {
+    func compressed(_ bytes: ByteStream) -> ByteStream { gzipStage(bytes, level: level, deflater: inflaterFromEnvironment() ?? .isal) }
 }

@@ -14,23 +14,6 @@ struct ZstdVerb: ParsableCommand {
     }
 }
 
-extension ZstdVerb: SinkVerb {
-    static var role: VerbRole { .sink }
-    /// `zstd -19` is `zstd --level 19`.
-    static func normalise(_ words: [String]) -> [String] {
-        words.flatMap { word -> [String] in
-            if word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) { return ["--level", String(word.dropFirst())] }
-            return [word]
-        }
-    }
-
-    func check(_ position: StagePosition) throws {
-        guard !position.isFirst else { throw CLIError("'zstd' needs a stage before it, e.g. 'sluice cat FILE then zstd'") }
-    }
-
-    func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
-        zstdStage(printedBytes(lines, printing, statistics), level: level)
-    }
-
-    func output(bytes: ByteStream) -> ByteStream? { zstdStage(bytes, level: level) }
+extension ZstdVerb: CompressingVerb {
+    func compressed(_ bytes: ByteStream) -> ByteStream { zstdStage(bytes, level: level) }
 }
