@@ -366,6 +366,18 @@ def isal_floor_binary(tmpdir):
     return out if r.returncode == 0 else None
 
 
+def simdjson_where_binary(tmpdir):
+    """bench/simdjson_where.cpp compiled for this run (where-json's simdjson anchor), or None
+    when libsimdjson-dev is missing."""
+    out = os.path.join(tmpdir, "simdjson-where")
+    src = os.path.join(REPO, "bench", "simdjson_where.cpp")
+    if not shutil.which("g++"):
+        return None
+    r = subprocess.run(["g++", "-O3", "-march=native", "-std=c++17", "-o", out, src, "-lsimdjson"],
+                       stdout=sys.stderr, stderr=sys.stderr)
+    return out if r.returncode == 0 else None
+
+
 def copy_prefix(src, dst, n):
     tmp = dst + ".tmp"
     with open(src, "rb") as fi, open(tmp, "wb") as fo:
@@ -972,6 +984,11 @@ def build_rows(names, S, B, inp):
             cmds = [Cmd("sluice", [[S, "where", WHERE, T], ["wc", "-l"]], sluice=True, cmp="count")]
             if name == "where-json":
                 cmds.append(Cmd("jq", [["jq", "-c", JQ_WHERE, T], ["wc", "-l"]], cmp="count", target=0.1, need=["jq"]))
+                # The same job on simdjson's On-Demand API, every line parsed: the library the
+                # hand-written field scanner is measured against (no target: information).
+                sj = inp.get("simdjson-where")
+                cmds.append(Cmd("C++ simdjson", [[sj or "simdjson-where", T], ["wc", "-l"]], cmp="count",
+                                need=[sj] if sj else ["simdjson-where"]))
                 cmds.append(Cmd("rg -c", [["rg", "--no-mmap", "-c", '"level":"error"', T]], target=3, need=["rg"]))
             else:
                 cmds.append(Cmd("rg -c", [["rg", "--no-mmap", "-c", "level=error", T]], target=3, need=["rg"]))
@@ -1503,6 +1520,10 @@ def main():
         floor_dir = os.path.join(args.dir, "bin")
         os.makedirs(floor_dir, exist_ok=True)
         inp["isal-floor"] = isal_floor_binary(floor_dir)
+    if "where-json" in names:
+        bin_dir = os.path.join(args.dir, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        inp["simdjson-where"] = simdjson_where_binary(bin_dir)
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
 
