@@ -55,7 +55,7 @@ struct TimeOptions: ParsableArguments {
         let offset = try zoneOffset(at: Int(when))
         var format: TimeFormat?
         if let timeFormat {
-            do { format = try TimeFormat(timeFormat) } catch { throw CLIError("--time-format: \(error.reason)") }
+            do { format = try TimeFormat(timeFormat) } catch { throw CLIError("--time-format: \(error.reason ?? "\(error)")") }
         }
         if let year { return LogTime(referenceYear: year, referenceMonth: 12, zoneOffset: offset, format: format) }
         return LogTime(referenceYear: Int(parts.tm_year) + 1900, referenceMonth: Int(parts.tm_mon) + 1, zoneOffset: offset,
