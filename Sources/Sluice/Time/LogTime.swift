@@ -7,24 +7,31 @@
 /// | format | example |
 /// |---|---|
 /// | ISO 8601 / RFC 3339 (`T`, `t` or space; `/` accepted for `-`) | `2024-05-13T08:00:00.123456+02:00`, `2024-05-13 08:00:00` |
-/// | comma fractions (log4j, Hadoop, Zookeeper) | `2015-10-18 18:01:47,978` |
+/// | comma fractions (log4j, Hadoop, Zookeeper, Python logging) | `2015-10-18 18:01:47,978` |
+/// | ISO with a zone abbreviation (PostgreSQL, journalctl short-full) | `2024-05-13 08:00:00.123 UTC`, `Mon 2024-05-13 08:00:00 CEST` |
+/// | ISO 8601 basic | `20240513T080000.5+0200` |
+/// | Tomcat, Java | `13-May-2024 08:00:00.123` |
+/// | Kubernetes klog, glog (no year) | `I0513 08:00:00.123456` |
 /// | RFC 3164 syslog (no year) | `May 13 08:00:00`, `May  3 08:00:00` |
 /// | RFC 5424 | `<34>1 2024-05-13T08:00:00.123Z` |
-/// | Common / Combined Log Format, after host, ident and user | `10.0.0.1 - bob [13/May/2024:08:00:00 +0000]` |
-/// | Apache error log | `[Mon May 13 08:00:00 2024]`, `[Mon May 13 08:00:00.123456 2024]` |
+/// | Common / Combined Log Format, the line's first `[` after at least three words | `10.0.0.1 - bob [13/May/2024:08:00:00 +0000]` |
+/// | Apache error log, ctime, date(1) | `[Mon May 13 08:00:00 2024]`, `[Mon May 13 08:00:00.123456 2024]`, `Mon May 13 08:00:00 UTC 2024` |
 /// | HDFS (two-digit year, 20yy) | `081109 203615` |
 /// | Android logcat (no year) | `05-13 08:00:00.123` |
 /// | HealthApp | `20171223-22:15:29:606` (the last field counts milliseconds: `:7` is 7 ms) |
 /// | Proxifier (no year) | `[10.30 16:49:06]` |
 /// | epoch | 10 digits (seconds, optional fraction), 13 (milliseconds), 16 (microseconds), 19 (nanoseconds) |
-/// | JSON and logfmt lines | the `ts`, `time`, `timestamp` or `@timestamp` field, a string in any form above or an epoch number |
+/// | JSON and logfmt lines | the top-level `ts`, `time`, `timestamp` or `@timestamp` field, a string in any form above or an epoch number |
 ///
-/// Zones: `Z`, `±hh:mm`, `±hhmm`, `±hh`, directly after the time or after one space. A time
+/// Zones: `Z`, `±hh:mm`, `±hhmm`, `±hh`, directly after the time or after one space, or after a
+/// space a zone abbreviation (`UTC`, `CEST`, `EST`, ...; see `namedZone`): one that names several
+/// zones (`CST`, `IST`, `BST`, ...) makes the line not a timestamp rather than a guess. A time
 /// without a zone is taken to be `zoneOffset` seconds east of UTC (one fixed offset: the parser
 /// does not follow daylight-saving changes). A format without a year takes
 /// ``referenceYear``, or the year before it when the month is after ``referenceMonth`` (as
 /// syslog readers do with the file's modification time). Fractions beyond microseconds are
-/// truncated. A date without a time of day is not a timestamp.
+/// truncated. A date without a time of day is not a timestamp, nor is a day-first or month-first
+/// date (`13/05/2024`); ``format`` (a ``TimeFormat``) reads one of those.
 public struct LogTime: Sendable {
     /// The year given to formats without one.
     public var referenceYear: Int
@@ -108,6 +115,8 @@ public struct LogTime: Sendable {
         guard i < n else { return Self.none }
         let c = p[i]
         if isDigit(c) {
+            // The most common form first: `YYYY-` (ISO) needs no count of digits.
+            if i + 4 < n, p[i + 4] == 0x2D, d4(p, i) >= 0 { return iso(p, i, n) }
             var k = i
             while k < n && k - i < 20 && isDigit(p[k]) { k += 1 }
             let digits = k - i
@@ -117,9 +126,9 @@ public struct LogTime: Sendable {
             case 8 where next == 0x2D: return healthApp(p, i, n)
             case 8 where next == 0x54 || next == 0x74: return basicISO(p, i, n)
             case 6 where next == 0x20: return hdfs(p, i, n)
-            case 2 where next == 0x2D: return i + 3 < n && isLetter(p[i + 3]) ? dayMonthYear(p, i, n) : android(p, i, n)
+            case 2 where next == 0x2D: return i + 3 < n && isLetter(p[i + 3]) ? dayMonthYear(p, i, n) : monthDay(p, i, n)
             case 2 where next == 0x2F: return clf(p, i, n)
-            case 2 where next == 0x2E: return proxifier(p, i, n)
+            case 2 where next == 0x2E: return monthDay(p, i, n)
             case 10, 13, 16, 19: return epoch(p, i, k, n)
             default: return Self.none
             }
@@ -131,7 +140,7 @@ public struct LogTime: Sendable {
                 if isDigit(p[i + 4]) { return p[i + 8] == 0x2D ? iso(p, i + 4, n) : Self.none }
                 return apache(p, i + 4, n)
             }
-            if c == 0x49 || c == 0x57 || c == 0x45 || c == 0x46 { return klog(p, i, n) }  // I W E F
+            if c == 0x49 || c == 0x57 || c == 0x45 || c == 0x46 { return monthDay(p, i + 1, n, dayAt: 2) }  // klog: I W E F
         }
         return Self.none
     }
@@ -177,16 +186,6 @@ public struct LogTime: Sendable {
         return finish(p, j, n, year: year, month: month, day: day, clock: clock, zoneAllowed: true)
     }
 
-    /// `LMMDD HH:MM:SS.frac` (Kubernetes klog, glog; `L` is the level I, W, E or F), no year.
-    func klog(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
-        guard i + 14 <= n, p[i + 5] == 0x20 else { return Self.none }
-        let month = d2(p, i + 1), day = d2(p, i + 3)
-        guard month >= 0, day >= 0 else { return Self.none }
-        var j = i + 6
-        guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
-        return finish(p, j, n, year: yearFor(month: month), month: month, day: day, clock: clock, zoneAllowed: false)
-    }
-
     /// `YYYYMMDD-H:M:S[:mmm]` (HealthApp): the time's fields are not zero-padded (`22:16:0:7`) and the
     /// field after the seconds is a count of milliseconds (`:7` is 7 ms).
     func healthApp(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
@@ -220,22 +219,15 @@ public struct LogTime: Sendable {
         return finish(p, i + 13, n, year: 2000 + yy, month: month, day: day, clock: clock, zoneAllowed: false)
     }
 
-    /// `MM-DD HH:MM:SS[.frac]` (Android logcat), no year.
-    func android(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
-        guard i + 14 <= n, p[i + 5] == 0x20 else { return Self.none }
-        let month = d2(p, i), day = d2(p, i + 3)
+    /// `MM-DD HH:MM:SS[.frac]` (Android logcat), `MM.DD HH:MM:SS` (Proxifier), both with the day
+    /// at `i + 3`, and `MMDD HH:MM:SS.frac` after the level letter of Kubernetes klog and glog
+    /// (`I0513 08:00:00.123456`), with the day at `i + 2`: the month at `i`, then the day, a
+    /// space and the time; no year.
+    func monthDay(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, dayAt d: Int = 3) -> Int64 {
+        guard i + d + 11 <= n, p[i + d + 2] == 0x20 else { return Self.none }
+        let month = d2(p, i), day = d2(p, i + d)
         guard month >= 0, day >= 0 else { return Self.none }
-        var j = i + 6
-        guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
-        return finish(p, j, n, year: yearFor(month: month), month: month, day: day, clock: clock, zoneAllowed: false)
-    }
-
-    /// `MM.DD HH:MM:SS` (Proxifier), no year.
-    func proxifier(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
-        guard i + 14 <= n, p[i + 5] == 0x20 else { return Self.none }
-        let month = d2(p, i + 0), day = d2(p, i + 3)
-        guard month >= 0, day >= 0 else { return Self.none }
-        var j = i + 6
+        var j = i + d + 3
         guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
         return finish(p, j, n, year: yearFor(month: month), month: month, day: day, clock: clock, zoneAllowed: false)
     }
@@ -652,7 +644,15 @@ public struct LogTime: Sendable {
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (era arithmetic: 400-year cycles of 146097 days).
+    @inline(__always)
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        if year >= 1, year <= 9999 {
+            // The same arithmetic in unsigned numbers (cheaper divisions), for the years logs hold.
+            let y = UInt(month <= 2 ? year - 1 : year)
+            let m = UInt(month > 2 ? month - 3 : month + 9)
+            let dayOfYear = (153 * m + 2) / 5 + UInt(day) - 1
+            return Int(y * 365 + y / 4 - y / 100 + y / 400 + dayOfYear) - 719_468
+        }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
