@@ -175,4 +175,47 @@ final class TimeCLITests: XCTestCase {
         XCTAssertEqual(try sluice(["grep", "--records", "nothing-like-this", path]).status, 1)
         XCTAssertEqual(try sluice(["grep", "--records", "-A", "1", "x", path]).status, 2)
     }
+
+    /// `DD/MM/YYYY HH:MM:SS.mmm`, a day-first form sluice never guesses.
+    static func dayFirst(_ ms: Int) -> String {
+        let iso = Array(Self.iso(ms))
+        return String(iso[8..<10]) + "/" + String(iso[5..<7]) + "/" + String(iso[0..<4]) + " " + String(iso[11..<23])
+    }
+
+    func testTimeFormatOnEveryTimeVerb() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = makeRecords(4000, seed: 11, format: Self.dayFirst)
+        let path = try write(text(records), "dayfirst.log", in: dir)
+        let format = ["--zone", "UTC", "--time-format", "%d/%m/%Y %H:%M:%S.%f"]
+        let a = records[1200].time, b = records[2500].time
+        let window = try sluice(["since"] + format + [Self.iso(a), path, "then", "until"] + format + [Self.iso(b)])
+        XCTAssertEqual(window.status, 0, window.stderr)
+        XCTAssertEqual(window.text, text(records.filter { $0.time >= a && $0.time <= b }))
+        let scanned = try sluice(["cat", path, "then", "since"] + format + [Self.iso(a)])
+        XCTAssertEqual(scanned.text, text(records.filter { $0.time >= a }))
+        let grep = try sluice(["grep", "--records"] + format + ["Exception", path])
+        XCTAssertEqual(grep.text, text(records.filter { $0.lines.contains { $0.contains("Exception") } }))
+        // merge of the file with itself: a stable sort by time, the first file first on ties.
+        let merged = try sluice(["merge"] + format + [path, path])
+        let tagged = (records.map { ($0, 0) } + records.map { ($0, 1) }).enumerated()
+            .sorted { ($0.element.0.time, $0.element.1, $0.offset) < ($1.element.0.time, $1.element.1, $1.offset) }
+        XCTAssertEqual(merged.text, text(tagged.map(\.element.0)))
+        // count --by hour: the timestamped lines per hour (continuation lines under "-").
+        let counted = try sluice(["cat", path, "then", "count", "--by", "hour"] + format)
+        var hours: [String: Int] = [:]
+        for r in records {
+            hours[String(Self.iso(r.time).prefix(13)) + "Z", default: 0] += 1
+            if r.lines.count > 1 { hours["-", default: 0] += r.lines.count - 1 }
+        }
+        let rows = counted.text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: rows.map { (String($0[1]), Int($0[0])!) }), hours, counted.text)
+        // Without the format nothing is read as a timestamp, and since says so.
+        let unformatted = try sluice(["since", "--zone", "UTC", Self.iso(a), path])
+        XCTAssertEqual(unformatted.text, "")
+        XCTAssertTrue(unformatted.stderr.contains("no line starts with a timestamp"), unformatted.stderr)
+        let bad = try sluice(["since", "--time-format", "%Q", Self.iso(a), path])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("%Q"), bad.stderr)
+    }
 }

@@ -52,12 +52,50 @@ final class TimeMergeTests: XCTestCase {
             options.maxCount = maxCount
             options.firstLinesOnly = firstOnly
             let compiled = try GrepPattern(pattern, syntax: .fixed)
-            for size in [13, 1 << 20] {
+            for size in [13, 333, 4096, 1 << 20] {
                 let got = try await lineStrings(ChunkedBytes(bytes: log.text, size: size).lineBatches()
                     .grepRecords(compiled, parser: parser, options: options))
                 var selected = log.records.filter { $0.lines.contains { $0.contains(pattern) } != invert }
                 if let maxCount { selected = Array(selected.prefix(maxCount)) }
                 XCTAssertEqual(got, selected.flatMap { firstOnly ? [$0.lines[0]] : $0.lines }, "\(pattern) size \(size)")
+            }
+        }
+    }
+
+    /// The whole-buffer path (literals, regexes, sets) against the line-by-line path (-v off,
+    /// on a listed batch), with line numbers and byte offsets, at many batch sizes.
+    func testRecordGrepAroundHitsKeepsNumbersAndOffsets() async throws {
+        let log = TimedLog(count: 3000, seed: 23, multiEvery: 2, longEvery: 50, untimedHead: true)
+        let plain = try await lineStrings(ChunkedBytes(bytes: log.text, size: 1 << 20).lineBatches())
+        var offsets: [Int64] = []
+        for try await batch in ChunkedBytes(bytes: log.text, size: 1 << 20).lineBatches() { for line in batch { offsets.append(line.byteOffset) } }
+        let patterns: [([String], GrepPattern.Syntax)] = [(["Exception"], .fixed), (["method[13]"], .extended),
+                                                          (["Caused", "long x"], .fixed), (["^\tat", "record 7"], .extended),
+                                                          (["preamble"], .fixed)]
+        for (pattern, syntax) in patterns {
+            let compiled = try GrepPattern(pattern, syntax: syntax)
+            let regex = try pattern.map { try Regex<Substring>($0) }
+            let oracle = log.records.filter { $0.lines.contains { line in regex.contains { line.contains($0) } } }.flatMap(\.lines)
+            for size in [97, 1000, 8192, 1 << 20] {
+                for firstOnly in [false, true] {
+                    var options = RecordGrepOptions()
+                    options.firstLinesOnly = firstOnly
+                    var got: [String] = []
+                    for try await batch in ChunkedBytes(bytes: log.text, size: size).lineBatches()
+                        .grepRecords(compiled, parser: parser, options: options) {
+                        for line in batch {
+                            got.append(String(line))
+                            XCTAssertEqual(plain[line.number - 1], String(line), "\(pattern) \(size): line number \(line.number)")
+                            XCTAssertEqual(offsets[line.number - 1], line.byteOffset, "\(pattern) \(size): offset of line \(line.number)")
+                        }
+                    }
+                    if firstOnly {
+                        let firsts = log.records.filter { $0.lines.contains { line in regex.contains { line.contains($0) } } }.map { $0.lines[0] }
+                        XCTAssertEqual(got, firsts, "\(pattern) size \(size) first lines")
+                    } else {
+                        XCTAssertEqual(got, oracle, "\(pattern) size \(size)")
+                    }
+                }
             }
         }
     }

@@ -279,45 +279,21 @@ struct LineSelector {
     /// lines are listed as ranges of the batch's own buffer: nothing is copied.
     private mutating func scanRegion(_ batch: LineBatch) throws -> LineBatch? {
         let region = batch.region
-        let confirm = matcher.confirmsPerLine
         var entries: [LineBatch.Entry] = []
         try batch.storage.withUnsafeBytes { bytes in
-            var position = region.lowerBound
             var countedTo = region.lowerBound
             var lineNumber = batch.firstLineNumber
-            // Set matchers find every line with a hit in one pass over the region.
-            let hits = try matcher.regionHits(in: bytes, from: region.lowerBound, to: region.upperBound)
-            var hitIndex = 0
-            while position < region.upperBound, !limitReached {
-                let hit: Int
-                var confirm = confirm
-                if let hits {
-                    while hitIndex < hits.positions.count && hits.positions[hitIndex] < position { hitIndex += 1 }
-                    guard hitIndex < hits.positions.count else { break }
-                    hit = hits.positions[hitIndex]
-                    confirm = hits.confirms[hitIndex]
-                    hitIndex += 1
-                } else {
-                    guard let found = try matcher.candidate(in: bytes, from: position, to: region.upperBound),
-                          // an empty match after the region's last line feed is no line
-                          found < region.upperBound || found == region.lowerBound || bytes[found - 1] != ByteSearch.newline
-                    else { break }
-                    hit = found
-                }
-                let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
-                let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
-                var contentEnd = lineEnd
-                if !batch.keepsCarriageReturn && contentEnd > lineStart && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-                position = lineEnd + 1
-                if try confirm && !matcher.lineMatches(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])) { continue }
+            try matcher.forEachMatchingLine(in: bytes, region: region, keepsCarriageReturn: batch.keepsCarriageReturn) { line in
+                guard !limitReached else { return false }
                 if options.numbersLines {
-                    lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: lineStart)
-                    countedTo = lineStart
+                    lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: line.lowerBound)
+                    countedTo = line.lowerBound
                 }
-                entries.append(.init(range: lineStart..<contentEnd, number: options.numbersLines ? lineNumber : 0,
-                                     byteOffset: batch.firstByteOffset + Int64(lineStart - region.lowerBound),
+                entries.append(.init(range: line, number: options.numbersLines ? lineNumber : 0,
+                                     byteOffset: batch.firstByteOffset + Int64(line.lowerBound - region.lowerBound),
                                      isContext: false, startsGroup: false))
                 selectedInSource += 1
+                return true
             }
         }
         guard !entries.isEmpty else { return nil }
@@ -386,5 +362,44 @@ struct OutputBuilder {
     mutating func finish(keepsCarriageReturn: Bool, sourceName: String?) -> LineBatch? {
         guard !entries.isEmpty else { return nil }
         return LineBatch(storage: storage, entries: entries, keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
+    }
+}
+
+extension Matcher {
+    /// Calls `body` with each line of `bytes[region]` that matches (its range without the line
+    /// feed, and without a CR before it unless `keepsCarriageReturn`), in order, found by
+    /// searching the whole region and confirming only the lines around hits; `body` returns
+    /// `false` to stop. Lines are LF-separated.
+    func forEachMatchingLine(in bytes: UnsafeRawBufferPointer, region: Range<Int>, keepsCarriageReturn: Bool,
+                             _ body: (Range<Int>) throws -> Bool) throws {
+        let confirmsAll = confirmsPerLine
+        var position = region.lowerBound
+        // Set matchers find every line with a hit in one pass over the region.
+        let hits = try regionHits(in: bytes, from: region.lowerBound, to: region.upperBound)
+        var hitIndex = 0
+        while position < region.upperBound {
+            let hit: Int
+            var confirm = confirmsAll
+            if let hits {
+                while hitIndex < hits.positions.count && hits.positions[hitIndex] < position { hitIndex += 1 }
+                guard hitIndex < hits.positions.count else { return }
+                hit = hits.positions[hitIndex]
+                confirm = hits.confirms[hitIndex]
+                hitIndex += 1
+            } else {
+                guard let found = try candidate(in: bytes, from: position, to: region.upperBound),
+                      // an empty match after the region's last line feed is no line
+                      found < region.upperBound || found == region.lowerBound || bytes[found - 1] != ByteSearch.newline
+                else { return }
+                hit = found
+            }
+            let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
+            let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound
+            var contentEnd = lineEnd
+            if !keepsCarriageReturn && contentEnd > lineStart && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            position = lineEnd + 1
+            if try confirm && !lineMatches(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<contentEnd])) { continue }
+            guard try body(lineStart..<contentEnd) else { return }
+        }
     }
 }

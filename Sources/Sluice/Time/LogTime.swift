@@ -7,24 +7,31 @@
 /// | format | example |
 /// |---|---|
 /// | ISO 8601 / RFC 3339 (`T`, `t` or space; `/` accepted for `-`) | `2024-05-13T08:00:00.123456+02:00`, `2024-05-13 08:00:00` |
-/// | comma fractions (log4j, Hadoop, Zookeeper) | `2015-10-18 18:01:47,978` |
+/// | comma fractions (log4j, Hadoop, Zookeeper, Python logging) | `2015-10-18 18:01:47,978` |
+/// | ISO with a zone abbreviation (PostgreSQL, journalctl short-full) | `2024-05-13 08:00:00.123 UTC`, `Mon 2024-05-13 08:00:00 CEST` |
+/// | ISO 8601 basic | `20240513T080000.5+0200` |
+/// | Tomcat, Java | `13-May-2024 08:00:00.123` |
+/// | Kubernetes klog, glog (no year) | `I0513 08:00:00.123456` |
 /// | RFC 3164 syslog (no year) | `May 13 08:00:00`, `May  3 08:00:00` |
 /// | RFC 5424 | `<34>1 2024-05-13T08:00:00.123Z` |
-/// | Common / Combined Log Format, after host, ident and user | `10.0.0.1 - bob [13/May/2024:08:00:00 +0000]` |
-/// | Apache error log | `[Mon May 13 08:00:00 2024]`, `[Mon May 13 08:00:00.123456 2024]` |
+/// | Common / Combined Log Format, the line's first `[` after at least three words | `10.0.0.1 - bob [13/May/2024:08:00:00 +0000]` |
+/// | Apache error log, ctime, date(1) | `[Mon May 13 08:00:00 2024]`, `[Mon May 13 08:00:00.123456 2024]`, `Mon May 13 08:00:00 UTC 2024` |
 /// | HDFS (two-digit year, 20yy) | `081109 203615` |
 /// | Android logcat (no year) | `05-13 08:00:00.123` |
 /// | HealthApp | `20171223-22:15:29:606` (the last field counts milliseconds: `:7` is 7 ms) |
 /// | Proxifier (no year) | `[10.30 16:49:06]` |
 /// | epoch | 10 digits (seconds, optional fraction), 13 (milliseconds), 16 (microseconds), 19 (nanoseconds) |
-/// | JSON and logfmt lines | the `ts`, `time`, `timestamp` or `@timestamp` field, a string in any form above or an epoch number |
+/// | JSON and logfmt lines | the top-level `ts`, `time`, `timestamp` or `@timestamp` field, a string in any form above or an epoch number |
 ///
-/// Zones: `Z`, `±hh:mm`, `±hhmm`, `±hh`, directly after the time or after one space. A time
+/// Zones: `Z`, `±hh:mm`, `±hhmm`, `±hh`, directly after the time or after one space, or after a
+/// space a zone abbreviation (`UTC`, `CEST`, `EST`, ...; see `namedZone`): one that names several
+/// zones (`CST`, `IST`, `BST`, ...) makes the line not a timestamp rather than a guess. A time
 /// without a zone is taken to be `zoneOffset` seconds east of UTC (one fixed offset: the parser
 /// does not follow daylight-saving changes). A format without a year takes
 /// ``referenceYear``, or the year before it when the month is after ``referenceMonth`` (as
 /// syslog readers do with the file's modification time). Fractions beyond microseconds are
-/// truncated. A date without a time of day is not a timestamp.
+/// truncated. A date without a time of day is not a timestamp, nor is a day-first or month-first
+/// date (`13/05/2024`); ``format`` (a ``TimeFormat``) reads one of those.
 public struct LogTime: Sendable {
     /// The year given to formats without one.
     public var referenceYear: Int
@@ -32,11 +39,15 @@ public struct LogTime: Sendable {
     public var referenceMonth: Int
     /// Seconds east of UTC of times that carry no zone.
     public var zoneOffset: Int
+    /// The one format to read (`--time-format`) instead of recognising the formats above; `nil`
+    /// to recognise them.
+    public var format: TimeFormat?
 
-    public init(referenceYear: Int = 1970, referenceMonth: Int = 12, zoneOffset: Int = 0) {
+    public init(referenceYear: Int = 1970, referenceMonth: Int = 12, zoneOffset: Int = 0, format: TimeFormat? = nil) {
         self.referenceYear = referenceYear
         self.referenceMonth = referenceMonth
         self.zoneOffset = zoneOffset
+        self.format = format
     }
 
     /// Microseconds in a second.
@@ -75,6 +86,7 @@ public struct LogTime: Sendable {
     // MARK: - Dispatch
 
     func instant(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64 {
+        if let format { return format.instant(p, n, self) }
         var i = 0
         if p[0] == 0x3C {  // <PRI>
             var j = 1
@@ -103,6 +115,8 @@ public struct LogTime: Sendable {
         guard i < n else { return Self.none }
         let c = p[i]
         if isDigit(c) {
+            // The most common form first: `YYYY-` (ISO) needs no count of digits.
+            if i + 4 < n, p[i + 4] == 0x2D, d4(p, i) >= 0 { return iso(p, i, n) }
             var k = i
             while k < n && k - i < 20 && isDigit(p[k]) { k += 1 }
             let digits = k - i
@@ -110,17 +124,23 @@ public struct LogTime: Sendable {
             switch digits {
             case 4 where next == 0x2D || next == 0x2F: return iso(p, i, n)
             case 8 where next == 0x2D: return healthApp(p, i, n)
+            case 8 where next == 0x54 || next == 0x74: return basicISO(p, i, n)
             case 6 where next == 0x20: return hdfs(p, i, n)
-            case 2 where next == 0x2D: return android(p, i, n)
+            case 2 where next == 0x2D: return i + 3 < n && isLetter(p[i + 3]) ? dayMonthYear(p, i, n) : monthDay(p, i, n)
             case 2 where next == 0x2F: return clf(p, i, n)
-            case 2 where next == 0x2E: return proxifier(p, i, n)
+            case 2 where next == 0x2E: return monthDay(p, i, n)
             case 10, 13, 16, 19: return epoch(p, i, k, n)
             default: return Self.none
             }
         }
         if isLetter(c) {
             if let month = monthNumber(p, i, n), i + 3 < n, p[i + 3] == 0x20 { return syslog(p, i + 4, n, month: month) }
-            if isDayName(p, i, n), i + 4 < n, p[i + 3] == 0x20 { return apache(p, i + 4, n) }
+            if isDayName(p, i, n), i + 9 < n, p[i + 3] == 0x20 {
+                // `Mon 2024-05-13 08:00:00 CEST` (journalctl short-full), else `Mon May 13 ...`.
+                if isDigit(p[i + 4]) { return p[i + 8] == 0x2D ? iso(p, i + 4, n) : Self.none }
+                return apache(p, i + 4, n)
+            }
+            if c == 0x49 || c == 0x57 || c == 0x45 || c == 0x46 { return monthDay(p, i + 1, n, dayAt: 2) }  // klog: I W E F
         }
         return Self.none
     }
@@ -137,6 +157,32 @@ public struct LogTime: Sendable {
         guard t == 0x54 || t == 0x20 || t == 0x74 else { return Self.none }
         var j = i + 11
         guard let clock = clock(p, &j, n, secondsOptional: true) else { return Self.none }
+        return finish(p, j, n, year: year, month: month, day: day, clock: clock, zoneAllowed: true)
+    }
+
+    /// `YYYYMMDDTHHMMSS[.frac][zone]` (ISO 8601 basic format).
+    func basicISO(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
+        guard i + 15 <= n else { return Self.none }
+        let year = d4(p, i), month = d2(p, i + 4), day = d2(p, i + 6)
+        let h = d2(p, i + 9), m = d2(p, i + 11), s = d2(p, i + 13)
+        guard year >= 0, month >= 0, day >= 0, h >= 0, m >= 0, s >= 0 else { return Self.none }
+        var clock = Clock(hour: h, minute: m, second: s, micros: 0)
+        var j = i + 15
+        if j + 1 < n, p[j] == 0x2E || p[j] == 0x2C, isDigit(p[j + 1]) {
+            j += 1
+            clock.micros = fraction(p, &j, n)
+        }
+        guard j >= n || !isDigit(p[j]) else { return Self.none }
+        return finish(p, j, n, year: year, month: month, day: day, clock: clock, zoneAllowed: true)
+    }
+
+    /// `DD-Mon-YYYY HH:MM:SS[.frac]` (Tomcat, Java's default date format).
+    func dayMonthYear(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
+        guard i + 20 <= n, p[i + 6] == 0x2D, p[i + 11] == 0x20 else { return Self.none }
+        let day = d2(p, i), year = d4(p, i + 7)
+        guard day >= 0, year >= 0, let month = monthNumber(p, i + 3, n) else { return Self.none }
+        var j = i + 12
+        guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
         return finish(p, j, n, year: year, month: month, day: day, clock: clock, zoneAllowed: true)
     }
 
@@ -173,22 +219,15 @@ public struct LogTime: Sendable {
         return finish(p, i + 13, n, year: 2000 + yy, month: month, day: day, clock: clock, zoneAllowed: false)
     }
 
-    /// `MM-DD HH:MM:SS[.frac]` (Android logcat), no year.
-    func android(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
-        guard i + 14 <= n, p[i + 5] == 0x20 else { return Self.none }
-        let month = d2(p, i), day = d2(p, i + 3)
+    /// `MM-DD HH:MM:SS[.frac]` (Android logcat), `MM.DD HH:MM:SS` (Proxifier), both with the day
+    /// at `i + 3`, and `MMDD HH:MM:SS.frac` after the level letter of Kubernetes klog and glog
+    /// (`I0513 08:00:00.123456`), with the day at `i + 2`: the month at `i`, then the day, a
+    /// space and the time; no year.
+    func monthDay(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, dayAt d: Int = 3) -> Int64 {
+        guard i + d + 11 <= n, p[i + d + 2] == 0x20 else { return Self.none }
+        let month = d2(p, i), day = d2(p, i + d)
         guard month >= 0, day >= 0 else { return Self.none }
-        var j = i + 6
-        guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
-        return finish(p, j, n, year: yearFor(month: month), month: month, day: day, clock: clock, zoneAllowed: false)
-    }
-
-    /// `MM.DD HH:MM:SS` (Proxifier), no year.
-    func proxifier(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int64 {
-        guard i + 14 <= n, p[i + 5] == 0x20 else { return Self.none }
-        let month = d2(p, i + 0), day = d2(p, i + 3)
-        guard month >= 0, day >= 0 else { return Self.none }
-        var j = i + 6
+        var j = i + d + 3
         guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
         return finish(p, j, n, year: yearFor(month: month), month: month, day: day, clock: clock, zoneAllowed: false)
     }
@@ -230,10 +269,18 @@ public struct LogTime: Sendable {
         guard j < n, p[j] == 0x20 else { return Self.none }
         j += 1
         guard let clock = clock(p, &j, n, secondsOptional: false) else { return Self.none }
+        var offset = zoneOffset
+        if j + 1 < n, p[j] == 0x20, p[j + 1] &- 0x41 < 26 {  // `... 08:00:00 UTC 2024` (date(1))
+            let (zone, end) = namedZone(p, j + 1, n)
+            guard zone != Self.noZone, zone != Self.ambiguousZone else { return Self.none }
+            offset = zone
+            j = end
+        }
         guard j + 5 <= n, p[j] == 0x20 else { return Self.none }
         let year = d4(p, j + 1)
         guard year >= 0, j + 5 == n || !isDigit(p[j + 5]) else { return Self.none }
-        return finish(p, j + 5, n, year: year, month: month, day: day, clock: clock, zoneAllowed: false)
+        let t = finish(p, j + 5, n, year: year, month: month, day: day, clock: clock, zoneAllowed: false)
+        return t == Self.none ? t : t + Int64(zoneOffset - offset) * Self.second
     }
 
     /// Epoch seconds (10 digits, optional fraction), milliseconds (13), microseconds (16), nanoseconds (19).
@@ -254,33 +301,56 @@ public struct LogTime: Sendable {
         }
     }
 
-    /// The `ts`, `time`, `timestamp` or `@timestamp` member of a JSON object.
+    /// The `ts`, `time`, `timestamp` or `@timestamp` member of a JSON object (at its top level:
+    /// members of nested objects are not its time).
     func json(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64 {
         var i = 1
+        var depth = 1
+        var expectsKey = true
         while i < n {
-            guard let q = nextByte(0x22, p, i, n) else { return Self.none }
-            // A key is a string followed by ':'.
-            let keyStart = q + 1
-            guard let close = nextByte(0x22, p, keyStart, n) else { return Self.none }
-            var j = close + 1
-            while j < n && p[j] == 0x20 { j += 1 }
-            if j < n && p[j] == 0x3A {
-                if isTimeKey(p, keyStart, close) {
-                    j += 1
+            switch p[i] {
+            case 0x22:
+                guard let close = stringEnd(p, i + 1, n) else { return Self.none }
+                guard depth == 1 && expectsKey else { i = close + 1; continue }
+                var j = close + 1
+                while j < n && p[j] == 0x20 { j += 1 }
+                guard j < n, p[j] == 0x3A else { return Self.none }
+                j += 1
+                if isTimeKey(p, i + 1, close) {
                     while j < n && p[j] == 0x20 { j += 1 }
                     guard j < n else { return Self.none }
                     if p[j] == 0x22 {
-                        guard let end = nextByte(0x22, p, j + 1, n) else { return Self.none }
+                        guard let end = stringEnd(p, j + 1, n) else { return Self.none }
                         return at(p, j + 1, end)
                     }
                     return number(p, j, n)
                 }
-                i = j + 1
-            } else {
-                i = close + 1  // a value string: go on after it
+                expectsKey = false
+                i = j
+            case 0x7B, 0x5B: depth += 1; i += 1
+            case 0x7D, 0x5D:
+                depth -= 1
+                if depth <= 0 { return Self.none }
+                i += 1
+            case 0x2C:
+                if depth == 1 { expectsKey = true }
+                i += 1
+            default: i += 1
             }
         }
         return Self.none
+    }
+
+    /// The closing quote of a JSON string whose contents start at `from` (escapes skipped).
+    @inline(__always)
+    func stringEnd(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int? {
+        var i = from
+        while i < n {
+            let c = p[i]
+            if c == 0x22 { return i }
+            i += c == 0x5C ? 2 : 1
+        }
+        return nil
     }
 
     /// The `ts=`, `time=`, `timestamp=` or `@timestamp=` field of a logfmt line (whose first word is `key=`).
@@ -320,7 +390,8 @@ public struct LogTime: Sendable {
         return Self.none
     }
 
-    /// `host ident user [DD/Mon/YYYY:HH:MM:SS zone]`: three words, then the bracket.
+    /// `host ident user [DD/Mon/YYYY:HH:MM:SS zone]`: the first `[` of the line, after at least
+    /// three words (the user field may hold spaces; a virtual host may come first).
     func commonLogFormat(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64 {
         var spaces = 0
         var i = 0
@@ -329,9 +400,8 @@ public struct LogTime: Sendable {
             let c = p[i]
             if c == 0x20 {
                 spaces += 1
-                if spaces > 3 { return Self.none }
             } else if c == 0x5B {
-                guard spaces == 3, i > 0, p[i - 1] == 0x20, i + 3 < n, isDigit(p[i + 1]), isDigit(p[i + 2]),
+                guard spaces >= 2, p[i - 1] == 0x20, i + 3 < n, isDigit(p[i + 1]), isDigit(p[i + 2]),
                       p[i + 3] == 0x2F else { return Self.none }
                 return clf(p, i + 1, n)
             }
@@ -400,26 +470,44 @@ public struct LogTime: Sendable {
     @inline(__always)
     func finish(_ p: UnsafePointer<UInt8>, _ j: Int, _ n: Int, year: Int, month: Int, day: Int, clock: Clock,
                 zoneAllowed: Bool) -> Int64 {
+        var offset = zoneOffset
+        if zoneAllowed {
+            let zone = zone(p, j, n)
+            if zone == Self.ambiguousZone { return Self.none }
+            if zone != Self.noZone { offset = zone }
+        }
+        return make(year: year, month: month, day: day, clock: clock, offset: offset)
+    }
+
+    /// The instant of a date and time `offset` seconds east of UTC, or `none` when a field is out of range.
+    @inline(__always)
+    func make(year: Int, month: Int, day: Int, clock: Clock, offset: Int) -> Int64 {
         guard month >= 1, month <= 12, day >= 1, day <= Self.daysIn(month: month, year: year),
               clock.hour <= 23, clock.minute <= 59, clock.second <= 60 else { return Self.none }
-        var offset = zoneOffset
-        if zoneAllowed, let zone = zone(p, j, n) { offset = zone }
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86400 + Int64(clock.hour * 3600 + clock.minute * 60 + clock.second) - Int64(offset)
         return seconds * Self.second + clock.micros
     }
 
-    /// A zone at `j` (directly or after one space): `Z`, `±hh:mm`, `±hhmm`, `±hh`; seconds east of UTC.
+    /// No zone written (`zone` and `namedZone`).
+    static let noZone = Int.min
+    /// A zone abbreviation that names several offsets (`CST`): the time cannot be read surely.
+    static let ambiguousZone = Int.max
+
+    /// A zone at `j` (directly or after one space): `Z`, `±hh:mm`, `±hhmm`, `±hh`, or after a
+    /// space an abbreviation (``namedZone(_:_:_:)``); seconds east of UTC, `noZone` or `ambiguousZone`.
     @inline(__always)
-    func zone(_ p: UnsafePointer<UInt8>, _ j: Int, _ n: Int) -> Int? {
+    func zone(_ p: UnsafePointer<UInt8>, _ j: Int, _ n: Int) -> Int {
         var j = j
-        guard j < n else { return nil }
-        if p[j] == 0x20 { j += 1; guard j < n else { return nil } }
+        guard j < n else { return Self.noZone }
+        var spaced = false
+        if p[j] == 0x20 { j += 1; spaced = true; guard j < n else { return Self.noZone } }
         let c = p[j]
-        if c == 0x5A || c == 0x7A { return j + 1 == n || !isLetter(p[j + 1]) ? 0 : nil }
-        guard c == 0x2B || c == 0x2D, j + 3 <= n else { return nil }
+        if (c == 0x5A || c == 0x7A) && (j + 1 == n || !isLetter(p[j + 1])) { return 0 }
+        if spaced && c &- 0x41 < 26 { return namedZone(p, j, n).offset }
+        guard c == 0x2B || c == 0x2D, j + 3 <= n else { return Self.noZone }
         let h = d2(p, j + 1)
-        guard h >= 0, h <= 18 else { return nil }
+        guard h >= 0, h <= 18 else { return Self.noZone }
         var m = 0
         var k = j + 3
         if k + 3 <= n, p[k] == 0x3A {
@@ -427,9 +515,49 @@ public struct LogTime: Sendable {
         } else if k + 2 <= n, isDigit(p[k]) {
             m = d2(p, k); k += 2
         }
-        guard m >= 0, m <= 59, k >= n || !isDigit(p[k]) else { return nil }
+        guard m >= 0, m <= 59, k >= n || !isDigit(p[k]) else { return Self.noZone }
         let seconds = h * 3600 + m * 60
         return c == 0x2D ? -seconds : seconds
+    }
+
+    /// A zone abbreviation (2 to 5 capitals) at `j`, and where it ends. Known ones give their
+    /// offset (`UTC`, `GMT`, `CEST`, `EST`, `PDT`, `JST`, ...); those that name several zones
+    /// (`CST`, `CDT`, `IST`, `BST`, `AST`, `ADT`, `SST`), and any abbreviation followed by a digit,
+    /// `+` or `-` (`UTC+2`, `EST5EDT`), are `ambiguousZone`; other words (`INFO`) are `noZone`.
+    func namedZone(_ p: UnsafePointer<UInt8>, _ j: Int, _ n: Int) -> (offset: Int, end: Int) {
+        var k = j
+        var key: UInt64 = 0
+        while k < n && k - j < 6 && p[k] &- 0x41 < 26 { key = key << 8 | UInt64(p[k]); k += 1 }
+        let length = k - j
+        guard length >= 2, length <= 5, k >= n || !isLetter(p[k]) else { return (Self.noZone, j) }
+        let minutes: Int
+        switch key {
+        case 0x5554, 0x555443, 0x474D54, 0x574554: minutes = 0                      // UT UTC GMT WET
+        case 0x434554, 0x4D4554, 0x57455354, 0x574154: minutes = 60                 // CET MET WEST WAT
+        case 0x43455354, 0x4D455354, 0x454554, 0x53415354, 0x434154: minutes = 120  // CEST MEST EET SAST CAT
+        case 0x45455354, 0x4D534B, 0x454154: minutes = 180                          // EEST MSK EAT
+        case 0x574942, 0x494354: minutes = 420                                      // WIB ICT
+        case 0x484B54, 0x534754, 0x41575354: minutes = 480                          // HKT SGT AWST
+        case 0x4A5354, 0x4B5354: minutes = 540                                      // JST KST
+        case 0x41435354: minutes = 570                                              // ACST
+        case 0x41455354: minutes = 600                                              // AEST
+        case 0x41434454: minutes = 630                                              // ACDT
+        case 0x41454454: minutes = 660                                              // AEDT
+        case 0x4E5A5354: minutes = 720                                              // NZST
+        case 0x4E5A4454: minutes = 780                                              // NZDT
+        case 0x454454: minutes = -240                                               // EDT
+        case 0x455354: minutes = -300                                               // EST
+        case 0x4D4454: minutes = -360                                               // MDT
+        case 0x4D5354, 0x504454: minutes = -420                                     // MST PDT
+        case 0x505354, 0x414B4454: minutes = -480                                   // PST AKDT
+        case 0x414B5354: minutes = -540                                             // AKST
+        case 0x485354: minutes = -600                                               // HST
+        case 0x435354, 0x434454, 0x495354, 0x425354, 0x415354, 0x414454, 0x535354:  // CST CDT IST BST AST ADT SST
+            return (Self.ambiguousZone, k)
+        default: return (Self.noZone, j)
+        }
+        if k < n, isDigit(p[k]) || p[k] == 0x2B || p[k] == 0x2D { return (Self.ambiguousZone, k) }
+        return (minutes * 60, k)
     }
 
     /// The year of a year-less date in `month`.
@@ -516,7 +644,15 @@ public struct LogTime: Sendable {
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (era arithmetic: 400-year cycles of 146097 days).
+    @inline(__always)
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        if year >= 1, year <= 9999 {
+            // The same arithmetic in unsigned numbers (cheaper divisions), for the years logs hold.
+            let y = UInt(month <= 2 ? year - 1 : year)
+            let m = UInt(month > 2 ? month - 3 : month + 9)
+            let dayOfYear = (153 * m + 2) / 5 + UInt(day) - 1
+            return Int(y * 365 + y / 4 - y / 100 + y / 400 + dayOfYear) - 719_468
+        }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

@@ -34,13 +34,16 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
     let options: RecordGrepOptions
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), matcher: pattern.matcher, parser: parser, options: options)
+        Iterator(base: base.makeAsyncIterator(), matcher: pattern.matcher, wholeBuffer: pattern.matchesWithinLineOnly,
+                 parser: parser, options: options)
     }
 
     /// Yields, per input batch, the lines of the records it completes that are selected.
     public struct Iterator: AsyncIteratorProtocol {
         private var base: Base.AsyncIterator
         private let matcher: Matcher
+        /// Whether the pattern can be searched for in a whole buffer (see ``GrepPattern``).
+        private let wholeBuffer: Bool
         private let parser: LogTime
         private let options: RecordGrepOptions
         /// The record in progress (its lines stay in their batches' buffers).
@@ -53,9 +56,10 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
         private var sourceName: String?
         private var keepsCarriageReturn = true
 
-        init(base: Base.AsyncIterator, matcher: Matcher, parser: LogTime, options: RecordGrepOptions) {
+        init(base: Base.AsyncIterator, matcher: Matcher, wholeBuffer: Bool, parser: LogTime, options: RecordGrepOptions) {
             self.base = base
             self.matcher = matcher
+            self.wholeBuffer = wholeBuffer
             self.parser = parser
             self.options = options
         }
@@ -84,6 +88,13 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
                 sourceName = batch.sourceName
                 keepsCarriageReturn = batch.keepsCarriageReturn
                 out.reset()
+                if batch.entries == nil && !options.invert && wholeBuffer, let hits = regionHits(batch),
+                   selectAroundHits(batch, hits) {
+                    if let selected = out.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName) {
+                        return selected
+                    }
+                    continue
+                }
                 do {
                     for line in batch {
                         if parser.parse(line) != nil { finishRecord() }
@@ -108,6 +119,105 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
+
+        /// The lines of `batch` that match, found by searching its whole buffer; `nil` when the
+        /// search gives up (the batch is then read line by line).
+        private func regionHits(_ batch: LineBatch) -> [Range<Int>]? {
+            var hits: [Range<Int>] = []
+            do {
+                try batch.storage.withUnsafeBytes { bytes in
+                    try matcher.forEachMatchingLine(in: bytes, region: batch.region, keepsCarriageReturn: batch.keepsCarriageReturn) {
+                        hits.append($0)
+                        return true
+                    }
+                }
+            } catch {
+                return nil
+            }
+            return hits
+        }
+
+        /// The fast path: only the lines around hits are read for timestamps. The batch's first
+        /// stamped line ends the record in progress (the lines before it continue that record);
+        /// each hit between it and the batch's last stamped line selects the record around it,
+        /// found by walking back and forth to stamped lines; the record from the last stamped line
+        /// is kept in progress. `false` when the batch has no stamped line (nothing is changed:
+        /// it is then read line by line).
+        private mutating func selectAroundHits(_ batch: LineBatch, _ hits: [Range<Int>]) -> Bool {
+            let region = batch.region
+            let keepsCR = batch.keepsCarriageReturn
+            return batch.storage.withUnsafeBytes { bytes -> Bool in
+                let lo = region.lowerBound, hi = region.upperBound
+                /// The end (LF or region end) of the line starting at `s`.
+                func end(_ s: Int) -> Int { ByteSearch.first(ByteSearch.newline, in: bytes, from: s, to: hi) ?? hi }
+                /// The start of the line before the one starting at `s` (> lo).
+                func previous(_ s: Int) -> Int { (ByteSearch.last(ByteSearch.newline, in: bytes, from: lo, to: s - 1) ?? (lo - 1)) + 1 }
+                func content(_ s: Int, _ e: Int) -> Range<Int> {
+                    !keepsCR && e > s && bytes[e - 1] == 0x0D ? s..<(e - 1) : s..<e
+                }
+                func stamped(_ s: Int) -> Bool {
+                    parser.parse(UnsafeRawBufferPointer(rebasing: bytes[content(s, end(s))])) != nil
+                }
+                // The first and last stamped lines.
+                var first = lo
+                while first < hi && !stamped(first) { first = end(first) + 1 }
+                guard first < hi else { return false }
+                var last = hi
+                repeat { last = last > lo ? previous(last) : lo } while last > first && !stamped(last)
+                if last < first { last = first }
+                var number = batch.firstLineNumber
+                var countedTo = lo
+                func numberOf(_ s: Int) -> Int {
+                    number += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: s)
+                    countedTo = s
+                    return number
+                }
+                func offset(_ s: Int) -> Int64 { batch.firstByteOffset + Int64(s - lo) }
+                var hitIndex = 0
+                // Lines before the first stamped one continue the record in progress.
+                var s = lo
+                while s < first {
+                    let e = end(s)
+                    if !limitReached {
+                        record.append(Line(storage: batch.storage, range: content(s, e), number: numberOf(s), byteOffset: offset(s)))
+                    }
+                    while hitIndex < hits.count && hits[hitIndex].lowerBound < e { hitIndex += 1; recordMatches = true }
+                    s = e + 1
+                }
+                finishRecord()
+                // Records between the first and the last stamped lines: only those around hits.
+                while hitIndex < hits.count && hits[hitIndex].lowerBound < last && !limitReached {
+                    let hit = hits[hitIndex].lowerBound
+                    var start = hit
+                    while start > first && !stamped(start) { start = previous(start) }
+                    var stop = end(hit) + 1
+                    while stop < last && !stamped(stop) { stop = end(stop) + 1 }
+                    stop = Swift.min(stop, last)
+                    selectedInSource += 1
+                    var line = start
+                    while line < stop {
+                        let e = end(line)
+                        out.append(UnsafeRawBufferPointer(rebasing: bytes[content(line, e)]), number: numberOf(line),
+                                   byteOffset: offset(line), isContext: false, startsGroup: false)
+                        if options.firstLinesOnly { break }
+                        line = e + 1
+                    }
+                    while hitIndex < hits.count && hits[hitIndex].lowerBound < stop { hitIndex += 1 }
+                }
+                // The record from the last stamped line goes on in the next batch.
+                if !limitReached {
+                    while hitIndex < hits.count && hits[hitIndex].lowerBound < last { hitIndex += 1 }
+                    recordMatches = hitIndex < hits.count
+                    var line = last
+                    while line < hi {
+                        let e = end(line)
+                        record.append(Line(storage: batch.storage, range: content(line, e), number: numberOf(line), byteOffset: offset(line)))
+                        line = e + 1
+                    }
+                }
+                return true
+            }
+        }
 
         /// Decides the record in progress and starts a new one.
         private mutating func finishRecord() {

@@ -144,6 +144,7 @@ struct GrepVerb: ParsableCommand {
     var noDecompress = false
     @Flag(name: .customLong("records"), help: "Select whole records: a line without a timestamp continues the one before it; a record is selected when any of its lines matches, and all its lines print (-c counts records). See 'sluice help since' for the timestamps read.")
     var records = false
+    @OptionGroup var time: TimeOptions
     @OptionGroup var splitOptions: SplitOptions
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
@@ -353,7 +354,7 @@ extension GrepVerb: Verb {
         let options = self.options()
         let stream: LineStream
         if records {
-            let parser = try stageParser(TimeOptions.parse([]), position), recordOptions = self.recordOptions()
+            let parser = try stageParser(time, position), recordOptions = self.recordOptions()
             stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
                 $0.grepRecords(pattern, parser: parser, options: recordOptions)
             }
@@ -373,7 +374,7 @@ extension GrepVerb: Verb {
         let pattern = try compiledPattern()
         var options = self.options()
         options.binaryReadSize = nil  // the stream before it is read as a pipe
-        let selected = records ? recordGrepStage(stream, pattern, self, parser: try stageParser(TimeOptions.parse([]), position))
+        let selected = records ? recordGrepStage(stream, pattern, self, parser: try stageParser(time, position))
             : grepStage(stream, pattern, options)
         return stage(selected, pattern, manyInputs: false, position)
     }

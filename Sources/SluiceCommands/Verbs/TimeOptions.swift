@@ -13,6 +13,9 @@ struct TimeOptions: ParsableArguments {
     @Option(name: .customLong("year"),
             help: ArgumentHelp("The year of timestamps written without one (default: the file's modification year, the year before for months after its month).", valueName: "YEAR"))
     var year: Int?
+    @Option(name: .customLong("time-format"),
+            help: ArgumentHelp("Read only this timestamp format, with strftime directives (%Y %m %d %H %M %S %f %b %z ...), at the start of each line, e.g. '%d/%m/%Y %H:%M:%S'.", valueName: "STRFTIME"))
+    var timeFormat: String?
 
     /// Seconds east of UTC for zone-less times: the zone option, else the C library's local
     /// offset (TZ) at `instant` (seconds since the epoch).
@@ -50,8 +53,13 @@ struct TimeOptions: ParsableArguments {
         var t = when
         localtime_r(&t, &parts)
         let offset = try zoneOffset(at: Int(when))
-        if let year { return LogTime(referenceYear: year, referenceMonth: 12, zoneOffset: offset) }
-        return LogTime(referenceYear: Int(parts.tm_year) + 1900, referenceMonth: Int(parts.tm_mon) + 1, zoneOffset: offset)
+        var format: TimeFormat?
+        if let timeFormat {
+            do { format = try TimeFormat(timeFormat) } catch { throw CLIError("--time-format: \(error.reason ?? "\(error)")") }
+        }
+        if let year { return LogTime(referenceYear: year, referenceMonth: 12, zoneOffset: offset, format: format) }
+        return LogTime(referenceYear: Int(parts.tm_year) + 1900, referenceMonth: Int(parts.tm_mon) + 1, zoneOffset: offset,
+                       format: format)
     }
 
     /// Reads a TIME argument.

@@ -50,6 +50,9 @@ extension SinceVerb: Verb {
                 if let tolerance { seek.tolerance = tolerance.microseconds }
                 do {
                     let result = try seek.search(path: path, for: bound)
+                    if result.firstTimestamp == nil && result.bytesRead > 0 {
+                        printError("\(name): no line starts with a timestamp sluice reads (see --time-format)")
+                    }
                     switch result.outcome {
                     case .found(let offset):
                         let lines = TimeSeek.lineBatches(path: path, name: name, offset: offset, probeBytes: result.bytesRead,
