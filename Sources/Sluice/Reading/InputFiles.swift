@@ -89,10 +89,10 @@ public struct InputFiles: Sendable {
         return SplitBytes(path: splitPath, split: options.split, decompress: options.decompression.enabled) { part in
             var decoding = options.decompression
             decoding.enabled = part.decodes
-            let chunks = path == "-" && options.split == nil
+            let chunks = InputChunks(path == "-" && options.split == nil
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
                 : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
-                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
+                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4))
             return chunks.observed { statistics?.addRead($0.count) }
                 .decompressed(decoding, onWarning: { onWarning(name, $0) })
         }
@@ -161,9 +161,18 @@ public struct InputFiles: Sendable {
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
-            stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
-                .readAhead(files.options.readAhead)).readAhead(files.options.readAhead)
+            // A small regular file is read, decoded, split and searched in one task, the one
+            // that iterates it (with ``Options/parallelInputs``, one of the tasks searching
+            // inputs ahead): tasks and hand-offs would cost more than the work.
+            let inline = files.isSmall(path)
+            return stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+                .readAhead(files.options.readAhead, inline: inline)).readAhead(files.options.readAhead, inline: inline)
         }
+    }
+
+    /// Whether `path` is a regular file read whole that fits in one chunk (see ``InputChunks``).
+    func isSmall(_ path: String) -> Bool {
+        path != "-" && options.split == nil && InputChunks.isSmallRegularFile(path, chunkSize: options.chunkSize)
     }
 
     /// The lines of one input, counted.
@@ -179,7 +188,7 @@ public struct InputFiles: Sendable {
 
     /// The bytes of one input: read (its split only, with ``Options/split``), counted, decoded
     /// when compressed, counted again.
-    public typealias InputBytes = AsyncObservedSequence<SplitBytes<AsyncDecompressedSequence<AsyncObservedSequence<FileChunks>>>>
+    public typealias InputBytes = AsyncObservedSequence<SplitBytes<AsyncDecompressedSequence<AsyncObservedSequence<InputChunks>>>>
 }
 
 /// The inputs of ``InputFiles`` one after another; errors are reported and skipped.
