@@ -280,11 +280,16 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }
 
-        /// Starts searching the inputs before index `end` that are not started yet.
+        /// Starts searching the inputs before index `end` that are not started yet, and the small
+        /// files after them, up to 4 times as many: each of those is one short task, and the
+        /// cores keep searching while the consumer prints the ones before.
         private mutating func startInputs(upTo end: Int) {
-            let first = index + started.count
-            for i in first..<Swift.min(end, stream.files.paths.count) {
-                started.append(StartedInput(stream.make(stream.files, stream.files.paths[i])))
+            let paths = stream.files.paths
+            let window = Swift.min(paths.count, index + 4 * stream.files.options.parallelInputs)
+            var i = index + started.count
+            while i < window && (i < end || stream.files.isSmall(paths[i])) {
+                started.append(StartedInput(stream.make(stream.files, paths[i])))
+                i += 1
             }
         }
     }
