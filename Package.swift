@@ -36,7 +36,16 @@ let package = Package(
             name: "SluiceCommands",
             dependencies: ["Sluice", "CByteScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "sluice", dependencies: ["Sluice", "SluiceCommands", "CByteScan"]),
+        // The release binary links the Swift runtime statically: no symbol lookups in a dozen
+        // shared libraries at every start (`sluice tail -n 10` is mostly start-up). The argument
+        // parser's FoundationEssentials needs its two support libraries named; lld links it
+        // without the GNU linkers' warning about Foundation's use of mktemp.
+        .executableTarget(name: "sluice", dependencies: ["Sluice", "SluiceCommands", "CByteScan"],
+                          linkerSettings: [
+                              .unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release)),
+                              .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
+                              .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
+                          ]),
         // libFuzzer targets (`make fuzz`); in a normal build, a replayer of saved inputs.
         .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib"], path: "Sources/SluiceFuzz"),
         // Measures the library's line loops for `make bench`; not installed.

@@ -9,6 +9,12 @@ extension AsyncSequence where Self: Sendable, Element: Sendable {
     public func readAhead(_ limit: Int = 4) -> AsyncReadAheadSequence<Self> {
         AsyncReadAheadSequence(base: self, limit: Swift.max(1, limit))
     }
+
+    /// ``readAhead(_:)``, or, when `inline` is true, the same elements iterated in the
+    /// consuming task (no task, no hand-off: for inputs too small to gain from a second core).
+    func readAhead(_ limit: Int, inline: Bool) -> AsyncReadAheadSequence<Self> {
+        AsyncReadAheadSequence(base: self, limit: Swift.max(1, limit), inline: inline)
+    }
 }
 
 /// An asynchronous sequence produced by a task of its own; see ``_Concurrency/AsyncSequence/readAhead(_:)``.
@@ -18,18 +24,41 @@ public struct AsyncReadAheadSequence<Base: AsyncSequence & Sendable>: AsyncSeque
 
     let base: Base
     let limit: Int
+    /// Iterate `base` in the consuming task.
+    var inline = false
 
-    public func makeAsyncIterator() -> Iterator { Iterator(producer: Producer(base: base, limit: limit)) }
+    public func makeAsyncIterator() -> Iterator {
+        inline ? Iterator(base: base.makeAsyncIterator()) : Iterator(producer: Producer(base: base, limit: limit))
+    }
 
     /// Takes elements from the hand-off; starts the producing task on first use.
     public struct Iterator: AsyncIteratorProtocol {
-        private let producer: Producer
+        private let producer: Producer?
+        /// The upstream iterator, when it is iterated here (inline).
+        private var base: Base.AsyncIterator?
         private var done = false
 
         init(producer: Producer) { self.producer = producer }
+        init(base: Base.AsyncIterator) {
+            producer = nil
+            self.base = base
+        }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
-            try await producer.channel.next(done: &done, start: producer.start)
+            guard let producer else {
+                if done { return nil }
+                do {
+                    if let element = try await base!.next(isolation: actor) { return element }
+                } catch {
+                    done = true
+                    base = nil
+                    throw error
+                }
+                done = true
+                base = nil
+                return nil
+            }
+            return try await producer.channel.next(done: &done, start: producer.start)
         }
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }

@@ -89,10 +89,10 @@ public struct InputFiles: Sendable {
         return SplitBytes(path: splitPath, split: options.split, decompress: options.decompression.enabled) { part in
             var decoding = options.decompression
             decoding.enabled = part.decodes
-            let chunks = path == "-" && options.split == nil
+            let chunks = InputChunks(path == "-" && options.split == nil
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
                 : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
-                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
+                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4))
             return chunks.observed { statistics?.addRead($0.count) }
                 .decompressed(decoding, onWarning: { onWarning(name, $0) })
         }
@@ -161,9 +161,18 @@ public struct InputFiles: Sendable {
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
-            stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
-                .readAhead(files.options.readAhead)).readAhead(files.options.readAhead)
+            // A small regular file is read, decoded, split and searched in one task, the one
+            // that iterates it (with ``Options/parallelInputs``, one of the tasks searching
+            // inputs ahead): tasks and hand-offs would cost more than the work.
+            let inline = files.isSmall(path)
+            return stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+                .readAhead(files.options.readAhead, inline: inline)).readAhead(files.options.readAhead, inline: inline)
         }
+    }
+
+    /// Whether `path` is a regular file read whole that fits in one chunk (see ``InputChunks``).
+    func isSmall(_ path: String) -> Bool {
+        path != "-" && options.split == nil && InputChunks.isSmallRegularFile(path, chunkSize: options.chunkSize)
     }
 
     /// The lines of one input, counted.
@@ -179,7 +188,7 @@ public struct InputFiles: Sendable {
 
     /// The bytes of one input: read (its split only, with ``Options/split``), counted, decoded
     /// when compressed, counted again.
-    public typealias InputBytes = AsyncObservedSequence<SplitBytes<AsyncDecompressedSequence<AsyncObservedSequence<FileChunks>>>>
+    public typealias InputBytes = AsyncObservedSequence<SplitBytes<AsyncDecompressedSequence<AsyncObservedSequence<InputChunks>>>>
 }
 
 /// The inputs of ``InputFiles`` one after another; errors are reported and skipped.
@@ -271,11 +280,16 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }
 
-        /// Starts searching the inputs before index `end` that are not started yet.
+        /// Starts searching the inputs before index `end` that are not started yet, and the small
+        /// files after them, up to 4 times as many: each of those is one short task, and the
+        /// cores keep searching while the consumer prints the ones before.
         private mutating func startInputs(upTo end: Int) {
-            let first = index + started.count
-            for i in first..<Swift.min(end, stream.files.paths.count) {
-                started.append(StartedInput(stream.make(stream.files, stream.files.paths[i])))
+            let paths = stream.files.paths
+            let window = Swift.min(paths.count, index + 4 * stream.files.options.parallelInputs)
+            var i = index + started.count
+            while i < window && (i < end || stream.files.isSmall(paths[i])) {
+                started.append(StartedInput(stream.make(stream.files, paths[i])))
+                i += 1
             }
         }
     }

@@ -4,7 +4,7 @@ import Sluice
 /// `cat [FILE...]`: the source stage.
 struct CatVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cat",
+        commandName: "cat", _superCommandName: "sluice",
         abstract: "Read files in order (standard input when none, or for -), inflating gzip input.",
         discussion: """
         Gzip input is recognised by its magic bytes, whatever the file is called, and every member of \

@@ -4,7 +4,7 @@ import Sluice
 /// `count`: how many lines reach it; with `--by`, how many per key.
 struct CountVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "count", abstract: "Print the number of lines that reach this stage, or with --by the number per key (the last stage).",
+        commandName: "count", _superCommandName: "sluice", abstract: "Print the number of lines that reach this stage, or with --by the number per key (the last stage).",
         discussion: """
         --by KEY[,KEY...] counts per distinct key, most frequent first (ties by key), as \
         uniq -c lays it out (--json: JSON Lines). A key is a field of JSON or logfmt lines \

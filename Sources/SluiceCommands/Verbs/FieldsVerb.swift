@@ -4,7 +4,7 @@ import Sluice
 /// `fields a,b,c [FILE...]`: only those fields of each JSON or logfmt line.
 struct FieldsVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fields",
+        commandName: "fields", _superCommandName: "sluice",
         abstract: "Print only the fields NAMES (a,b,c) of each JSON or logfmt line, as logfmt or, with --json, as JSON.",
         usage: """
         sluice fields [--json] NAMES [FILE...]

@@ -7,7 +7,7 @@ import Glibc
 /// `grep [OPTIONS] PATTERN [FILE...]`: GNU grep's options, over library stages.
 struct GrepVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "grep",
+        commandName: "grep", _superCommandName: "sluice",
         abstract: "Select lines that match a pattern, as GNU grep does.",
         usage: """
         sluice grep [OPTIONS] PATTERN [FILE...]

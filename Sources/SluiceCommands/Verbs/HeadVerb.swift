@@ -4,7 +4,7 @@ import Sluice
 /// `head -n N`: the first lines of the stream.
 struct HeadVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "head", abstract: "Keep the first N lines of the stream (10 by default), then stop reading.",
+        commandName: "head", _superCommandName: "sluice", abstract: "Keep the first N lines of the stream (10 by default), then stop reading.",
         discussion: "Example:\n  sluice cat big.log.gz then grep ERROR then head -n 20", helpNames: [.long])
     @Option(name: [.customShort("n", allowingJoined: true), .customLong("lines")], help: ArgumentHelp("How many lines.", valueName: "N"))
     var lines = 10

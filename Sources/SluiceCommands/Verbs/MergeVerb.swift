@@ -4,7 +4,7 @@ import Sluice
 /// `merge FILE...`: several logs interleaved by record time.
 struct MergeVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "merge",
+        commandName: "merge", _superCommandName: "sluice",
         abstract: "Interleave several logs by record time (first stage).",
         usage: "sluice merge [OPTIONS] FILE...",
         discussion: """

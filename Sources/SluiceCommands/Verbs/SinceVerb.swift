@@ -4,7 +4,7 @@ import Sluice
 /// `since TIME [FILE...]`: the records stamped at or after TIME.
 struct SinceVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "since",
+        commandName: "since", _superCommandName: "sluice",
         abstract: "Keep the records stamped at or after TIME; on a plain file, jump there by binary search.",
         usage: """
         sluice since [OPTIONS] TIME [FILE...]

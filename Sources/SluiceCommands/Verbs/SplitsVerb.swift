@@ -4,7 +4,7 @@ import Sluice
 /// `splits [--size BYTES] FILE...`: the splits a distributed job reads the files in, as JSON Lines.
 struct SplitsVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "splits",
+        commandName: "splits", _superCommandName: "sluice",
         abstract: "Print the splits of FILEs as JSON Lines, for a job to plan its tasks from.",
         discussion: """
         Each line is {"path":..., "offset":..., "length":..., "split":"I/N", "codec":...}. A task reads its \

@@ -7,7 +7,7 @@ import Glibc
 /// `tail`: the last lines of files (read backwards), then, with -f/-F, every line added.
 struct TailVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tail",
+        commandName: "tail", _superCommandName: "sluice",
         abstract: "Print the last lines of files and follow them as they grow (as GNU tail), or keep the last lines of the stream.",
         discussion: """
         As a first stage, the last lines of a regular file are found by reading backwards from its end,         whatever its size; gzip files are inflated. -F follows each file by name through rotation         (rename, copytruncate, delete and re-create, truncate-and-regrow) without losing lines, using         inotify (polling every -s seconds when it is unavailable). After 'then', it keeps the last N         lines of the stream (-n +N skips the first N-1).

@@ -4,7 +4,7 @@ import Sluice
 /// `until TIME [FILE...]`: the records stamped at or before TIME.
 struct UntilVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "until",
+        commandName: "until", _superCommandName: "sluice",
         abstract: "Keep the records stamped at or before TIME, and stop reading at the first one after it.",
         usage: """
         sluice until [OPTIONS] TIME [FILE...]

@@ -7,7 +7,7 @@ import Glibc
 /// `where EXPR [FILE...]`: the lines of a JSON or logfmt log whose fields satisfy EXPR.
 struct WhereVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "where",
+        commandName: "where", _superCommandName: "sluice",
         abstract: "Keep the lines of a JSON Lines or logfmt log whose fields satisfy EXPR.",
         usage: """
         sluice where [OPTIONS] EXPR [FILE...]

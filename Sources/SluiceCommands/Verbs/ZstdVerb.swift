@@ -4,7 +4,7 @@ import Sluice
 /// `zstd [-LEVEL]`: compress the output into a zstd frame.
 struct ZstdVerb: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "zstd", abstract: "Write the stream zstd-compressed to standard output (the last stage).",
+        commandName: "zstd", _superCommandName: "sluice", abstract: "Write the stream zstd-compressed to standard output (the last stage).",
         discussion: "Example:\n  sluice cat app.log.gz then grep ERROR then zstd -9 > errors.zst", helpNames: [.long])
     @Option(name: .customLong("level"), help: ArgumentHelp("Compression level, 1 to 19 (also -1 ... -19; default 3).", valueName: "LEVEL"))
     var level = 3

@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The chunks of one input of ``InputFiles``: the same bytes, in the same chunks, as the
+/// ``FileChunks`` it wraps, but a regular file no larger than one chunk, read whole from its
+/// start, is read with `pread` in the calling task: no reading thread, no hand-off, no wake-up
+/// pipe. Searching a tree of thousands of small files (`grep -r`) pays that start-up per file
+/// otherwise. Anything else (a larger file, a range, a pipe, standard input) is read by the
+/// ``FileChunks`` itself.
+public struct InputChunks: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    public typealias Failure = any Error
+
+    /// The reader of anything that is not a small regular file.
+    public let chunks: FileChunks
+
+    public init(_ chunks: FileChunks) { self.chunks = chunks }
+
+    /// Whether `path` is a regular file small enough to be read in the calling task.
+    static func isSmallRegularFile(_ path: String, chunkSize: Int) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) <= Int64(chunkSize)
+    }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(chunks) }
+
+    /// Yields the chunks in order; throws ``SluiceError/io(path:operation:errno:)`` on failure,
+    /// as ``FileChunks`` does.
+    public struct Iterator: AsyncIteratorProtocol {
+        private enum State {
+            case start
+            case inline(SmallFile)
+            case threaded(FileChunks.Iterator)
+            case done
+        }
+        private let chunks: FileChunks
+        private var state = State.start
+
+        init(_ chunks: FileChunks) { self.chunks = chunks }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+            switch state {
+            case .start:
+                do {
+                    if let file = try SmallFile.opening(chunks) {
+                        state = .inline(file)
+                    } else {
+                        state = .threaded(chunks.makeAsyncIterator())
+                    }
+                } catch {
+                    state = .done
+                    throw error
+                }
+                return try await next(isolation: actor)
+            case .inline(let file):
+                do {
+                    if let chunk = try file.next() { return chunk }
+                    state = .done
+                    return nil
+                } catch {
+                    state = .done
+                    throw error
+                }
+            case .threaded(var iterator):
+                state = .done  // the iterator is held here while it runs, then put back
+                let chunk = try await iterator.next(isolation: actor)
+                state = .threaded(iterator)
+                return chunk
+            case .done:
+                return nil
+            }
+        }
+
+        public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }
+    }
+}
+
+/// A small regular file open for reading in the calling task; closed when read or dropped.
+private final class SmallFile {
+    private let fd: Int32
+    private let name: String
+    private let chunkSize: Int
+    private let size: Int
+    private var position = 0
+    private var atEnd = false
+    /// A read error after some bytes of a chunk: thrown after that chunk, as FileChunks does.
+    private var pendingFailure: Int32?
+
+    private init(fd: Int32, name: String, chunkSize: Int, size: Int) {
+        self.fd = fd
+        self.name = name
+        self.chunkSize = chunkSize
+        self.size = size
+    }
+
+    deinit { close(fd) }
+
+    /// The file open for inline reading, or `nil` when `chunks` is not a small regular file
+    /// read whole (the ``FileChunks`` reads it). The type is checked with `stat` before `open`:
+    /// opening a FIFO may block, and that is left to the reading thread.
+    static func opening(_ chunks: FileChunks) throws -> SmallFile? {
+        guard case .path(let path) = chunks.source, chunks.offset == 0, chunks.length == nil,
+              InputChunks.isSmallRegularFile(path, chunkSize: chunks.chunkSize) else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SluiceError.io(path: path, operation: "open", errno: errno) }
+        var info = stat()
+        if fstat(fd, &info) != 0 {
+            let code = errno
+            close(fd)
+            throw SluiceError.io(path: path, operation: "stat", errno: code)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            // Replaced since the `stat`: read it as FileChunks would (it opens the path again).
+            close(fd)
+            return nil
+        }
+        return SmallFile(fd: fd, name: path, chunkSize: chunks.chunkSize, size: Int(info.st_size))
+    }
+
+    /// The next chunk, as FileChunks would yield it (up to `chunkSize` bytes); `nil` at the end
+    /// or when a stop is requested. The first read asks for one byte more than the size: a
+    /// file that has not grown is read with one `pread`.
+    func next() throws -> [UInt8]? {
+        if let failure = pendingFailure {
+            pendingFailure = nil
+            throw SluiceError.io(path: name, operation: "read", errno: failure)
+        }
+        if atEnd || InputStop.isRequested { return nil }
+        let first = position == 0
+        let want = first ? Swift.min(chunkSize, size + 1) : chunkSize
+        var failure: Int32?
+        var shortRead = false
+        let start = position
+        let fd = self.fd
+        let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
+            count = 0
+            while count < want {
+                let n = pread(fd, buffer.baseAddress! + count, want - count, off_t(start + count))
+                if n > 0 {
+                    count += n
+                    // A regular file reads short only at its end.
+                    if first && count == size && count < want { shortRead = true; break }
+                    continue
+                }
+                if n == 0 { shortRead = true; break }
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+        }
+        position += chunk.count
+        if let failure {
+            atEnd = true
+            if chunk.isEmpty { throw SluiceError.io(path: name, operation: "read", errno: failure) }
+            pendingFailure = failure
+        }
+        if shortRead { atEnd = true }
+        return chunk.isEmpty ? nil : chunk
+    }
+}
