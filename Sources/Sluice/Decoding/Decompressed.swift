@@ -4,9 +4,10 @@ extension AsyncSequence where Element == [UInt8] {
     /// Anything else passes through unchanged.
     ///
     /// Every member, frame or stream of a concatenated input is decoded (`cat a.zst b.zst`,
-    /// multi-stream xz and bzip2, zstd skippable frames) and every checksum the format carries is
-    /// verified. Zero bytes after the last stream are ignored; other trailing bytes are not
-    /// output and are reported to `onWarning`. On truncated or corrupt input, every byte decoded
+    /// multi-stream xz and bzip2, zstd and lz4 skippable frames) and every checksum the format
+    /// carries is verified. After the last stream, zero bytes are ignored for gzip (as `gzip -dc`
+    /// does) and are xz stream padding when a multiple of 4 bytes (otherwise an error, as `xz`
+    /// says); other trailing bytes are not output and are reported to `onWarning`. On truncated or corrupt input, every byte decoded
     /// before the fault is yielded first, then ``SluiceError/truncatedInput(path:codec:offset:)``
     /// or ``SluiceError/corruptInput(path:codec:offset:reason:)`` is thrown (for gzip,
     /// ``SluiceError/truncatedGzip(path:offset:)`` and ``SluiceError/corruptGzip(path:offset:reason:)``),
@@ -28,11 +29,13 @@ public enum CompressionCodec: String, Sendable, Hashable, CaseIterable, CustomSt
     case gzip
     /// Zstandard (`28 b5 2f fd`, or a skippable frame `5? 2a 4d 18`), with libzstd.
     case zstd
-    /// xz (`fd 37 7a 58 5a 00`), with liblzma.
+    /// xz (`fd 37 7a 58 5a 00`), with liblzma; also the formats `xz -dc` reads with it:
+    /// legacy `.lzma` (a header of properties, a dictionary size and a content size; see
+    /// `Magic.lzmaHeader`) and lzip (`LZIP` and version 1).
     case xz
     /// bzip2 (`BZh1`...`BZh9` and a block or end-of-stream marker), with libbz2.
     case bzip2
-    /// The LZ4 frame format (`04 22 4d 18`), with liblz4.
+    /// The LZ4 frame format (`04 22 4d 18`), and its legacy format (`lz4 -l`, `02 21 4c 18`), with liblz4.
     case lz4
 
     public var description: String { rawValue }
@@ -113,6 +116,8 @@ enum Magic {
     static let zstd = exact(.zstd, [0x28, 0xb5, 0x2f, 0xfd])
     static let skippable: Pattern = (.skippable, [0x50...0x5f, 0x2a...0x2a, 0x4d...0x4d, 0x18...0x18])
     static let xz = exact(.xz, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+    /// lzip (`LZIP` and version 1), which liblzma decodes as `xz -dc` does.
+    static let lzip = exact(.xz, [0x4c, 0x5a, 0x49, 0x50, 0x01])
     static let bzip2Block: Pattern = (.codec(.bzip2), [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x31, 0x41, 0x59, 0x26, 0x53, 0x59].map { $0...$0 })
     static let bzip2End: Pattern = (.codec(.bzip2), [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x17, 0x72, 0x45, 0x38, 0x50, 0x90].map { $0...$0 })
     static let lz4 = exact(.lz4, [0x04, 0x22, 0x4d, 0x18])
@@ -125,7 +130,7 @@ enum Magic {
             switch codec {
             case .gzip: return [gzip]
             case .zstd: return [zstd]
-            case .xz: return [xz]
+            case .xz: return [xz, lzip]
             case .bzip2: return [bzip2Block, bzip2End]
             case .lz4: return [lz4, lz4Legacy]
             }
@@ -509,9 +514,7 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                 pendingError = truncated(at: end)
             case .zeros(let start) where codec == .xz:
                 _ = checkPadding(from: start)
-            case .detect where skippedAtStart:
-                if !held.isEmpty { pendingError = truncated(at: end) }
-            case .detect:
+            case .detect where !skippedAtStart:
                 if !options.passesThroughUnknown {
                     // Empty input, or the start of a magic number: gzip would say "unexpected end of file".
                     if options.codecs.count == 1 { codec = options.codecs.first! }
@@ -521,9 +524,10 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                     held = []
                     phase = .passthrough
                 }
-            case .between where !held.isEmpty:
+            case .between where !held.isEmpty, .detect where skippedAtStart && !held.isEmpty:
                 if Magic.match(held, patterns) == .none {
-                    // Bytes an lz4 legacy stream read as a block size: trailing garbage.
+                    // Bytes an lz4 legacy stream read as a block size, or short garbage after
+                    // a skippable frame: trailing garbage.
                     onWarning(DecompressionWarning(offset: heldOffset, byteCount: end - heldOffset, codec: codec))
                 } else {
                     // The start of a magic number after a stream is a stream cut short (as gzip reads it).

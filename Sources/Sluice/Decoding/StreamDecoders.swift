@@ -243,7 +243,8 @@ func byteSize(_ n: Int) -> String {
 
 /// liblzma's `.xz` decoder, one stream at a time (the stage handles concatenated streams and
 /// stream padding itself, so that trailing bytes are located exactly), and its decoder of the
-/// legacy `.lzma` format (`xz --format=lzma`, LZMA Utils), which `xz -dc` reads too.
+/// legacy `.lzma` format (`xz --format=lzma`, LZMA Utils) and of lzip members, which `xz -dc`
+/// reads too.
 final class XzDecoder: StreamDecoder {
     private let stream: UnsafeMutablePointer<lzma_stream>
     private let memoryLimit: UInt64
@@ -261,8 +262,15 @@ final class XzDecoder: StreamDecoder {
         stream.deallocate()
     }
 
-    private func start(legacy: Bool) {
-        let status = legacy ? lzma_alone_decoder(stream, memoryLimit) : lzma_stream_decoder(stream, memoryLimit, 0)
+    private enum Format { case xz, lzip, lzma }
+
+    private func start(_ format: Format) {
+        let status: lzma_ret
+        switch format {
+        case .xz: status = lzma_stream_decoder(stream, memoryLimit, 0)
+        case .lzip: status = lzma_lzip_decoder(stream, memoryLimit, 0)
+        case .lzma: status = lzma_alone_decoder(stream, memoryLimit)
+        }
         // Only LZMA_MEM_ERROR can fail here: nothing to recover.
         precondition(status == LZMA_OK, "liblzma failed to initialise: \(status)")
         started = true
@@ -273,7 +281,7 @@ final class XzDecoder: StreamDecoder {
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
         if !started {
             // The stage hands over each stream from its (whole) magic number or .lzma header.
-            start(legacy: !(input.first == 0xfd))
+            start(input.first == 0xfd ? .xz : input.first == 0x4c ? .lzip : .lzma)
         }
         let inCount = Swift.min(input.count, maximumCallSize), outCount = Swift.min(output.count, maximumCallSize)
         stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
