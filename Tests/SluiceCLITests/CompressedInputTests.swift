@@ -114,7 +114,7 @@ final class CompressedInputTests: XCTestCase {
 
     /// Several compressed inputs are read one ahead of the other, and everything still comes
     /// in input order: each file's count or bytes, a damaged file's message after what was
-    /// read of it and before the next file's output, standard input in its place (read when
+    /// read of it (its count) and before the next file's output, standard input in its place (read when
     /// it is reached), and status 2.
     func testSeveralInputsInOrderWithADamagedOne() throws {
         let (dir, plain, files) = try makeFiles()
@@ -133,7 +133,7 @@ final class CompressedInputTests: XCTestCase {
         // 2>&1: the message's place among the output lines.
         let script = "$SLUICE grep -c 'Failed password' \(inputs.joined(separator: " ")) < \(files.first { $0.0 == "bz2" }!.1) 2>&1; echo status $?"
         let grep = try shell(script)
-        XCTAssertEqual(grep.text, "\(gz):858\n\(message)\(cut):\(cutCount)\(xz):858\n(standard input):858\n\(lz4):858\n\(gz):858\nstatus 2\n")
+        XCTAssertEqual(grep.text, "\(gz):858\n\(cut):\(cutCount)\(message)\(xz):858\n(standard input):858\n\(lz4):858\n\(gz):858\nstatus 2\n")
         let cat = try sluice(["cat"] + inputs, stdin: stdin)
         XCTAssertEqual(cat.status, 2)
         XCTAssertEqual(cat.stderr, message)
