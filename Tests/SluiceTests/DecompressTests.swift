@@ -401,7 +401,7 @@ final class DecompressTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let content = logText(200_000, seed: 25)
         var writers = ["xz --format=lzma -0", "xz --format=lzma -9", "xz --format=lzma --lzma1=dict=12KiB"]
-        if (try? toolOutput("command -v lzip")) != nil { writers += ["lzip -0", "lzip -9", "lzip -0 -b 100KB"] }
+        if (try? toolOutput("command -v lzip")) != nil { writers += ["lzip -0", "lzip -9", "lzip -0 -b 100000"] }
         for command in writers {
             let stream = try compress(content, command, dir: dir)
             XCTAssertEqual(CompressionCodec.detect(stream.prefix(CompressionCodec.longestMagic)), .xz, command)
