@@ -23,6 +23,10 @@ checks=(
   "cmd:bzip2 bzip2"
   "cmd:lz4 lz4"
   "cmd:bgzip tabix"
+  "cmd:pigz pigz"
+  "cmd:pbzip2 pbzip2"
+  "cmd:lbzip2 lbzip2"
+  "cmd:lzip lzip"
   "cmd:tmux tmux"
 )
 need=()

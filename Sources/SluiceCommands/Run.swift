@@ -43,7 +43,7 @@ extension Plan {
         }
         let status = await write(composition, statistics: printed, recorder: recorder)
         if status != 0 && status != 1 { return status }
-        if recorder.anyFailed { return 2 }
+        if recorder.anyFailed || trailingBytesFail.load(ordering: .relaxed) { return 2 }
         return status
     }
 
@@ -56,12 +56,13 @@ extension Plan {
         options.split = settings.split
         options.statistics = statistics
         options.preludes = settings.preludes
-        options.parallelInputs = settings.parallelInputs
+        // Several inputs: the next one is read (and decoded) while the current one is searched.
+        options.parallelInputs = Swift.max(settings.parallelInputs, settings.files.count > 1 ? 2 : 1)
         options.readsStandardInputWhenEmpty = settings.readsStandardInputWhenEmpty
         if let label = settings.label { options.standardInputName = label }
         let onError: @Sendable (SluiceError) -> Void = { recorder.record($0) }
         let files = InputFiles(settings.files, options: options, onError: onError,
-                               onWarning: { name, warning in printError("\(name): warning: \(warning)") })
+                               onWarning: reportDecompressionWarning)
         return PipelineInputs(files: files, maxLineLength: settings.maxLineLength, onError: onError)
     }
 

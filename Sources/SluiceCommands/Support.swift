@@ -38,6 +38,18 @@ func printError(_ message: String, prefixed: Bool = true) {
     text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
 
+/// Set when a decoder warned of trailing bytes in a format whose own tool then exits with an
+/// error status: the run ends with status 2 (see ``reportDecompressionWarning(_:_:)``).
+let trailingBytesFail = Atomic(false)
+
+/// Prints a decoder's warning about bytes after the compressed data, `sluice: NAME: warning:
+/// ...`. As the codecs' own tools: `gzip -dc` warns and exits with 2, `zstd`, `xz` and `lz4`
+/// fail, `bzip2` warns and exits with 0; so the run's status becomes 2 except for bzip2.
+func reportDecompressionWarning(_ name: String, _ warning: DecompressionWarning) {
+    printError("\(name): warning: \(warning)")
+    if warning.codec != .bzip2 { trailingBytesFail.store(true, ordering: .relaxed) }
+}
+
 /// Remembers whether any input failed, for the exit status.
 final class ErrorRecorder: Sendable {
     private let failed = Atomic(false)

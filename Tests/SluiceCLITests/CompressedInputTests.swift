@@ -6,6 +6,8 @@ import XCTest
 /// truncated file's message and status; the inflater choice.
 final class CompressedInputTests: XCTestCase {
     static let writers = [("gz", "gzip -6"), ("zst", "zstd -q -3"), ("xz", "xz -1"), ("bz2", "bzip2"), ("lz4", "lz4 -q")]
+    /// The other formats the codecs' tools read: lz4's legacy format, .lzma and lzip (xz -dc).
+    static let otherWriters = [("lz4", "lz4 -q -l"), ("xz", "xz --format=lzma -1"), ("xz", "lzip -1")]
 
     /// A folder with `plain.log` (a few thousand lines) and it compressed by each tool, under
     /// names that do not say so (`c.gz` holds zstd and so on), to show that names do not matter.
@@ -57,7 +59,8 @@ final class CompressedInputTests: XCTestCase {
 
     /// A truncated file of each codec: what was decoded, then `sluice: PATH: truncated CODEC
     /// input at byte N` and status 2 (grep -c prints the count of what it read first); trailing
-    /// garbage is a warning with status 0.
+    /// garbage is a warning, with status 2 as the codec's tool exits (gzip warns with 2, zstd,
+    /// xz and lz4 fail), except bzip2's (`bzip2 -dc` warns and exits with 0).
     func testTruncatedAndTrailingGarbage() throws {
         let (dir, plain, files) = try makeFiles()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -80,10 +83,65 @@ final class CompressedInputTests: XCTestCase {
             let garbagePath = dir.appendingPathComponent("garbage-\(ext)").path
             try (whole + Data("junk\n".utf8)).write(to: URL(fileURLWithPath: garbagePath))
             let w = try sluice(["grep", "-c", "Failed password", garbagePath])
-            XCTAssertEqual(w.status, 0, ext)
+            let toolStatus = try shell("\(codec) -dc < \(garbagePath) > /dev/null 2>&1; echo $?").text
+            XCTAssertEqual(toolStatus == "0\n", codec == "bzip2", "\(codec) -dc exits with \(toolStatus)")
+            XCTAssertEqual(w.status, codec == "bzip2" ? 0 : 2, ext)
             XCTAssertEqual(w.text, "858\n")
             XCTAssertEqual(w.stderr, "sluice: \(garbagePath): warning: 5 trailing bytes after \(codec) data at byte \(whole.count) ignored\n")
         }
+    }
+
+    /// lz4's legacy format, .lzma and lzip (when installed) through `cat` and `grep -c`, from
+    /// files and standard input, as the codec's own tool reads them.
+    func testOtherFormatsOfTheCodecs() throws {
+        let (dir, plain, _) = try makeFiles()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let content = try Data(contentsOf: URL(fileURLWithPath: plain))
+        for (index, (decoder, command)) in Self.otherWriters.enumerated() {
+            let tool = command.split(separator: " ")[0]
+            guard try shell("command -v \(tool)").status == 0 else { continue }
+            let path = dir.appendingPathComponent("other\(index)").path
+            XCTAssertEqual(try shell("\(command) -c < \(plain) > \(path)").status, 0)
+            XCTAssertTrue(try shell("\(decoder) -dc < \(path)").stdout == content, "the \(decoder) oracle for \(command)")
+            let cat = try sluice(["cat", path])
+            XCTAssertEqual(cat.status, 0, command)
+            XCTAssertEqual(cat.stderr, "", command)
+            XCTAssertTrue(cat.stdout == content, command)
+            let stdin = try Data(contentsOf: URL(fileURLWithPath: path))
+            XCTAssertEqual(try sluice(["grep", "-c", "Failed password"], stdin: stdin).text, "858\n", command)
+        }
+    }
+
+    /// Several compressed inputs are read one ahead of the other, and everything still comes
+    /// in input order: each file's count or bytes, a damaged file's message after what was
+    /// read of it (its count) and before the next file's output, standard input in its place (read when
+    /// it is reached), and status 2.
+    func testSeveralInputsInOrderWithADamagedOne() throws {
+        let (dir, plain, files) = try makeFiles()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let content = try Data(contentsOf: URL(fileURLWithPath: plain))
+        let zst = files.first { $0.0 == "zst" }!.1
+        let whole = try Data(contentsOf: URL(fileURLWithPath: zst))
+        let cut = dir.appendingPathComponent("cut.zst").path
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: cut))
+        let cutText = try shell("zstd -dc < \(cut) 2>/dev/null").stdout
+        let cutCount = try shell("zstd -dc < \(cut) 2>/dev/null | grep -c 'Failed password'").text
+        let gz = files.first { $0.0 == "gz" }!.1, xz = files.first { $0.0 == "xz" }!.1, lz4 = files.first { $0.0 == "lz4" }!.1
+        let stdin = try Data(contentsOf: URL(fileURLWithPath: files.first { $0.0 == "bz2" }!.1))
+        let inputs = [gz, cut, xz, "-", lz4, gz]
+        let message = "sluice: \(cut): truncated zstd input at byte \(whole.count / 2)\n"
+        // 2>&1: the message's place among the output lines.
+        let script = "$SLUICE grep -c 'Failed password' \(inputs.joined(separator: " ")) < \(files.first { $0.0 == "bz2" }!.1) 2>&1; echo status $?"
+        let grep = try shell(script)
+        XCTAssertEqual(grep.text, "\(gz):858\n\(cut):\(cutCount)\(message)\(xz):858\n(standard input):858\n\(lz4):858\n\(gz):858\nstatus 2\n")
+        let cat = try sluice(["cat"] + inputs, stdin: stdin)
+        XCTAssertEqual(cat.status, 2)
+        XCTAssertEqual(cat.stderr, message)
+        XCTAssertTrue(cat.stdout == content + cutText + content + content + content + content, "\(cat.stdout.count) bytes")
+        // Many inputs: still in order.
+        let many = try sluice(["grep", "-c", "user12"] + Array(repeating: files.map(\.1), count: 3).joined())
+        let expected = try shell("grep -c user12 \(plain)").text
+        XCTAssertEqual(many.text, Array(repeating: files.map(\.1), count: 3).joined().map { "\($0):\(expected)" }.joined())
     }
 
     /// `SLUICE_INFLATE=zlib` and `=isal` give the same bytes; another value is refused.

@@ -19,11 +19,12 @@ final class DecompressTests: XCTestCase {
     static let tools = [
         Tool(codec: .zstd, name: "zstd", variants: ["-1", "-3", "-19", "--no-check", "-3 --format=zstd -C", "--ultra -22", "-1 --long=24"],
              largeVariants: ["-1", "-3 --no-check", "-9"]),
-        Tool(codec: .xz, name: "xz", variants: ["-0", "-1", "-6", "-9e", "--check=none", "--check=crc32", "--check=sha256", "-1 --block-size=4096"],
-             largeVariants: ["-0", "-1 --block-size=65536"]),
+        Tool(codec: .xz, name: "xz", variants: ["-0", "-1", "-6", "-9e", "--check=none", "--check=crc32", "--check=sha256", "--format=lzma -6",
+                                                "--format=lzma --lzma1=preset=1,lc=0,lp=2,pb=0", "-1 --block-size=4096"],
+             largeVariants: ["-0", "-1 --block-size=65536", "--format=lzma -1"]),
         Tool(codec: .bzip2, name: "bzip2", variants: ["-1", "-9"], largeVariants: ["-1", "-9"]),
-        Tool(codec: .lz4, name: "lz4", variants: ["-1", "-9", "--no-frame-crc", "-BX", "-BD", "-B4", "--content-size", "-12 -BD -BX"],
-             largeVariants: ["-1", "-9 --no-frame-crc", "-B4 -BD"]),
+        Tool(codec: .lz4, name: "lz4", variants: ["-1", "-9", "--no-frame-crc", "-BX", "-BD", "-B4", "--content-size", "-l", "-l -12", "-12 -BD -BX"],
+             largeVariants: ["-1", "-9 --no-frame-crc", "-B4 -BD", "-l"]),
         Tool(codec: .gzip, name: "gzip", variants: ["-1", "-6", "-9"], largeVariants: ["-1", "-9"]),
     ]
 
@@ -42,7 +43,7 @@ final class DecompressTests: XCTestCase {
                 let content = logText(size, seed: size)
                 for variant in size >= 1 << 20 ? tool.largeVariants : tool.variants {
                     let compressed = try compress(content, "\(tool.name) \(variant)", dir: dir)
-                    XCTAssertEqual(CompressionCodec.detect(compressed.prefix(10)), tool.codec, "\(tool.name) \(variant)")
+                    XCTAssertEqual(CompressionCodec.detect(compressed.prefix(CompressionCodec.longestMagic)), tool.codec, "\(tool.name) \(variant)")
                     let oracle = try toolDecode(compressed, tool.name, dir: dir)
                     XCTAssertEqual(oracle, content, "\(tool.name) \(variant) \(size): the tool's own round trip")
                     for chunk in [1, 7, 4096, 1 << 20] where chunk >= 4096 || compressed.count <= (chunk == 1 ? 3_000 : 60_000) {
@@ -177,7 +178,7 @@ final class DecompressTests: XCTestCase {
                     default:
                         XCTFail("\(tool.name) flip at \(position): \(error)")
                     }
-                } else if CompressionCodec.detect(damaged.prefix(10)) == nil {
+                } else if CompressionCodec.detect(damaged.prefix(CompressionCodec.longestMagic)) == nil {
                     XCTAssertEqual(out, damaged, "a broken magic number: not compressed, passed through")
                 } else {
                     // Accepted: the tool must accept it too, with the same output.
@@ -211,30 +212,289 @@ final class DecompressTests: XCTestCase {
         }
     }
 
-    /// Bytes after the last stream: zeros are ignored silently, anything else is not output
-    /// and is reported once, with its offset, size and the codec.
-    func testTrailingGarbageIsAWarning() async throws {
+    /// Bytes after the last stream, as each codec's tool reads them: for gzip zeros are
+    /// ignored silently (`gzip -dc`), for xz zeros are stream padding when a multiple of 4
+    /// bytes and an error otherwise (`xz -dc`); any other bytes (zeros too for zstd, bzip2 and
+    /// lz4, whose tools refuse or warn about them) are not output and are reported once, with
+    /// their offset, size and the codec.
+    func testTrailingBytesAsEachToolReadsThem() async throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let content = logText(5_000, seed: 8)
         for tool in Self.tools {
             let stream = try compress(content, "\(tool.name) \(tool.variants[0])", dir: dir)
-            for (tail, warned) in [([UInt8](repeating: 0, count: 1000), false), (Array("garbage\n".utf8), true), ([0, 0, 0x41], true)] {
+            let zerosIgnored = tool.codec == .gzip || tool.codec == .xz
+            for tail in [[UInt8](repeating: 0, count: 1000), Array("garbage\n".utf8), [0, 0, 0x41], [0, 0, 0, 0, 0x41], [0, 0, 0]] {
+                let toolAccepts = try toolAccepts(stream + tail, tool.name, dir: dir)
                 for chunk in [1, 4096] {
                     let warnings = WarningLog()
                     let (out, error) = await ChunkedBytes(bytes: stream + tail, size: chunk).decompressed(onWarning: { warnings.add($0) }).collect()
-                    XCTAssertNil(error, tool.name)
                     XCTAssertTrue(out == content, tool.name)
-                    if warned {
-                        let start = stream.count + tail.firstIndex(where: { $0 != 0 })!
+                    let zeros = tail.prefix { $0 == 0 }.count
+                    if tool.codec == .xz && zeros > 0 && zeros % 4 != 0 {
+                        // Padding of 2 or 3 bytes: xz says the data is corrupt.
+                        XCTAssertFalse(toolAccepts)
+                        XCTAssertEqual(error as? SluiceError, .corruptInput(path: nil, codec: .xz, offset: Int64(stream.count + zeros),
+                                                                             reason: "stream padding of \(zeros) bytes, not a multiple of 4"), "\(tail)")
+                        XCTAssertEqual(warnings.count, 0)
+                        continue
+                    }
+                    XCTAssertNil(error, tool.name)
+                    let start = zerosIgnored ? stream.count + zeros : stream.count
+                    if start < stream.count + tail.count {
                         XCTAssertEqual(warnings.all, [DecompressionWarning(offset: Int64(start), byteCount: Int64(stream.count + tail.count - start), codec: tool.codec)],
-                                       tool.name)
+                                       "\(tool.name) \(tail)")
+                        // The tools refuse or warn: gzip exits 2 ("trailing garbage ignored"), bzip2 warns.
+                        if tool.codec != .bzip2 && tool.codec != .gzip { XCTAssertFalse(toolAccepts, "\(tool.name) \(tail)") }
                     } else {
                         XCTAssertEqual(warnings.count, 0, tool.name)
+                        XCTAssertTrue(toolAccepts, "\(tool.name) \(tail)")
                     }
                 }
             }
         }
+    }
+
+    // MARK: Fixtures
+
+    /// Every case of `Fixtures/codecs` (hand-built zstd and lz4 streams, xz, .lzma and bzip2
+    /// from Python's modules) at chunk sizes 1, 7 and 4096: exactly the expected bytes (or a
+    /// prefix of them where the manifest says so), then the manifest's outcome: no error, one
+    /// warning at its offset, or the error of its kind at its offset; the tool agrees on the
+    /// ok cases.
+    func testCodecFixtures() async throws {
+        struct Fault: Decodable { let kind: String?; let offset: Int64?; let count: Int64?; let prefix: Bool? }
+        struct Entry: Decodable { let file: String; let expected: String; let outcome: String; let codec: String; let fault: Fault? }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixture("codecs/manifest.json")))
+        let entries = try JSONDecoder().decode([Entry].self, from: data)
+        XCTAssertGreaterThanOrEqual(entries.count, 17)
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for entry in entries {
+            let bytes = fixtureBytes("codecs/" + entry.file), expected = fixtureBytes("codecs/" + entry.expected)
+            let codec = try XCTUnwrap(CompressionCodec(rawValue: entry.codec))
+            if entry.outcome == "ok" { XCTAssertEqual(try toolDecode(bytes, codec.rawValue, dir: dir), expected, entry.file) }
+            for chunk in [1, 7, 4096] {
+                let warnings = WarningLog()
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed(onWarning: { warnings.add($0) }).collect()
+                let name = "\(entry.file) chunk \(chunk)"
+                if entry.fault?.prefix == true {
+                    XCTAssertTrue(out == Array(expected.prefix(out.count)), name)
+                } else {
+                    XCTAssertTrue(out == expected, "\(name): \(out.count) bytes, expected \(expected.count)")
+                }
+                switch entry.outcome {
+                case "ok":
+                    XCTAssertNil(error, name)
+                    XCTAssertEqual(warnings.count, 0, name)
+                case "warning":
+                    XCTAssertNil(error, name)
+                    XCTAssertEqual(warnings.all, [DecompressionWarning(offset: entry.fault!.offset!, byteCount: entry.fault!.count!, codec: codec)], name)
+                default:
+                    let failure = error as? SluiceError
+                    XCTAssertEqual(failure?.codec, codec, name)
+                    XCTAssertEqual(failure.map { "\($0.kind)" }, entry.fault?.kind, name)
+                    if let offset = entry.fault?.offset { XCTAssertEqual(failure?.offset, offset, name) }
+                }
+            }
+        }
+    }
+
+    // MARK: Other formats and writers
+
+    /// lz4's legacy format (`lz4 -l`): 8 MiB blocks (a 20 MiB input has three), concatenated
+    /// with frames, legacy streams and skippable frames in any order, at several chunk sizes;
+    /// cut at a block boundary it is a shorter valid file (as `lz4 -dc` reads it), cut inside
+    /// a block it is truncated at the cut; bytes after it that are no block are trailing garbage.
+    func testLz4LegacyFormat() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = Array([[UInt8]](repeating: logText(1 << 20, seed: 21), count: 20).joined()) + logText(1000, seed: 22)
+        let small = logText(30_000, seed: 23)
+        let legacyBig = try compress(big, "lz4 -q -l", dir: dir), legacySmall = try compress(small, "lz4 -q -l", dir: dir)
+        XCTAssertEqual(Array(legacyBig.prefix(4)), [0x02, 0x21, 0x4c, 0x18])
+        let frame = try compress(small, "lz4 -q -BD", dir: dir)
+        let skippable: [UInt8] = [0x5f, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]
+        let cases: [(String, [UInt8])] = [
+            ("big", legacyBig), ("legacy legacy", legacySmall + legacySmall), ("legacy frame legacy", legacySmall + frame + legacySmall),
+            ("skippable legacy", skippable + legacySmall), ("frame skippable legacy", frame + skippable + legacyBig),
+            ("empty", try compress([], "lz4 -q -l", dir: dir)),
+        ]
+        for (name, bytes) in cases {
+            let oracle = try toolDecode(bytes, "lz4", dir: dir)
+            for chunk in [7, 4096, 1 << 20] where chunk > 7 || bytes.count < 100_000 {
+                let warnings = WarningLog()
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed(onWarning: { warnings.add($0) }).collect()
+                XCTAssertNil(error, "\(name) chunk \(chunk)")
+                XCTAssertEqual(warnings.count, 0, name)
+                XCTAssertTrue(out == oracle, "\(name) chunk \(chunk): \(out.count) bytes, expected \(oracle.count)")
+            }
+        }
+        // Block boundaries of the small stream: after the magic number, each block is a size and its bytes.
+        var boundaries = [4], at = 4
+        while at < legacySmall.count {
+            at += 4 + Int(legacySmall[at]) | Int(legacySmall[at + 1]) << 8 | Int(legacySmall[at + 2]) << 16
+            boundaries.append(at)
+        }
+        XCTAssertEqual(boundaries.last, legacySmall.count)
+        for cut in Set(Array(stride(from: 4, to: legacySmall.count, by: 997)) + boundaries + [5, 7, 9]).sorted() {
+            let input = Array(legacySmall[..<cut])
+            let (out, error) = await ChunkedBytes(bytes: input, size: 4096).decompressed().collect()
+            XCTAssertTrue(out == Array(small.prefix(out.count)), "cut \(cut)")
+            if boundaries.contains(cut) {
+                XCTAssertNil(error, "cut \(cut) on a block boundary")
+                XCTAssertEqual(out, try toolDecode(input, "lz4", dir: dir), "cut \(cut)")
+            } else {
+                XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .lz4, offset: Int64(cut)), "cut \(cut)")
+                XCTAssertFalse(try toolAccepts(input, "lz4", dir: dir), "cut \(cut)")
+            }
+        }
+        for (tail, warned) in [(Array("junk".utf8), 4), (Array("junk and more\n".utf8), 14), ([0x04, 0x22, 0x4d], -1)] {
+            let warnings = WarningLog()
+            let (out, error) = await ChunkedBytes(bytes: legacySmall + tail, size: 3).decompressed(onWarning: { warnings.add($0) }).collect()
+            XCTAssertTrue(out == small, "\(tail)")
+            if warned < 0 {
+                XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .lz4, offset: Int64(legacySmall.count + tail.count)))
+            } else {
+                XCTAssertNil(error)
+                XCTAssertEqual(warnings.all, [DecompressionWarning(offset: Int64(legacySmall.count), byteCount: Int64(warned), codec: .lz4)])
+            }
+        }
+    }
+
+    /// A skippable frame (zstd's and lz4's form) before any data: what follows is zstd or lz4,
+    /// whichever it is (an lz4 frame after one was once taken as trailing bytes of zstd); a
+    /// skippable frame cut short is a truncated input; anything else after one is trailing bytes.
+    func testSkippableFramesBeforeEitherCodec() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(50_000, seed: 24)
+        let skippable: [UInt8] = [0x50, 0x2a, 0x4d, 0x18, 6, 0, 0, 0] + Array("abcdef".utf8)
+        for (tool, command) in [("lz4", "lz4 -q"), ("lz4", "lz4 -q -l"), ("zstd", "zstd -q -3")] {
+            let stream = try compress(content, command, dir: dir)
+            let bytes = skippable + skippable + stream + skippable
+            XCTAssertEqual(try toolDecode(bytes, tool, dir: dir), content, command)
+            for chunk in [1, 5, 4096] where chunk > 1 || command.hasPrefix("zstd") {
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed().collect()
+                XCTAssertNil(error, "\(command) chunk \(chunk)")
+                XCTAssertTrue(out == content, "\(command) chunk \(chunk)")
+            }
+        }
+        for cut in 1..<skippable.count where cut >= 4 {
+            let (out, error) = await ChunkedBytes(bytes: Array(skippable.prefix(cut)), size: 3).decompressed().collect()
+            XCTAssertEqual(out, [])
+            XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .zstd, offset: Int64(cut)), "cut \(cut)")
+        }
+        let warnings = WarningLog()
+        let (out, error) = await ChunkedBytes(bytes: skippable + Array("plain\n".utf8), size: 4096).decompressed(onWarning: { warnings.add($0) }).collect()
+        XCTAssertNil(error)
+        XCTAssertEqual(out, [])
+        XCTAssertEqual(warnings.all, [DecompressionWarning(offset: Int64(skippable.count), byteCount: 6, codec: .zstd)])
+    }
+
+    /// The formats `xz -dc` reads besides .xz: legacy `.lzma` (told by its header, which has no
+    /// magic number) and lzip (when `lzip` is installed: members, multi-member files); cut
+    /// short, each is truncated; text and binary bytes that only start like an `.lzma` header
+    /// pass through.
+    func testLzmaAndLzip() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(200_000, seed: 25)
+        var writers = ["xz --format=lzma -0", "xz --format=lzma -9", "xz --format=lzma --lzma1=dict=12KiB"]
+        if (try? toolOutput("command -v lzip")) != nil { writers += ["lzip -0", "lzip -9", "lzip -0 -b 100000"] }
+        for command in writers {
+            let stream = try compress(content, command, dir: dir)
+            XCTAssertEqual(CompressionCodec.detect(stream.prefix(CompressionCodec.longestMagic)), .xz, command)
+            let decoder = command.hasPrefix("lzip") ? "lzip" : "xz"
+            XCTAssertEqual(try toolDecode(stream, decoder, dir: dir), content, command)
+            for chunk in [1, 4096, 1 << 20] where chunk > 1 || stream.count < 30_000 {
+                let (out, error) = await ChunkedBytes(bytes: stream, size: chunk).decompressed().collect()
+                XCTAssertNil(error, "\(command) chunk \(chunk)")
+                XCTAssertTrue(out == content, "\(command) chunk \(chunk)")
+            }
+            for cut in [13, 20, stream.count / 2, stream.count - 1] {
+                let (out, error) = await ChunkedBytes(bytes: Array(stream.prefix(cut)), size: 4096).decompressed().collect()
+                XCTAssertTrue(out == Array(content.prefix(out.count)), "\(command) cut \(cut)")
+                XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .xz, offset: Int64(cut)), "\(command) cut \(cut)")
+            }
+            if decoder == "lzip" {
+                let twice = stream + stream
+                let (out, error) = await ChunkedBytes(bytes: twice, size: 4096).decompressed().collect()
+                XCTAssertNil(error)
+                XCTAssertTrue(out == (try toolDecode(twice, "lzip", dir: dir)), "\(command) twice")
+            }
+        }
+        let lookalikes: [[UInt8]] = [[0x5d, 0, 0, 0x80], [0x5d, 0, 0, 0x80, 0, 0xff], [0x5d, 0, 0, 0x81, 0] + [UInt8](repeating: 0xff, count: 8) + [1, 2],
+                                     [0x5d, 0, 0, 0x80, 0] + [UInt8](repeating: 0x41, count: 8), [0xe1, 0, 0, 0x80, 0] + [UInt8](repeating: 0xff, count: 8),
+                                     [0x5d] + Array("hello world".utf8), Array("]\0 not lzma\n".utf8)]
+        for bytes in lookalikes {
+            XCTAssertNil(CompressionCodec.detect(bytes.prefix(CompressionCodec.longestMagic)), "\(bytes)")
+            for chunk in [1, 4096] {
+                let (out, error) = await ChunkedBytes(bytes: bytes, size: chunk).decompressed().collect()
+                XCTAssertNil(error)
+                XCTAssertEqual(out, bytes)
+            }
+        }
+    }
+
+    /// Streams from the other writers of each format, as their tools' `-dc` read them: pigz
+    /// (default, `-i` independent blocks, 4 threads with small blocks, `-11` zopfli), bgzip
+    /// (BGZF, with and without its EOF block), pbzip2 and lbzip2 (multi-stream), zstd with
+    /// threads and long windows up to the limit, xz with threads (several blocks).
+    func testOtherWriters() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(3 << 20, seed: 26)
+        let writers: [(String, String)] = [("pigz", "gzip"), ("pigz -i", "gzip"), ("pigz -p 4 -b 32", "gzip"), ("bgzip", "gzip"),
+                                           ("pbzip2 -p2", "bzip2"), ("lbzip2 -n 2", "bzip2"), ("zstd -q -T0 -3", "zstd"),
+                                           ("zstd -q -T2 --long=27 -1", "zstd"), ("xz -T2 -0 --block-size=500000", "xz"),
+                                           ("lz4 -q -B5 -BD", "lz4"), ("lz4 -q -B6 --content-size", "lz4"), ("lz4 -q -B7", "lz4")]
+        for (command, decoder) in writers {
+            guard (try? toolOutput("command -v \(command.split(separator: " ")[0])")) != nil else { continue }
+            var stream = try compress(content, command, dir: dir)
+            if command == "bgzip" {
+                XCTAssertEqual(Array(stream.suffix(28).prefix(4)), [0x1f, 0x8b, 0x08, 0x04], "the EOF block")
+                stream.removeLast(28)
+            }
+            let oracle = try toolDecode(stream, decoder, dir: dir)
+            XCTAssertEqual(oracle, content, command)
+            let (out, error) = await ChunkedBytes(bytes: stream, size: 1 << 20).decompressed().collect()
+            XCTAssertNil(error, command)
+            XCTAssertTrue(out == oracle, command)
+        }
+        let small = logText(1000, seed: 27)
+        if (try? toolOutput("command -v pigz")) != nil {
+            let zopfli = try compress(small, "pigz -11", dir: dir)
+            let (out, error) = await ChunkedBytes(bytes: zopfli, size: 100).decompressed().collect()
+            XCTAssertNil(error)
+            XCTAssertEqual(out, small)
+        }
+    }
+
+    /// zstd frames the decoder cannot read say why: a window larger than the limit (`zstd
+    /// --long=30`: 1 GiB), and a dictionary (`zstd -D`), named by its ID; the tool refuses both too.
+    func testZstdFramesThatCannotBeRead() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let content = logText(300_000, seed: 28)
+        let long = try compress(content, "zstd -q -1 --long=30", dir: dir)
+        XCTAssertFalse(try toolAccepts(long, "zstd", dir: dir))
+        let (out, error) = await ChunkedBytes(bytes: long, size: 4096).decompressed().collect()
+        XCTAssertEqual(out, [])
+        XCTAssertEqual((error as? SluiceError)?.reason, "the frame needs a 1 GiB window, larger than the 128 MiB limit (written with zstd --long)")
+        var samples: [String] = []
+        for k in 0..<40 {
+            let path = dir + "/sample\(k)"
+            XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(logText(2000, seed: 100 + k))))
+            samples.append(path)
+        }
+        _ = try toolOutput("zstd -q --train \(samples.joined(separator: " ")) --maxdict=4096 --dictID=4242 -o \(dir)/dict")
+        let withDictionary = try compress(content, "zstd -q -D \(dir)/dict", dir: dir)
+        XCTAssertFalse(try toolAccepts(withDictionary, "zstd", dir: dir))
+        let (none, failure) = await ChunkedBytes(bytes: withDictionary, size: 4096).decompressed().collect()
+        XCTAssertEqual(none, [])
+        XCTAssertEqual((failure as? SluiceError)?.reason, "the frame was compressed with dictionary 4242 (zstd -D), which sluice cannot use")
+        XCTAssertEqual((failure as? SluiceError)?.codec, .zstd)
     }
 
     /// 1 GiB of zeros in each format (16 streams of 64 MiB, each written by the tool) decode

@@ -4,9 +4,10 @@ extension AsyncSequence where Element == [UInt8] {
     /// Anything else passes through unchanged.
     ///
     /// Every member, frame or stream of a concatenated input is decoded (`cat a.zst b.zst`,
-    /// multi-stream xz and bzip2, zstd skippable frames) and every checksum the format carries is
-    /// verified. Zero bytes after the last stream are ignored; other trailing bytes are not
-    /// output and are reported to `onWarning`. On truncated or corrupt input, every byte decoded
+    /// multi-stream xz and bzip2, zstd and lz4 skippable frames) and every checksum the format
+    /// carries is verified. After the last stream, zero bytes are ignored for gzip (as `gzip -dc`
+    /// does) and are xz stream padding when a multiple of 4 bytes (otherwise an error, as `xz`
+    /// says); other trailing bytes are not output and are reported to `onWarning`. On truncated or corrupt input, every byte decoded
     /// before the fault is yielded first, then ``SluiceError/truncatedInput(path:codec:offset:)``
     /// or ``SluiceError/corruptInput(path:codec:offset:reason:)`` is thrown (for gzip,
     /// ``SluiceError/truncatedGzip(path:offset:)`` and ``SluiceError/corruptGzip(path:offset:reason:)``),
@@ -28,25 +29,28 @@ public enum CompressionCodec: String, Sendable, Hashable, CaseIterable, CustomSt
     case gzip
     /// Zstandard (`28 b5 2f fd`, or a skippable frame `5? 2a 4d 18`), with libzstd.
     case zstd
-    /// xz (`fd 37 7a 58 5a 00`), with liblzma.
+    /// xz (`fd 37 7a 58 5a 00`), with liblzma; also the formats `xz -dc` reads with it:
+    /// legacy `.lzma` (a header of properties, a dictionary size and a content size; see
+    /// `Magic.lzmaHeader`) and lzip (`LZIP` and version 1).
     case xz
     /// bzip2 (`BZh1`...`BZh9` and a block or end-of-stream marker), with libbz2.
     case bzip2
-    /// The LZ4 frame format (`04 22 4d 18`), with liblz4.
+    /// The LZ4 frame format (`04 22 4d 18`), and its legacy format (`lz4 -l`, `02 21 4c 18`), with liblz4.
     case lz4
 
     public var description: String { rawValue }
 
-    /// How many bytes ``detect(_:)`` needs at most to decide.
-    public static let longestMagic = 10
+    /// How many bytes ``detect(_:)`` needs at most to decide (a legacy `.lzma` header).
+    public static let longestMagic = 13
 
     /// The codec whose magic bytes start `prefix`, if any. `prefix` should hold the first
     /// ``longestMagic`` bytes of the input (or all of it, when shorter).
     public static func detect(_ prefix: some Collection<UInt8>) -> CompressionCodec? {
-        if case .codec(let codec) = Magic.match(Array(prefix.prefix(longestMagic)), Magic.starting(allCases), atEnd: true) {
-            return codec
+        switch Magic.match(Array(prefix.prefix(longestMagic)), Magic.starting(allCases), atEnd: true, lzmaAlone: true) {
+        case .found(.codec(let codec)): return codec
+        case .found(.skippable): return .zstd
+        default: return nil
         }
-        return nil
     }
 }
 
@@ -101,55 +105,85 @@ public struct DecompressionWarning: Sendable, Equatable, CustomStringConvertible
 /// The magic numbers, as byte ranges so that zstd's skippable frames (`50`...`5f`) and bzip2's
 /// block size digit fit.
 enum Magic {
-    typealias Pattern = (codec: CompressionCodec, bytes: [ClosedRange<UInt8>])
+    /// What a magic number starts: a codec's stream, or a skippable frame (zstd and lz4 share
+    /// the form; the stage skips them itself).
+    enum Kind: Equatable { case codec(CompressionCodec), skippable }
+    typealias Pattern = (kind: Kind, bytes: [ClosedRange<UInt8>])
 
-    static func exact(_ codec: CompressionCodec, _ bytes: [UInt8]) -> Pattern { (codec, bytes.map { $0...$0 }) }
+    static func exact(_ codec: CompressionCodec, _ bytes: [UInt8]) -> Pattern { (.codec(codec), bytes.map { $0...$0 }) }
 
     static let gzip = exact(.gzip, [0x1f, 0x8b])
     static let zstd = exact(.zstd, [0x28, 0xb5, 0x2f, 0xfd])
-    static let skippable: [ClosedRange<UInt8>] = [0x50...0x5f, 0x2a...0x2a, 0x4d...0x4d, 0x18...0x18]
+    static let skippable: Pattern = (.skippable, [0x50...0x5f, 0x2a...0x2a, 0x4d...0x4d, 0x18...0x18])
     static let xz = exact(.xz, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
-    static let bzip2Block: Pattern = (.bzip2, [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x31, 0x41, 0x59, 0x26, 0x53, 0x59].map { $0...$0 })
-    static let bzip2End: Pattern = (.bzip2, [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x17, 0x72, 0x45, 0x38, 0x50, 0x90].map { $0...$0 })
+    /// lzip (`LZIP` and version 1), which liblzma decodes as `xz -dc` does.
+    static let lzip = exact(.xz, [0x4c, 0x5a, 0x49, 0x50, 0x01])
+    static let bzip2Block: Pattern = (.codec(.bzip2), [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x31, 0x41, 0x59, 0x26, 0x53, 0x59].map { $0...$0 })
+    static let bzip2End: Pattern = (.codec(.bzip2), [0x42...0x42, 0x5a...0x5a, 0x68...0x68, 0x31...0x39] + [0x17, 0x72, 0x45, 0x38, 0x50, 0x90].map { $0...$0 })
     static let lz4 = exact(.lz4, [0x04, 0x22, 0x4d, 0x18])
+    /// The lz4 legacy format (`lz4 -l`).
+    static let lz4Legacy = exact(.lz4, Lz4LegacyDecoder.magic)
 
-    /// What may start an input. A skippable frame at the start is taken as zstd's (lz4 frames
-    /// use the same form, but zstd is the usual writer).
+    /// What may start an input.
     static func starting(_ codecs: some Sequence<CompressionCodec>) -> [Pattern] {
-        codecs.flatMap { codec -> [Pattern] in
+        var patterns = codecs.flatMap { codec -> [Pattern] in
             switch codec {
             case .gzip: return [gzip]
-            case .zstd: return [zstd, (.zstd, skippable)]
-            case .xz: return [xz]
+            case .zstd: return [zstd]
+            case .xz: return [xz, lzip]
             case .bzip2: return [bzip2Block, bzip2End]
-            case .lz4: return [lz4]
+            case .lz4: return [lz4, lz4Legacy]
             }
         }
+        if patterns.contains(where: { $0.kind == .codec(.zstd) || $0.kind == .codec(.lz4) }) { patterns.append(skippable) }
+        return patterns
     }
 
     /// What may follow a complete stream of `codec` as its next stream.
-    static func continuing(_ codec: CompressionCodec) -> [Pattern] {
-        switch codec {
-        case .lz4: return [lz4, (.lz4, skippable)]
-        default: return starting([codec])
-        }
-    }
+    static func continuing(_ codec: CompressionCodec) -> [Pattern] { starting([codec]) }
 
-    enum Match: Equatable { case codec(CompressionCodec), none, needMore }
+    enum Match: Equatable { case found(Kind), none, needMore }
 
-    /// Whether `window` starts with one of `patterns`; `needMore` when it is a proper prefix of
-    /// one (unless `atEnd`: then no more bytes will come).
-    static func match(_ window: [UInt8], _ patterns: [Pattern], atEnd: Bool = false) -> Match {
+    /// Whether `window` starts with one of `patterns` (or, with `lzmaAlone`, a legacy `.lzma`
+    /// header); `needMore` when it is a proper prefix of one (unless `atEnd`: then no more
+    /// bytes will come).
+    static func match(_ window: [UInt8], _ patterns: [Pattern], atEnd: Bool = false, lzmaAlone: Bool = false) -> Match {
         var possible = false
         for pattern in patterns {
             let n = Swift.min(window.count, pattern.bytes.count)
             var agrees = true
             for i in 0..<n where !pattern.bytes[i].contains(window[i]) { agrees = false; break }
             guard agrees else { continue }
-            if n == pattern.bytes.count { return .codec(pattern.codec) }
+            if n == pattern.bytes.count { return .found(pattern.kind) }
             possible = true
         }
+        if lzmaAlone {
+            switch lzmaHeader(window) {
+            case .found(let kind): return .found(kind)
+            case .needMore: possible = true
+            case .none: break
+            }
+        }
         return possible && !atEnd ? .needMore : .none
+    }
+
+    /// A legacy `.lzma` header (no magic number): a properties byte below 225, a dictionary
+    /// size of 2^n or 2^n + 2^(n-1) bytes from 4 KiB (what xz and LZMA Utils write; the form
+    /// `xz -dc` requires), and an uncompressed size that is unknown (all ones) or below 2^38.
+    /// Text never has the zero bytes this needs.
+    static func lzmaHeader(_ window: [UInt8]) -> Match {
+        guard let first = window.first else { return .needMore }
+        guard first < 225 else { return .none }
+        // From 4 KiB, both dictionary forms are multiples of 2 KiB: the low byte is zero.
+        guard window.count >= 2 else { return .needMore }
+        guard window[1] == 0 else { return .none }
+        guard window.count >= 13 else { return .needMore }
+        let dictionary = window[1...4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let low = dictionary & (~dictionary &+ 1)
+        guard dictionary >= 4096, dictionary == low || dictionary == low * 3 else { return .none }
+        let size = window[5...12]
+        guard size.allSatisfy({ $0 == 0xff }) || (window[10...12].allSatisfy { $0 == 0 } && window[9] < 0x40) else { return .none }
+        return .found(.codec(.xz))
     }
 }
 
@@ -179,8 +213,10 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
             case stream
             /// After a stream: another one, padding or garbage?
             case between
-            /// Zero padding after the last stream.
-            case zeros
+            /// Zero bytes after a stream: gzip's ignored tail, or xz's stream padding from `start`.
+            case zeros(start: Int64)
+            /// Inside a skippable frame (zstd, lz4), which is not output.
+            case skipping
             /// Bytes after the data that are ignored, starting at `start`.
             case garbage(start: Int64)
             /// Not compressed (or detection off): bytes pass unchanged.
@@ -207,6 +243,13 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         /// The last call filled its output: the decoder may have more without new input.
         private var outputPending = false
         private var baseEnded = false
+        /// A skippable frame's magic number and size, as read so far, and the bytes of it left.
+        private var skipHeader: [UInt8] = []
+        private var skipLeft: Int64 = -1
+        /// Where a skippable frame returns: `.detect` when it started the input.
+        private var afterSkip = Phase.between
+        /// The input started with skippable frames: what follows is zstd or lz4, or not output.
+        private var skippedAtStart = false
         private var pendingError: (any Error)?
         private var finished = false
 
@@ -268,12 +311,21 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                 return classify()
             case .passthrough:
                 return passThrough()
-            case .zeros:
+            case .zeros(let start):
                 while position < input.count && input[position] == 0 { position += 1 }
                 if position < input.count {
-                    // xz streams may be separated by stream padding; other formats end at the padding.
-                    phase = codec == .xz ? .between : .garbage(start: absolutePosition)
+                    // xz streams may be separated by stream padding (a multiple of 4 bytes, as
+                    // xz requires); gzip ends at the zeros.
+                    if codec == .xz {
+                        if !checkPadding(from: start) { return nil }
+                        phase = .between
+                    } else {
+                        phase = .garbage(start: absolutePosition)
+                    }
                 }
+                return nil
+            case .skipping:
+                skip()
                 return nil
             case .garbage, .failed:
                 position = input.count
@@ -283,14 +335,39 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
             }
         }
 
+        /// xz stream padding from `start` to here: false (and an error) when it is not a multiple of 4 bytes.
+        private mutating func checkPadding(from start: Int64) -> Bool {
+            guard (absolutePosition - start) % 4 != 0 else { return true }
+            pendingError = corrupt(at: absolutePosition, "stream padding of \(absolutePosition - start) bytes, not a multiple of 4")
+            phase = .failed
+            position = input.count
+            return false
+        }
+
+        /// Passes over a skippable frame: 4 bytes of magic number, a 4-byte little-endian size, and that many bytes.
+        private mutating func skip() {
+            while skipHeader.count < 8 && position < input.count {
+                skipHeader.append(input[position])
+                position += 1
+            }
+            guard skipHeader.count == 8 else { return }
+            if skipLeft < 0 { skipLeft = skipHeader[4...7].reversed().reduce(Int64(0)) { $0 << 8 | Int64($1) } }
+            let n = Int(Swift.min(skipLeft, Int64(input.count - position)))
+            position += n
+            skipLeft -= Int64(n)
+            if skipLeft == 0 {
+                phase = afterSkip
+                if afterSkip == .detect { skippedAtStart = true }
+            }
+        }
+
         /// Reads the magic number at `position` (holding the bytes of one cut by a chunk's end)
         /// and acts on it: a stream starts, or the input passes through, or padding or garbage
         /// follows the last stream.
         private mutating func classify() -> [UInt8]? {
-            let take = Swift.min(CompressionCodec.longestMagic - held.count, input.count - position)
+            let take = Swift.max(0, Swift.min(CompressionCodec.longestMagic - held.count, input.count - position))
             let window = held + input[position..<(position + take)]
-            let patterns = phase == .detect ? Magic.starting(options.codecs) : Magic.continuing(codec)
-            let match = Magic.match(window, patterns)
+            let match = Magic.match(window, patterns, lzmaAlone: detectsLzmaAlone)
             if match == .needMore {
                 if held.isEmpty { heldOffset = absolutePosition }
                 held += input[position...]
@@ -305,15 +382,35 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                 held = []
             }
             switch match {
-            case .codec(let found):
+            case .found(.codec(let found)):
                 startStream(found)
                 return nil
+            case .found(.skippable):
+                if phase == .detect { codec = options.codecs.contains(.zstd) ? .zstd : .lz4 }
+                afterSkip = phase
+                phase = .skipping
+                skipHeader = []
+                skipLeft = -1
+                skip()
+                return nil
             default:
-                if phase == .detect { return passThrough() }
-                phase = input[position] == 0 ? .zeros : .garbage(start: absolutePosition)
+                if phase == .detect && !skippedAtStart { return passThrough() }
+                // After a stream, zeros are gzip's ignored tail or xz's stream padding; in
+                // other formats (whose tools refuse them) they are trailing bytes as any other.
+                let zerosAllowed = codec == .gzip || codec == .xz
+                phase = input[position] == 0 && zerosAllowed ? .zeros(start: absolutePosition) : .garbage(start: absolutePosition)
                 return nil
             }
         }
+
+        /// What may come at `position`: at the start, any codec detected (after skippable
+        /// frames, zstd or lz4); after a stream, another of its codec.
+        private var patterns: [Magic.Pattern] {
+            guard phase == .detect else { return Magic.continuing(codec) }
+            return Magic.starting(skippedAtStart ? options.codecs.intersection([.zstd, .lz4]) : options.codecs)
+        }
+
+        private var detectsLzmaAlone: Bool { phase == .detect && !skippedAtStart && options.codecs.contains(.xz) }
 
         private mutating func passThrough() -> [UInt8]? {
             guard options.passesThroughUnknown || !options.enabled else {
@@ -388,6 +485,12 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                     case .streamEnd:
                         outputPending = false
                         phase = .between
+                        let after = decoder.takeBytesAfterStream()
+                        if !after.isEmpty {
+                            // Consumed by the decoder, but the start of what follows.
+                            held = after
+                            heldOffset = absolutePosition - Int64(after.count)
+                        }
                     case .failed(let reason):
                         outputPending = false
                         pendingError = corrupt(at: absolutePosition, reason)
@@ -406,8 +509,12 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
             var out: [UInt8]?
             switch phase {
             case .stream:
+                if decoder?.mayEndHere != true { pendingError = truncated(at: end) }
+            case .skipping:
                 pendingError = truncated(at: end)
-            case .detect:
+            case .zeros(let start) where codec == .xz:
+                _ = checkPadding(from: start)
+            case .detect where !skippedAtStart:
                 if !options.passesThroughUnknown {
                     // Empty input, or the start of a magic number: gzip would say "unexpected end of file".
                     if options.codecs.count == 1 { codec = options.codecs.first! }
@@ -417,9 +524,15 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                     held = []
                     phase = .passthrough
                 }
-            case .between where !held.isEmpty:
-                // The start of a magic number after a stream is a stream cut short (as gzip reads it).
-                pendingError = truncated(at: end)
+            case .between where !held.isEmpty, .detect where skippedAtStart && !held.isEmpty:
+                if Magic.match(held, patterns) == .none {
+                    // Bytes an lz4 legacy stream read as a block size, or short garbage after
+                    // a skippable frame: trailing garbage.
+                    onWarning(DecompressionWarning(offset: heldOffset, byteCount: end - heldOffset, codec: codec))
+                } else {
+                    // The start of a magic number after a stream is a stream cut short (as gzip reads it).
+                    pendingError = truncated(at: end)
+                }
             case .garbage(let start):
                 onWarning(DecompressionWarning(offset: start, byteCount: end - start, codec: codec))
             default:

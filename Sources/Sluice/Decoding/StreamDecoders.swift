@@ -29,6 +29,17 @@ struct DecodeStep {
 protocol StreamDecoder: AnyObject {
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep
     func reset()
+    /// After `.streamEnd`: bytes the decoder consumed that lie after the stream (an lz4 legacy
+    /// stream ends where a block size is too large to be one: those 4 bytes are the next magic number).
+    func takeBytesAfterStream() -> [UInt8]
+    /// Whether the input may end here without the stream being cut short (an lz4 legacy
+    /// stream has no end marker: it ends between two blocks).
+    var mayEndHere: Bool { get }
+}
+
+extension StreamDecoder {
+    func takeBytesAfterStream() -> [UInt8] { [] }
+    var mayEndHere: Bool { false }
 }
 
 /// The most handed to a C decoder in one call: several use 32-bit counters.
@@ -170,6 +181,16 @@ final class IsalGzipDecoder: StreamDecoder {
 final class ZstdDecoder: StreamDecoder {
     private let stream: OpaquePointer
     private let windowLogMax: Int32
+    /// The first bytes of the frame (its header is at most 18), to explain a refusal.
+    private var header: [UInt8] = []
+
+    /// The window size a frame header declares (RFC 8878, 3.1.1.1.2), when it has a window descriptor.
+    static func windowSize(_ header: [UInt8]) -> Int? {
+        guard header.count >= 6, header[4] & 0x20 == 0 else { return nil }
+        let exponent = Int(header[5] >> 3), mantissa = Int(header[5] & 7)
+        let base = 1 << (10 + exponent)
+        return base + base / 8 * mantissa
+    }
 
     /// Frames whose window exceeds `1 << windowLogMax` bytes are refused (the decoder would need that much memory).
     init(windowLogMax: Int32) {
@@ -181,17 +202,25 @@ final class ZstdDecoder: StreamDecoder {
 
     deinit { ZSTD_freeDStream(stream) }
 
-    func reset() { ZSTD_DCtx_reset(stream, ZSTD_reset_session_only) }
+    func reset() {
+        ZSTD_DCtx_reset(stream, ZSTD_reset_session_only)
+        header.removeAll(keepingCapacity: true)
+    }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
+        if header.count < 18 { header += input.prefix(18 - header.count) }
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: Swift.min(input.count, maximumCallSize), pos: 0)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: Swift.min(output.count, maximumCallSize), pos: 0)
         let result = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
         let consumed = inBuffer.pos, produced = outBuffer.pos
         if ZSTD_isError(result) != 0 {
             let reason: String
+            let dictionary = header.withUnsafeBytes { ZSTD_getDictID_fromFrame($0.baseAddress, $0.count) }
             if ZSTD_getErrorCode(result) == ZSTD_error_frameParameter_windowTooLarge {
-                reason = "the frame needs a window larger than the \(byteSize(1 << Int(windowLogMax))) limit (window log \(windowLogMax))"
+                let needs = Self.windowSize(header).map { "a \(byteSize($0)) window" } ?? "a window"
+                reason = "the frame needs \(needs), larger than the \(byteSize(1 << Int(windowLogMax))) limit (written with zstd --long)"
+            } else if dictionary != 0 {
+                reason = "the frame was compressed with dictionary \(dictionary) (zstd -D), which sluice cannot use"
             } else {
                 reason = String(cString: ZSTD_getErrorName(result)).lowercased()
             }
@@ -204,6 +233,7 @@ final class ZstdDecoder: StreamDecoder {
 
 /// `128 MiB`, `64 KiB`.
 func byteSize(_ n: Int) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 { return "\(n >> 30) GiB" }
     if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
     if n >= 1 << 10 && n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
     return "\(n) bytes"
@@ -212,16 +242,19 @@ func byteSize(_ n: Int) -> String {
 // MARK: xz
 
 /// liblzma's `.xz` decoder, one stream at a time (the stage handles concatenated streams and
-/// stream padding itself, so that trailing bytes are located exactly).
+/// stream padding itself, so that trailing bytes are located exactly), and its decoder of the
+/// legacy `.lzma` format (`xz --format=lzma`, LZMA Utils) and of lzip members, which `xz -dc`
+/// reads too.
 final class XzDecoder: StreamDecoder {
     private let stream: UnsafeMutablePointer<lzma_stream>
     private let memoryLimit: UInt64
+    /// The decoder for the next stream is chosen by its first bytes.
+    private var started = false
 
     init(memoryLimit: Int) {
         self.memoryLimit = UInt64(memoryLimit)
         stream = .allocate(capacity: 1)
         stream.initialize(to: lzma_stream())  // all zero: LZMA_STREAM_INIT
-        start()
     }
 
     deinit {
@@ -229,15 +262,27 @@ final class XzDecoder: StreamDecoder {
         stream.deallocate()
     }
 
-    private func start() {
-        let status = lzma_stream_decoder(stream, memoryLimit, 0)
+    private enum Format { case xz, lzip, lzma }
+
+    private func start(_ format: Format) {
+        let status: lzma_ret
+        switch format {
+        case .xz: status = lzma_stream_decoder(stream, memoryLimit, 0)
+        case .lzip: status = lzma_lzip_decoder(stream, memoryLimit, 0)
+        case .lzma: status = lzma_alone_decoder(stream, memoryLimit)
+        }
         // Only LZMA_MEM_ERROR can fail here: nothing to recover.
         precondition(status == LZMA_OK, "liblzma failed to initialise: \(status)")
+        started = true
     }
 
-    func reset() { start() }
+    func reset() { started = false }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
+        if !started {
+            // The stage hands over each stream from its (whole) magic number or .lzma header.
+            start(input.first == 0xfd ? .xz : input.first == 0x4c ? .lzip : .lzma)
+        }
         let inCount = Swift.min(input.count, maximumCallSize), outCount = Swift.min(output.count, maximumCallSize)
         stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
         stream.pointee.avail_in = inCount
@@ -315,8 +360,16 @@ final class Bzip2Decoder: StreamDecoder {
 
 // MARK: lz4
 
+/// liblz4's frame decoder, and the legacy format (`lz4 -l`, magic `02 21 4c 18`): blocks of at
+/// most 8 MiB of content, each a 4-byte little-endian compressed size and an independent LZ4
+/// block, up to the end of the input or a "size" too large to be one, which is the magic number
+/// of what follows (as the `lz4` tool reads it). Told apart by the magic number at the start of
+/// each stream.
 final class Lz4Decoder: StreamDecoder {
     private let context: OpaquePointer
+    private enum Mode { case undecided, frame, legacy }
+    private var mode = Mode.undecided
+    private var legacy: Lz4LegacyDecoder?
 
     init() {
         var context: OpaquePointer?
@@ -327,9 +380,27 @@ final class Lz4Decoder: StreamDecoder {
 
     deinit { LZ4F_freeDecompressionContext(context) }
 
-    func reset() { LZ4F_resetDecompressionContext(context) }
+    func reset() {
+        LZ4F_resetDecompressionContext(context)
+        mode = .undecided
+    }
+
+    func takeBytesAfterStream() -> [UInt8] { mode == .legacy ? legacy?.takeBytesAfterStream() ?? [] : [] }
+
+    var mayEndHere: Bool { mode == .legacy && legacy?.mayEndHere == true }
 
     func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
+        if mode == .undecided {
+            // The stage hands over each stream from its (whole) magic number.
+            if input.count >= 4 && Array(input[0..<4]) == Lz4LegacyDecoder.magic {
+                mode = .legacy
+                if legacy == nil { legacy = Lz4LegacyDecoder() }
+                legacy!.reset()
+            } else {
+                mode = .frame
+            }
+        }
+        if mode == .legacy { return legacy!.decode(input, into: output) }
         let given = Swift.min(input.count, maximumCallSize)
         var srcSize = given, dstSize = Swift.min(output.count, maximumCallSize)
         let result = LZ4F_decompress(context, output.baseAddress, &dstSize, input.baseAddress, &srcSize, nil)
@@ -340,5 +411,102 @@ final class Lz4Decoder: StreamDecoder {
             return DecodeStep(consumed: given, produced: Swift.min(dstSize, output.count), status: .failed(reason))
         }
         return DecodeStep(consumed: srcSize, produced: dstSize, status: result == 0 ? .streamEnd : .progress)
+    }
+}
+
+/// The lz4 legacy format's blocks (see ``Lz4Decoder``). A block is decoded whole into a buffer
+/// of 8 MiB and handed out from there; with the block being gathered, it needs at most 16 MiB.
+final class Lz4LegacyDecoder {
+    static let magic: [UInt8] = [0x02, 0x21, 0x4c, 0x18]
+    static let blockContent = 8 << 20
+    static let largestBlock = Int(sluice_lz4_compress_bound(Int32(blockContent)))
+
+    private var magicLeft = 4
+    private var sizeBytes: [UInt8] = []
+    /// The compressed block being gathered, and its size (0: reading a size).
+    private var block: [UInt8] = []
+    private var blockSize = 0
+    private var decoded: [UInt8] = []
+    private var decodedStart = 0
+    private var decodedEnd = 0
+    private var after: [UInt8] = []
+
+    func reset() {
+        magicLeft = 4
+        sizeBytes = []
+        block.removeAll(keepingCapacity: true)
+        blockSize = 0
+        decodedStart = 0
+        decodedEnd = 0
+        after = []
+    }
+
+    func takeBytesAfterStream() -> [UInt8] { defer { after = [] }; return after }
+
+    var mayEndHere: Bool { magicLeft == 0 && sizeBytes.isEmpty && blockSize == 0 && decodedStart == decodedEnd }
+
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> DecodeStep {
+        var consumed = 0, produced = 0
+        while true {
+            if decodedStart < decodedEnd {
+                let n = Swift.min(decodedEnd - decodedStart, output.count - produced)
+                if n == 0 { return DecodeStep(consumed: consumed, produced: produced, status: .progress) }
+                decoded.withUnsafeBytes { source in
+                    output.baseAddress!.advanced(by: produced).copyMemory(from: source.baseAddress!.advanced(by: decodedStart), byteCount: n)
+                }
+                decodedStart += n
+                produced += n
+                continue
+            }
+            if consumed == input.count { return DecodeStep(consumed: consumed, produced: produced, status: .progress) }
+            if magicLeft > 0 {
+                let n = Swift.min(magicLeft, input.count - consumed)
+                magicLeft -= n
+                consumed += n
+                continue
+            }
+            if blockSize == 0 {
+                while sizeBytes.count < 4 && consumed < input.count { sizeBytes.append(input[consumed]); consumed += 1 }
+                guard sizeBytes.count == 4 else { continue }
+                let size = Int(sizeBytes[0]) | Int(sizeBytes[1]) << 8 | Int(sizeBytes[2]) << 16 | Int(sizeBytes[3]) << 24
+                if size > Self.largestBlock {
+                    // Not a block: the magic number of the next stream.
+                    after = sizeBytes
+                    sizeBytes = []
+                    return DecodeStep(consumed: consumed, produced: produced, status: .streamEnd)
+                }
+                sizeBytes = []
+                if size == 0 { return DecodeStep(consumed: consumed, produced: produced, status: .failed("empty legacy block")) }
+                blockSize = size
+                block.removeAll(keepingCapacity: true)
+                continue
+            }
+            // The block: straight from the input when it is there whole, else gathered.
+            let result: Int32
+            if block.isEmpty && input.count - consumed >= blockSize {
+                result = decompressBlock(UnsafeRawBufferPointer(rebasing: input[consumed..<(consumed + blockSize)]))
+                consumed += blockSize
+            } else {
+                let n = Swift.min(blockSize - block.count, input.count - consumed)
+                block.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[consumed..<(consumed + n)]))
+                consumed += n
+                guard block.count == blockSize else { continue }
+                result = block.withUnsafeBytes { decompressBlock($0) }
+            }
+            blockSize = 0
+            block.removeAll(keepingCapacity: true)
+            guard result >= 0 else { return DecodeStep(consumed: consumed, produced: produced, status: .failed("corrupt legacy block")) }
+            decodedStart = 0
+            decodedEnd = Int(result)
+        }
+    }
+
+    /// One block into `decoded`: its size, or a negative number when it is damaged.
+    private func decompressBlock(_ source: UnsafeRawBufferPointer) -> Int32 {
+        if decoded.isEmpty { decoded = [UInt8](repeating: 0, count: Self.blockContent) }
+        return decoded.withUnsafeMutableBytes { out in
+            LZ4_decompress_safe(source.baseAddress!.assumingMemoryBound(to: CChar.self), out.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                Int32(source.count), Int32(Self.blockContent))
+        }
     }
 }

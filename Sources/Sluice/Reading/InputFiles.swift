@@ -35,9 +35,11 @@ public struct InputFiles: Sendable {
         /// Markers to yield before input `i` (key `paths.count`: after the last one): the notices
         /// of a ``DirectoryWalk`` (an unreadable directory, a loop), in their place among the inputs.
         public var preludes: [Int: [LineBatch]] = [:]
-        /// How many inputs ``lineBatches(keepCarriageReturn:maxLineLength:eachPath:)`` searches
-        /// at once (each in a task of its own, the next ones while the first is consumed); their
-        /// batches are still yielded in input order. 1 searches one after another.
+        /// How many inputs are read at once (each in a task of its own, the next ones, when they
+        /// are regular files, while the first is consumed: the next compressed file is decoded
+        /// on another core while the current one is searched); their elements are still yielded
+        /// in input order. Each input read ahead holds at most its reader's, decoder's and
+        /// stage's read-ahead buffers and 4 elements (a few MiB). 1 reads one after another.
         public var parallelInputs = 1
         /// No paths means standard input (as `cat` and `grep` read it); off, no paths is no input
         /// (a walk that found no file).
@@ -282,15 +284,24 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         /// Starts searching the inputs before index `end` that are not started yet, and the small
         /// files after them, up to 4 times as many: each of those is one short task, and the
-        /// cores keep searching while the consumer prints the ones before.
+        /// cores keep searching while the consumer prints the ones before. Only regular files
+        /// are started ahead of their turn: standard input, a FIFO or a device is opened and
+        /// read when it is reached, as `cat` and `grep` would (a FIFO's writer, or a terminal,
+        /// sees no early read).
         private mutating func startInputs(upTo end: Int) {
             let paths = stream.files.paths
             let window = Swift.min(paths.count, index + 4 * stream.files.options.parallelInputs)
             var i = index + started.count
             while i < window && (i < end || stream.files.isSmall(paths[i])) {
+                if i > index && !Self.isRegularFile(paths[i]) { break }
                 started.append(StartedInput(stream.make(stream.files, paths[i])))
                 i += 1
             }
+        }
+
+        private static func isRegularFile(_ path: String) -> Bool {
+            var info = stat()
+            return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
     }
 }

@@ -137,7 +137,7 @@ extension TailVerb: Verb {
         for path in paths {
             let name = path == "-" ? "standard input" : path
             let compressed = !noDecompress && startsWithCompressedMagic(path)
-            let warn: @Sendable (DecompressionWarning) -> Void = { printError("\(name): warning: \($0)") }
+            let warn: @Sendable (DecompressionWarning) -> Void = { reportDecompressionWarning(name, $0) }
             if bytes != nil && !(path != "-" && isRegularFile(path) && !compressed) {
                 onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
                 continue
