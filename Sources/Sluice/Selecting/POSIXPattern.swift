@@ -102,11 +102,30 @@ struct POSIXTranslator {
     /// Whether `^` here is an anchor in a BRE: at the start of the pattern, a group or an alternative.
     var caretAnchors = true
 
+    // GNU grep also compiles each pattern with glibc's regex, whose errors it reports. glibc
+    // reads an ERE's repetition operator with nothing to repeat (at the start of an expression,
+    // or after an anchor) by skipping it, and a `)` right after a skipped operator as an
+    // ordinary character: its groups can then differ from those of GNU's dfa, which selects
+    // the lines. These follow glibc's reading, for its errors.
+    /// glibc is at the start of an expression (an ERE operator here is skipped).
+    var glibcStart = true
+    /// The token before was an operator glibc skipped.
+    var glibcSkipped = false
+    var previousSkipped = false
+    /// glibc's open groups.
+    var glibcDepth = 0
+    /// A `)` closed a group for the dfa that glibc read as an ordinary character.
+    var glibcDiverged = false
+
     enum AtomKind { case plain, quantified, assertion }
     /// Where the last repeatable piece starts in `out`, and what it is.
     var atom: (start: Int, kind: AtomKind)?
     var openGroups: [(number: Int, start: Int)] = []
     var completedGroups: Set<Int> = []
+    /// Per open alternation (the pattern, then each open group): the groups completed when it
+    /// began, and those completed in its earlier alternatives. As in glibc, a back-reference
+    /// sees only the groups completed in its own alternative (`\(a\)\|\1` is invalid).
+    var alternationLevels: [(initial: Set<Int>, accumulated: Set<Int>)] = [([], [])]
 
     init(units: [UInt32], dialect: POSIXPattern.Dialect, utf8: Bool, caseless: Bool, groupOffset: Int) {
         p = units
@@ -136,6 +155,8 @@ struct POSIXTranslator {
         while i < p.count {
             let c = p[i]
             i += 1
+            previousSkipped = glibcSkipped
+            glibcSkipped = false
             if c == backslash {
                 guard i < p.count else { throw POSIXPattern.error("Trailing backslash") }
                 let d = p[i]
@@ -145,7 +166,11 @@ struct POSIXTranslator {
                 try plainUnit(c)
             }
         }
-        if !openGroups.isEmpty { throw POSIXPattern.error("Unmatched ( or \\(") }
+        if !openGroups.isEmpty || glibcDepth > 0 { throw POSIXPattern.error("Unmatched ( or \\(") }
+        if glibcDiverged {
+            // glibc and the dfa group the pattern differently: no answer would be GNU's for sure.
+            throw POSIXPattern.error("Unsupported: a ')' right after a repetition operator that repeats nothing (GNU grep's two matchers read it differently)")
+        }
         if literal == nil { alternatives = nil }
     }
 
@@ -195,10 +220,12 @@ struct POSIXTranslator {
         emit(pcre)
         literal = nil
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
     mutating func assertion(_ pcre: String) {
+        glibcStart = true  // glibc reads what follows an anchor as the start of an expression
         atom = (out.count, .assertion)
         emit(pcre)
         literal = nil
@@ -216,6 +243,7 @@ struct POSIXTranslator {
             if utf8, let s = UnicodeScalar(c) { literal!.append(contentsOf: String(Character(s)).utf8) } else { literal!.append(UInt8(truncatingIfNeeded: c)) }
         }
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
@@ -241,8 +269,11 @@ struct POSIXTranslator {
     }
 
     mutating func openGroup() {
+        glibcDepth += 1
+        glibcStart = true
         groupCount += 1
         openGroups.append((groupCount, out.count))
+        alternationLevels.append((completedGroups, []))
         emit("(")
         literal = nil
         atom = nil
@@ -251,18 +282,33 @@ struct POSIXTranslator {
     }
 
     mutating func closeGroup() throws {
+        if ere {
+            if previousSkipped {
+                // glibc: an ordinary character; the dfa: the group's end (or an ordinary one).
+                if !openGroups.isEmpty { glibcDiverged = true }
+            } else if glibcDepth > 0 {
+                glibcDepth -= 1
+            }
+        } else if glibcDepth > 0 {
+            glibcDepth -= 1
+        }
         guard let group = openGroups.popLast() else {
             if ere { literalUnit(0x29); return }  // an unmatched ) is ordinary in an ERE
             throw POSIXPattern.error("Unmatched ) or \\)")
         }
         emit(")")
+        completedGroups.formUnion(alternationLevels.removeLast().accumulated)
         completedGroups.insert(group.number)
         atom = (group.start, .plain)
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
     mutating func alternation() {
+        glibcStart = true
+        alternationLevels[alternationLevels.count - 1].accumulated.formUnion(completedGroups)
+        completedGroups = alternationLevels[alternationLevels.count - 1].initial
         if openGroups.isEmpty && !alternativesSpoilt, let l = literal {
             alternatives = (alternatives ?? []) + [l]
             literal = []  // the next alternative starts plain
@@ -290,6 +336,7 @@ struct POSIXTranslator {
     /// `*`, `+` or `?`: literal at the start of a BRE expression; at the start of an ERE one,
     /// GNU warns and repeats the empty string.
     mutating func repeatOperator(_ pcre: String, name: String) throws {
+        if ere && glibcStart { glibcSkipped = true }
         if lastStart {
             if !ere { literalUnit(UnicodeScalar(name)!.value); return }
             warnings.append("\(name) at start of expression")
@@ -300,6 +347,7 @@ struct POSIXTranslator {
 
     mutating func applyQuantifier(_ q: String) {
         guard let a = atom else { literal = nil; return }
+        glibcStart = glibcSkipped  // a skipped operator leaves glibc at the start
         if a.kind != .plain {
             // PCRE2 reads a quantifier after a quantifier as lazy or possessive, and refuses
             // one after an assertion: group what is repeated.
@@ -358,6 +406,20 @@ struct POSIXTranslator {
     mutating func interval() throws {
         if lastStart && !ere { literalUnit(0x7B); return }  // a BRE's leading \{ is a brace
         let parsed = parseInterval()
+        let glibcReadsCharacters = ere && glibcStart
+        defer { if glibcReadsCharacters { glibcStart = false } }
+        if ere && glibcStart {
+            // glibc skips the brace (and reads the digits and `}` after it as ordinary
+            // characters); for the dfa an interval that is not valid is ordinary characters.
+            guard case .valid = parsed else {
+                literalUnit(0x7B)
+                glibcStart = true
+                glibcSkipped = true
+                return
+            }
+        } else if ere, case .invalid(let reason) = parsed {
+            throw POSIXPattern.error(reason)  // glibc reads an interval here
+        }
         if lastStart {
             // GNU's matcher: a valid interval at the start repeats nothing (with a warning);
             // anything else there is an ordinary brace.
