@@ -288,6 +288,17 @@ REGRESSIONS = [
     # ... and -w took the empty match inside a UTF-8 character for a position between non-word characters.
     regression("C.UTF-8", ["-F", "-w", "-e", ""], "S[k0+t2İẞSi".encode()),
     regression("C.UTF-8", ["-P", "-w", "-e", ""], "İẞ".encode()),
+    regression("C.UTF-8", ["-F", "-w", "-e", ""], "μﬁz é😀a\nz é\né😀\n".encode()),
+    # GNU selects these lines with glibc's regex (UTF-8 classes, word assertions,
+    # back-references), which skips an ERE operator that repeats nothing, and reads a BRE one
+    # after an anchor as a character.
+    regression("C.UTF-8", ["-E", "-e", "E\\<*|8"], b"$s$e\\E\n"),
+    regression("C.UTF-8", ["-E", "-e", "^?[^A-z]"], b"]1x\n"),
+    regression("C.UTF-8", ["-E", "-e", "[[:print:]]{1,3}(x))|\\<**"], b"\n"),
+    regression("C.UTF-8", ["-c", "-e", "a\\<*b"], b"ab\na*b\n"),
+    regression("C", ["-E", "-c", "-e", "(a)\\1|^*b"], b"b\n^b\n"),
+    # -F lists are leftmost-longest (the empty string does not hide the others under -o).
+    regression("C.UTF-8", ["-F", "-o", "-i", "-e", "", "-e", ":", "-e", "ẞ"], b"a:b:c\n"),
     # An ERE interval that is not valid after an anchor is ordinary characters (no error).
     regression("C", ["-E", "-e", "]\\<{6,2}"], b""),
     regression("C", ["-E", "-c", "-e", "a\\<{6,2}", "-e", "x${2,1}"], b"a{6,2}\nx{2,1}\n"),

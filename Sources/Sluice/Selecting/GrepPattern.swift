@@ -103,7 +103,7 @@ public struct GrepPattern: Sendable {
             do {
                 return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                      ucp: foldsInPattern && !LocaleClasses.available,
-                                     longest: posix && !backReferences)
+                                     longest: (posix || syntax == .fixed) && !backReferences)
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
                 // Each pattern translated on its own (back-references numbered from 1), to find
@@ -127,7 +127,7 @@ public struct GrepPattern: Sendable {
             return combined
         }
         captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
-                               foldsInPattern: foldsInPattern, longest: posix && !backReferences)
+                               foldsInPattern: foldsInPattern, longest: (posix || syntax == .fixed) && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
         if patterns.isEmpty {
             matcher = .never
@@ -434,12 +434,12 @@ struct LiteralMatcher: Sendable {
         return UTF8Word.decode(line, at: i)?.isWord ?? false
     }
 
-    /// Whether `i` falls between the bytes of a valid UTF-8 character.
-    func insideCharacter(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
-        guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return false }
+    /// Where the valid UTF-8 character that `i` falls inside (not at its start) starts, or `nil`.
+    func characterStart(_ line: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return nil }
         var start = i - 1
         while start > 0 && i - start < 3 && line[start] & 0xC0 == 0x80 { start -= 1 }
-        return UTF8Word.decode(line, at: start).map { $0.end > i } ?? false
+        return UTF8Word.decode(line, at: start).map { $0.end > i } ?? false ? start : nil
     }
 
     /// The next match in a line at or after `from`, honouring whole-word and whole-line.
@@ -455,8 +455,13 @@ struct LiteralMatcher: Sendable {
         var start = from
         while let hit = searcher.find(in: line, from: start, to: line.count) {
             let end = hit + length
-            // The empty needle is found at every byte: in UTF-8 mode, not inside a character.
-            if length == 0 && utf8 && insideCharacter(line, hit) { start = hit + 1; continue }
+            // The empty needle is found at every byte. Inside a UTF-8 character: for PCRE2 (-P)
+            // no match; GNU grep tries -w there, taking the character as the one before and a
+            // byte that starts none after (so it matches inside a character that is not a letter).
+            if length == 0 && utf8, let inside = characterStart(line, hit) {
+                guard wholeWord && unicodeWords, !(UTF8Word.decode(line, at: inside)?.isWord ?? false) else { start = hit + 1; continue }
+                return hit..<hit
+            }
             if !wholeWord { return hit..<end }
             if !wordBefore(line, hit) && !wordAfter(line, end) { return hit..<end }
             start = hit + 1

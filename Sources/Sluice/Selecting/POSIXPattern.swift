@@ -34,6 +34,16 @@ struct POSIXPattern {
         let units: [UInt32] = utf8 ? pattern.unicodeScalars.map(\.value) : pattern.utf8.map(UInt32.init)
         var t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
         try t.run()
+        if t.glibcDecides && t.readingsDiffer {
+            // GNU selects this pattern's lines with glibc's regex, which reads an operator that
+            // repeats nothing otherwise than the dfa (it skips it, or takes it as a character):
+            // read as glibc does, with the dfa's warnings.
+            let warnings = t.warnings
+            t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
+            t.glibcSemantics = true
+            try t.run()
+            t.warnings = warnings
+        }
         pcre = String(decoding: t.out, as: UTF8.self)
         if let alternatives = t.alternatives, let last = t.literal {
             literal = nil
@@ -116,6 +126,13 @@ struct POSIXTranslator {
     var glibcDepth = 0
     /// A `)` closed a group for the dfa that glibc read as an ordinary character.
     var glibcDiverged = false
+    /// Read operators as glibc does where it and GNU's dfa differ (see `POSIXPattern.init`).
+    var glibcSemantics = false
+    /// GNU decides this pattern's lines with glibc's regex: it has back-references, or (UTF-8)
+    /// constructs GNU's dfa leaves to it in a multibyte locale.
+    var glibcDecides = false
+    /// An operator was read here as the dfa reads it, which glibc reads otherwise.
+    var readingsDiffer = false
 
     enum AtomKind { case plain, quantified, assertion }
     /// Where the last repeatable piece starts in `out`, and what it is.
@@ -192,6 +209,8 @@ struct POSIXTranslator {
     }
 
     mutating func escapedUnit(_ c: UInt32) throws {
+        // In a multibyte locale GNU's dfa leaves word assertions and classes to glibc.
+        if utf8, [0x3C, 0x3E, 0x62, 0x42, 0x77, 0x57, 0x73, 0x53].contains(c) { glibcDecides = true }
         switch UnicodeScalar(c).map(Character.init) {
         case "(" where !ere: openGroup()
         case ")" where !ere: try closeGroup()
@@ -330,13 +349,26 @@ struct POSIXTranslator {
     mutating func backReference(_ n: Int) throws {
         guard completedGroups.contains(n) else { throw POSIXPattern.error("Invalid back reference") }
         hasBackReferences = true
+        glibcDecides = true
         piece(folder != nil ? "(?i:\\g{\(n + groupOffset)})" : "\\g{\(n + groupOffset)}")
     }
 
     /// `*`, `+` or `?`: literal at the start of a BRE expression; at the start of an ERE one,
     /// GNU warns and repeats the empty string.
     mutating func repeatOperator(_ pcre: String, name: String) throws {
-        if ere && glibcStart { glibcSkipped = true }
+        if ere && glibcStart {
+            glibcSkipped = true
+            if atom != nil && !(lastStart && atom?.kind == .quantified) {
+                // glibc skips it; the dfa repeats the anchor (or the nothing) before it.
+                if glibcSemantics { if lastStart { warnings.append("\(name) at start of expression") }; return }
+                readingsDiffer = true
+            }
+        }
+        if !ere && !lastStart && atom?.kind == .assertion {
+            // After an anchor glibc reads a BRE operator as an ordinary character.
+            if glibcSemantics { literalUnit(UnicodeScalar(name)!.value); return }
+            readingsDiffer = true
+        }
         if lastStart {
             if !ere { literalUnit(UnicodeScalar(name)!.value); return }
             warnings.append("\(name) at start of expression")
@@ -408,6 +440,15 @@ struct POSIXTranslator {
         let parsed = parseInterval()
         let glibcReadsCharacters = ere && glibcStart
         defer { if glibcReadsCharacters { glibcStart = false } }
+        if case .valid = parsed, (ere && glibcStart) || (!ere && atom?.kind == .assertion) {
+            // glibc reads the brace and what follows as ordinary characters.
+            if glibcSemantics {
+                if ere && lastStart { warnings.append("{...} at start of expression") }
+                literalUnit(0x7B)
+                return
+            }
+            readingsDiffer = true
+        }
         if ere && glibcStart {
             // glibc skips the brace (and reads the digits and `}` after it as ordinary
             // characters); for the dfa an interval that is not valid is ordinary characters.
@@ -521,10 +562,18 @@ struct POSIXTranslator {
                 guard up(lo) <= up(hi) else { throw POSIXPattern.error("Invalid range end") }
                 start = .range(lo, hi)
                 sawRange = true
+                if utf8 && !(isDigit(lo) && isDigit(hi)) { glibcDecides = true }
             }
             elements.append(start)
             guard j < p.count else { throw POSIXPattern.error(unmatched) }
             if p[j] == 0x5D { break }
+        }
+        for e in elements {
+            switch e {
+            case .charClass(let name) where name != "digit": if utf8 { glibcDecides = true }
+            case .equivalence: if utf8 { glibcDecides = true }
+            default: break
+            }
         }
         let content = p[contentStart..<j]
         j += 1
