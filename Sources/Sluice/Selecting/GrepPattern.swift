@@ -103,7 +103,7 @@ public struct GrepPattern: Sendable {
             do {
                 return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                      ucp: foldsInPattern && !LocaleClasses.available,
-                                     longest: posix && !backReferences)
+                                     longest: (posix || syntax == .fixed) && !backReferences)
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
                 // Each pattern translated on its own (back-references numbered from 1), to find
@@ -127,7 +127,7 @@ public struct GrepPattern: Sendable {
             return combined
         }
         captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
-                               foldsInPattern: foldsInPattern, longest: posix && !backReferences)
+                               foldsInPattern: foldsInPattern, longest: (posix || syntax == .fixed) && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
         if patterns.isEmpty {
             matcher = .never
@@ -144,7 +144,7 @@ public struct GrepPattern: Sendable {
             }
             let fallback = specials.isEmpty ? nil : try compile(wrapped(sources))
             matcher = .literal(LiteralMatcher(needle, caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine,
-                                              unicodeWords: utf8 && syntax != .perl, specials: specials, fallback: fallback))
+                                              unicodeWords: utf8 && syntax != .perl, utf8: utf8, specials: specials, fallback: fallback))
         } else if let literals, literals.count > 1, Self.literalSetFits(literals, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord) {
             // Several literals: one pass over the buffer for all of them (see LiteralSet).
             let set = try LiteralSet(literals, folding: ignoreCase ? .ascii : .none, wholeWord: wholeWord, wholeLine: wholeLine)
@@ -373,11 +373,14 @@ struct LiteralMatcher: Sendable {
     let wholeLine: Bool
     /// Word characters are Unicode letters, digits and `_` (UTF-8 mode), not ASCII ones.
     let unicodeWords: Bool
+    /// Lines are UTF-8 (a match never starts inside a character).
+    let utf8: Bool
     let specials: [[UInt8]]
     let fallback: PCRE2Code?
 
-    init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool, unicodeWords: Bool = false,
+    init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool, unicodeWords: Bool = false, utf8: Bool = false,
          specials: [[UInt8]] = [], fallback: PCRE2Code? = nil) {
+        self.utf8 = utf8
         searcher = LiteralSearcher(needle, caseless: caseless)
         self.wholeWord = wholeWord
         self.wholeLine = wholeLine
@@ -431,6 +434,14 @@ struct LiteralMatcher: Sendable {
         return UTF8Word.decode(line, at: i)?.isWord ?? false
     }
 
+    /// Where the valid UTF-8 character that `i` falls inside (not at its start) starts, or `nil`.
+    func characterStart(_ line: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return nil }
+        var start = i - 1
+        while start > 0 && i - start < 3 && line[start] & 0xC0 == 0x80 { start -= 1 }
+        return UTF8Word.decode(line, at: start).map { $0.end > i } ?? false ? start : nil
+    }
+
     /// The next match in a line at or after `from`, honouring whole-word and whole-line.
     func nextMatch(in line: UnsafeRawBufferPointer, from: Int) -> Range<Int>? {
         if let fallback, holdsSpecial(line, from: 0, to: line.count) {
@@ -444,6 +455,13 @@ struct LiteralMatcher: Sendable {
         var start = from
         while let hit = searcher.find(in: line, from: start, to: line.count) {
             let end = hit + length
+            // The empty needle is found at every byte. Inside a UTF-8 character: for PCRE2 (-P)
+            // no match; GNU grep tries -w there, taking the character as the one before and a
+            // byte that starts none after (so it matches inside a character that is not a letter).
+            if length == 0 && utf8, let inside = characterStart(line, hit) {
+                guard wholeWord && unicodeWords, !(UTF8Word.decode(line, at: inside)?.isWord ?? false) else { start = hit + 1; continue }
+                return hit..<hit
+            }
             if !wholeWord { return hit..<end }
             if !wordBefore(line, hit) && !wordAfter(line, end) { return hit..<end }
             start = hit + 1
@@ -497,9 +515,11 @@ enum UTF8Word {
 final class LiteralSearcher: @unchecked Sendable {
     private let needle: UnsafeMutableBufferPointer<UInt8>
     private let literal: UnsafeMutablePointer<sluice_literal>
-    var length: Int { needle.count }
+    /// The needle's length (the allocation holds at least a byte, also for the empty needle).
+    let length: Int
 
     init(_ bytes: [UInt8], caseless: Bool) {
+        length = bytes.count
         needle = .allocate(capacity: Swift.max(1, bytes.count))
         _ = needle.initialize(from: bytes)
         literal = .allocate(capacity: 1)
@@ -514,7 +534,7 @@ final class LiteralSearcher: @unchecked Sendable {
 
     func find(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
         guard from <= to, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-            return needle.count == 0 && from <= to ? from : nil
+            return length == 0 && from <= to ? from : nil
         }
         guard let hit = sluice_literal_find(literal, base + from, to - from) else { return nil }
         return hit - base

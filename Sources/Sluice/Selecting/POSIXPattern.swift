@@ -34,6 +34,16 @@ struct POSIXPattern {
         let units: [UInt32] = utf8 ? pattern.unicodeScalars.map(\.value) : pattern.utf8.map(UInt32.init)
         var t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
         try t.run()
+        if t.glibcDecides && t.readingsDiffer {
+            // GNU selects this pattern's lines with glibc's regex, which reads an operator that
+            // repeats nothing otherwise than the dfa (it skips it, or takes it as a character):
+            // read as glibc does, with the dfa's warnings.
+            let warnings = t.warnings
+            t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
+            t.glibcSemantics = true
+            try t.run()
+            t.warnings = warnings
+        }
         pcre = String(decoding: t.out, as: UTF8.self)
         if let alternatives = t.alternatives, let last = t.literal {
             literal = nil
@@ -102,11 +112,37 @@ struct POSIXTranslator {
     /// Whether `^` here is an anchor in a BRE: at the start of the pattern, a group or an alternative.
     var caretAnchors = true
 
+    // GNU grep also compiles each pattern with glibc's regex, whose errors it reports. glibc
+    // reads an ERE's repetition operator with nothing to repeat (at the start of an expression,
+    // or after an anchor) by skipping it, and a `)` right after a skipped operator as an
+    // ordinary character: its groups can then differ from those of GNU's dfa, which selects
+    // the lines. These follow glibc's reading, for its errors.
+    /// glibc is at the start of an expression (an ERE operator here is skipped).
+    var glibcStart = true
+    /// The token before was an operator glibc skipped.
+    var glibcSkipped = false
+    var previousSkipped = false
+    /// glibc's open groups.
+    var glibcDepth = 0
+    /// A `)` closed a group for the dfa that glibc read as an ordinary character.
+    var glibcDiverged = false
+    /// Read operators as glibc does where it and GNU's dfa differ (see `POSIXPattern.init`).
+    var glibcSemantics = false
+    /// GNU decides this pattern's lines with glibc's regex: it has back-references, or (UTF-8)
+    /// constructs GNU's dfa leaves to it in a multibyte locale.
+    var glibcDecides = false
+    /// An operator was read here as the dfa reads it, which glibc reads otherwise.
+    var readingsDiffer = false
+
     enum AtomKind { case plain, quantified, assertion }
     /// Where the last repeatable piece starts in `out`, and what it is.
     var atom: (start: Int, kind: AtomKind)?
     var openGroups: [(number: Int, start: Int)] = []
     var completedGroups: Set<Int> = []
+    /// Per open alternation (the pattern, then each open group): the groups completed when it
+    /// began, and those completed in its earlier alternatives. As in glibc, a back-reference
+    /// sees only the groups completed in its own alternative (`\(a\)\|\1` is invalid).
+    var alternationLevels: [(initial: Set<Int>, accumulated: Set<Int>)] = [([], [])]
 
     init(units: [UInt32], dialect: POSIXPattern.Dialect, utf8: Bool, caseless: Bool, groupOffset: Int) {
         p = units
@@ -136,6 +172,8 @@ struct POSIXTranslator {
         while i < p.count {
             let c = p[i]
             i += 1
+            previousSkipped = glibcSkipped
+            glibcSkipped = false
             if c == backslash {
                 guard i < p.count else { throw POSIXPattern.error("Trailing backslash") }
                 let d = p[i]
@@ -145,7 +183,11 @@ struct POSIXTranslator {
                 try plainUnit(c)
             }
         }
-        if !openGroups.isEmpty { throw POSIXPattern.error("Unmatched ( or \\(") }
+        if !openGroups.isEmpty || glibcDepth > 0 { throw POSIXPattern.error("Unmatched ( or \\(") }
+        if glibcDiverged {
+            // glibc and the dfa group the pattern differently: no answer would be GNU's for sure.
+            throw POSIXPattern.error("Unsupported: a ')' right after a repetition operator that repeats nothing (GNU grep's two matchers read it differently)")
+        }
         if literal == nil { alternatives = nil }
     }
 
@@ -167,6 +209,8 @@ struct POSIXTranslator {
     }
 
     mutating func escapedUnit(_ c: UInt32) throws {
+        // In a multibyte locale GNU's dfa leaves word assertions and classes to glibc.
+        if utf8, [0x3C, 0x3E, 0x62, 0x42, 0x77, 0x57, 0x73, 0x53].contains(c) { glibcDecides = true }
         switch UnicodeScalar(c).map(Character.init) {
         case "(" where !ere: openGroup()
         case ")" where !ere: try closeGroup()
@@ -195,10 +239,12 @@ struct POSIXTranslator {
         emit(pcre)
         literal = nil
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
     mutating func assertion(_ pcre: String) {
+        glibcStart = true  // glibc reads what follows an anchor as the start of an expression
         atom = (out.count, .assertion)
         emit(pcre)
         literal = nil
@@ -216,6 +262,7 @@ struct POSIXTranslator {
             if utf8, let s = UnicodeScalar(c) { literal!.append(contentsOf: String(Character(s)).utf8) } else { literal!.append(UInt8(truncatingIfNeeded: c)) }
         }
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
@@ -241,8 +288,11 @@ struct POSIXTranslator {
     }
 
     mutating func openGroup() {
+        glibcDepth += 1
+        glibcStart = true
         groupCount += 1
         openGroups.append((groupCount, out.count))
+        alternationLevels.append((completedGroups, []))
         emit("(")
         literal = nil
         atom = nil
@@ -251,18 +301,33 @@ struct POSIXTranslator {
     }
 
     mutating func closeGroup() throws {
+        if ere {
+            if previousSkipped {
+                // glibc: an ordinary character; the dfa: the group's end (or an ordinary one).
+                if !openGroups.isEmpty { glibcDiverged = true }
+            } else if glibcDepth > 0 {
+                glibcDepth -= 1
+            }
+        } else if glibcDepth > 0 {
+            glibcDepth -= 1
+        }
         guard let group = openGroups.popLast() else {
             if ere { literalUnit(0x29); return }  // an unmatched ) is ordinary in an ERE
             throw POSIXPattern.error("Unmatched ) or \\)")
         }
         emit(")")
+        completedGroups.formUnion(alternationLevels.removeLast().accumulated)
         completedGroups.insert(group.number)
         atom = (group.start, .plain)
         lastStart = false
+        glibcStart = false
         caretAnchors = false
     }
 
     mutating func alternation() {
+        glibcStart = true
+        alternationLevels[alternationLevels.count - 1].accumulated.formUnion(completedGroups)
+        completedGroups = alternationLevels[alternationLevels.count - 1].initial
         if openGroups.isEmpty && !alternativesSpoilt, let l = literal {
             alternatives = (alternatives ?? []) + [l]
             literal = []  // the next alternative starts plain
@@ -284,12 +349,26 @@ struct POSIXTranslator {
     mutating func backReference(_ n: Int) throws {
         guard completedGroups.contains(n) else { throw POSIXPattern.error("Invalid back reference") }
         hasBackReferences = true
+        glibcDecides = true
         piece(folder != nil ? "(?i:\\g{\(n + groupOffset)})" : "\\g{\(n + groupOffset)}")
     }
 
     /// `*`, `+` or `?`: literal at the start of a BRE expression; at the start of an ERE one,
     /// GNU warns and repeats the empty string.
     mutating func repeatOperator(_ pcre: String, name: String) throws {
+        if ere && glibcStart {
+            glibcSkipped = true
+            if atom != nil && !(lastStart && atom?.kind == .quantified) {
+                // glibc skips it; the dfa repeats the anchor (or the nothing) before it.
+                if glibcSemantics { if lastStart { warnings.append("\(name) at start of expression") }; return }
+                readingsDiffer = true
+            }
+        }
+        if !ere && !lastStart && atom?.kind == .assertion {
+            // After an anchor glibc reads a BRE operator as an ordinary character.
+            if glibcSemantics { literalUnit(UnicodeScalar(name)!.value); return }
+            readingsDiffer = true
+        }
         if lastStart {
             if !ere { literalUnit(UnicodeScalar(name)!.value); return }
             warnings.append("\(name) at start of expression")
@@ -300,6 +379,7 @@ struct POSIXTranslator {
 
     mutating func applyQuantifier(_ q: String) {
         guard let a = atom else { literal = nil; return }
+        glibcStart = glibcSkipped  // a skipped operator leaves glibc at the start
         if a.kind != .plain {
             // PCRE2 reads a quantifier after a quantifier as lazy or possessive, and refuses
             // one after an assertion: group what is repeated.
@@ -358,6 +438,29 @@ struct POSIXTranslator {
     mutating func interval() throws {
         if lastStart && !ere { literalUnit(0x7B); return }  // a BRE's leading \{ is a brace
         let parsed = parseInterval()
+        let glibcReadsCharacters = ere && glibcStart
+        defer { if glibcReadsCharacters { glibcStart = false } }
+        if case .valid = parsed, (ere && glibcStart) || (!ere && atom?.kind == .assertion) {
+            // glibc reads the brace and what follows as ordinary characters.
+            if glibcSemantics {
+                if ere && lastStart { warnings.append("{...} at start of expression") }
+                literalUnit(0x7B)
+                return
+            }
+            readingsDiffer = true
+        }
+        if ere && glibcStart {
+            // glibc skips the brace (and reads the digits and `}` after it as ordinary
+            // characters); for the dfa an interval that is not valid is ordinary characters.
+            guard case .valid = parsed else {
+                literalUnit(0x7B)
+                glibcStart = true
+                glibcSkipped = true
+                return
+            }
+        } else if ere, case .invalid(let reason) = parsed {
+            throw POSIXPattern.error(reason)  // glibc reads an interval here
+        }
         if lastStart {
             // GNU's matcher: a valid interval at the start repeats nothing (with a warning);
             // anything else there is an ordinary brace.
@@ -459,10 +562,18 @@ struct POSIXTranslator {
                 guard up(lo) <= up(hi) else { throw POSIXPattern.error("Invalid range end") }
                 start = .range(lo, hi)
                 sawRange = true
+                if utf8 && !(isDigit(lo) && isDigit(hi)) { glibcDecides = true }
             }
             elements.append(start)
             guard j < p.count else { throw POSIXPattern.error(unmatched) }
             if p[j] == 0x5D { break }
+        }
+        for e in elements {
+            switch e {
+            case .charClass(let name) where name != "digit": if utf8 { glibcDecides = true }
+            case .equivalence: if utf8 { glibcDecides = true }
+            default: break
+            }
         }
         let content = p[contentStart..<j]
         j += 1

@@ -283,6 +283,15 @@ extension GrepVerb: Verb {
         return globs
     }
 
+    /// `grep -m 0`, or no pattern at all (`-f /dev/null`) without `-v`, alone: as GNU grep 3.8,
+    /// status 1 at once, before compiling the patterns or opening a file (with `-L` it goes on,
+    /// and names each file).
+    func check(_ position: StagePosition) throws {
+        guard position.isFirst && position.isLast && !filesWithoutMatch && !json else { return }
+        if maxCount == 0 { throw ParseExit(status: 1) }
+        if !invert, try patterns().patterns.isEmpty { throw ParseExit(status: 1) }
+    }
+
     var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { regexps.isEmpty && patternFiles.isEmpty ? Array(arguments.dropFirst()) : arguments }
 
