@@ -6,9 +6,12 @@
 //   sluice-bench contains-batches FILE TEXT
 //   sluice-bench logtime FILE            lines of FILE whose timestamp LogTime reads (lines/s on stderr)
 //   sluice-bench logtime-print FILE [YEAR MONTH OFFSET]   each line's instant in microseconds, or -
+//   sluice-bench stdin-bytes -           bytes of standard input (a pipe) read by FileChunks
+//   sluice-bench stdin-bytes-dispatchio - the same through a DispatchIO channel (FileChunks(channel:))
 //
 // FILE is inflated first when its name ends in .gz. Top-level code runs on the main actor,
 // so these loops also show that every iterator implements next(isolation:).
+import Dispatch
 import Sluice
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +41,11 @@ nonisolated func countLinesOffMainActor(_ path: String) async throws -> Int {
 do {
     var n = 0
     switch mode {
+    case "stdin-bytes":
+        for try await chunk in FileChunks.standardInput() { n += chunk.count }
+    case "stdin-bytes-dispatchio":
+        let channel = DispatchIO(type: .stream, fileDescriptor: 0, queue: .global(), cleanupHandler: { _ in })
+        for try await chunk in FileChunks(channel: channel, name: "(standard input)") { n += chunk.count }
     case "lines-task":
         n = try await countLinesOffMainActor(path)
     case "lines":

@@ -143,7 +143,7 @@ final class FaultTests: XCTestCase {
         defer { unlink(path) }
         let pattern = try GrepPattern(["served in 7 ms"])
 
-        _ = InputStop.descriptor
+
         try await runPipelines(count: 4, path: path, pattern: pattern)  // warm the thread pool up
         let descriptorsBefore = openDescriptorCount()
         let threadsBefore = threadCount()
