@@ -36,7 +36,8 @@ final class ChangeWatcher: @unchecked Sendable {
     }
 
     private var fd: Int32 = -1
-    private var source: DispatchSourceRead?
+    /// The inotify descriptor's registration with the event loop.
+    private var registration: UInt64?
     private var watches: [Int32: Watch] = [:]
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
     /// `SLUICE_MAX_INOTIFY_WATCHES=N`: behave as if the kernel had only N watches (for tests of
@@ -121,19 +122,20 @@ final class ChangeWatcher: @unchecked Sendable {
         if fd >= 0 { return true }
         fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { return false }
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: EventLoop.queue)
-        source.setEventHandler { [unowned self] in self.readEvents() }
-        source.activate()
-        self.source = source
+        registration = Readiness.shared.add(fd) { [unowned self] in self.readEvents() }
+        guard registration != nil else {
+            close(fd)
+            fd = -1
+            return false
+        }
         return true
     }
 
     private func closeIfUnused() {
-        guard watches.isEmpty, fd >= 0, let source else { return }
-        let descriptor = fd
-        source.setCancelHandler { close(descriptor) }
-        source.cancel()
-        self.source = nil
+        guard watches.isEmpty, fd >= 0, let registration else { return }
+        Readiness.shared.remove(registration, fd: fd)
+        close(fd)
+        self.registration = nil
         fd = -1
     }
 
@@ -176,6 +178,7 @@ final class ChangeWatcher: @unchecked Sendable {
         for (listener, wd) in lost { listener.watchLost(wd) }
         for listener in woken.values { listener.changed() }
         closeIfUnused()
+        if fd >= 0, let registration { Readiness.shared.arm(registration, fd: fd) }
     }
 
     static func folder(of path: String) -> String {
