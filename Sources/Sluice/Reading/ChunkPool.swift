@@ -32,8 +32,13 @@ final class ChunkPool: Sendable {
     }
 
     /// Off for now: measured, no buffer was ever found unique again (testChunkBuffersAreReused
-    /// saw 32 distinct buffers for 32 chunks), so tracking only kept 32 MiB alive. Until that
-    /// is understood the pool allocates, and the CLI keeps its `mallopt` tuning.
+    /// saw 32 distinct buffers for 32 chunks), so tracking only kept 32 MiB alive. Looked at
+    /// again: it is not the consumers. With reuse on, a buffer whose every consumer has let it
+    /// go shows the same retain count (`_getRetainCount`) as a uniquely referenced array in a
+    /// stand-alone program where `isKnownUniquelyReferenced` answers true, yet here, through
+    /// `&list[i].entry.storage` inside `Locked.withLock`, it answers false every time (even for
+    /// a buffer taken, lent and dropped at once). Until that is understood the pool allocates,
+    /// and the CLI keeps its `mallopt` tuning.
     static let canReuse = false
 
     init(limit: Int) { self.limit = limit }
