@@ -3,16 +3,20 @@
 //   sluice-bench lines FILE              lines of FILE via lines()
 //   sluice-bench batches FILE            lines of FILE via lineBatches()
 //   sluice-bench contains FILE TEXT      lines containing TEXT, one Line at a time
+//   sluice-bench stdin-bytes -           bytes of standard input (a pipe) read by FileChunks
+//   sluice-bench stdin-bytes-dispatchio - the same through a DispatchIO channel (FileChunks(channel:))
 //   sluice-bench contains-batches FILE TEXT
 //   sluice-bench logtime FILE            lines of FILE whose timestamp LogTime reads (lines/s on stderr)
 //   sluice-bench logtime-print FILE [YEAR MONTH OFFSET]   each line's instant in microseconds, or -
-//   sluice-bench stdin-bytes -           bytes of standard input (a pipe) read by FileChunks
-//   sluice-bench stdin-bytes-dispatchio - the same through a DispatchIO channel (FileChunks(channel:))
+//   sluice-bench filehandle FILE         lines of FILE via FileChunks(fileHandle:) (SluiceFoundation)
+//   sluice-bench mapfiles N TEXT FILE... lines containing TEXT per file, mapFiles(maxConcurrent: N)
+//   sluice-bench taskgroup TEXT FILE...  the same with one unbounded TaskGroup task per file
 //
 // FILE is inflated first when its name ends in .gz. Top-level code runs on the main actor,
 // so these loops also show that every iterator implements next(isolation:).
-import Dispatch
+import Foundation
 import Sluice
+import SluiceFoundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,15 +45,31 @@ nonisolated func countLinesOffMainActor(_ path: String) async throws -> Int {
 do {
     var n = 0
     switch mode {
+    case "filehandle":
+        guard let handle = FileHandle(forReadingAtPath: path) else { fail("sluice-bench: cannot open \(path)") }
+        for try await batch in try FileChunks(fileHandle: handle, name: path).lineBatches() { n += batch.lineCount }
+    case "mapfiles", "taskgroup":
+        // Peak memory of many pipelines at once (read it with /usr/bin/time -f %M).
+        let bounded = mode == "mapfiles"
+        let needle = bounded ? arguments[3] : arguments[2]
+        let files = Array(arguments.dropFirst(bounded ? 4 : 3))
+        let limit = bounded ? Int(arguments[2]) ?? 2 : files.count
+        let pattern = try GrepPattern(needle, syntax: .fixed)
+        let results = await InputFiles(files).mapFiles(maxConcurrent: limit) { _, lines in
+            var found = 0
+            for try await batch in lines.grep(pattern) { found += batch.lineCount }
+            return found
+        }
+        for result in results { n += try result.get() }
+    case "lines-task":
+        n = try await countLinesOffMainActor(path)
+    case "lines":
+        for try await _ in chunks.lines() { n += 1 }
     case "stdin-bytes":
         for try await chunk in FileChunks.standardInput() { n += chunk.count }
     case "stdin-bytes-dispatchio":
         let channel = DispatchIO(type: .stream, fileDescriptor: 0, queue: .global(), cleanupHandler: { _ in })
         for try await chunk in FileChunks(channel: channel, name: "(standard input)") { n += chunk.count }
-    case "lines-task":
-        n = try await countLinesOffMainActor(path)
-    case "lines":
-        for try await _ in chunks.lines() { n += 1 }
     case "batches":
         for try await batch in chunks.lineBatches() { n += batch.lineCount }
     case "contains":
