@@ -41,7 +41,7 @@ let package = Package(
         // libFuzzer targets (`make fuzz`); in a normal build, a replayer of saved inputs.
         .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib"], path: "Sources/SluiceFuzz"),
         // Measures the library's line loops for `make bench`; not installed.
-        .executableTarget(name: "sluice-bench", dependencies: ["Sluice"], path: "Sources/SluiceBench"),
+        .executableTarget(name: "sluice-bench", dependencies: ["Sluice", "SluiceFoundation"], path: "Sources/SluiceBench"),
         // Small programs that use the library as batch jobs do; built by `make test`, run by its tests.
         .executableTarget(name: "errors-per-hour", dependencies: ["Sluice"], path: "Examples/ErrorsPerHour"),
         .executableTarget(name: "follow-and-forward", dependencies: ["Sluice"], path: "Examples/FollowAndForward"),
