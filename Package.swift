@@ -28,7 +28,8 @@ let package = Package(
         .systemLibrary(name: "CLz4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // Vectorised byte scans (newline counts, literal search) for the hot paths.
         .target(name: "CByteScan"),
-        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"]),
+        .target(name: "CReadiness"),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CReadiness", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"]),
         .target(name: "SluiceFoundation", dependencies: ["Sluice"]),
         // The command line's verbs, parser and pipeline composition (a library so that the
         // fuzzer can drive the parser); `sluice` is its entry point.

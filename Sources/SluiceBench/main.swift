@@ -3,6 +3,8 @@
 //   sluice-bench lines FILE              lines of FILE via lines()
 //   sluice-bench batches FILE            lines of FILE via lineBatches()
 //   sluice-bench contains FILE TEXT      lines containing TEXT, one Line at a time
+//   sluice-bench stdin-bytes -           bytes of standard input (a pipe) read by FileChunks
+//   sluice-bench stdin-bytes-dispatchio - the same through a DispatchIO channel (FileChunks(channel:))
 //   sluice-bench contains-batches FILE TEXT
 //   sluice-bench logtime FILE            lines of FILE whose timestamp LogTime reads (lines/s on stderr)
 //   sluice-bench logtime-print FILE [YEAR MONTH OFFSET]   each line's instant in microseconds, or -
@@ -63,6 +65,11 @@ do {
         n = try await countLinesOffMainActor(path)
     case "lines":
         for try await _ in chunks.lines() { n += 1 }
+    case "stdin-bytes":
+        for try await chunk in FileChunks.standardInput() { n += chunk.count }
+    case "stdin-bytes-dispatchio":
+        let channel = DispatchIO(type: .stream, fileDescriptor: 0, queue: .global(), cleanupHandler: { _ in })
+        for try await chunk in FileChunks(channel: channel, name: "(standard input)") { n += chunk.count }
     case "batches":
         for try await batch in chunks.lineBatches() { n += batch.lineCount }
     case "contains":

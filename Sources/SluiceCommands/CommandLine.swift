@@ -34,7 +34,7 @@ Shell completions: sluice --generate-completion-script bash|zsh|fish. Manual: sl
 """
 
 /// Runs the command line `arguments` (without the program name): parses the verbs and runs
-/// the pipeline; returns the exit status.
+/// the pipeline; returns the exit status (128 + N when signal N stopped it).
 package func runCommandLine(_ arguments: [String]) async -> Int32 {
     guard let first = arguments.first else {
         printError("no verb given\n\n" + overview)
@@ -77,7 +77,10 @@ package func runCommandLine(_ arguments: [String]) async -> Int32 {
         printError("\(error)")
         return 2
     }
-    return await plan.run()
+    // SIGINT and SIGTERM stop the input as if it ended (see StopSignals).
+    let signals = StopSignals()
+    let status = await plan.run(stop: signals.token)
+    return signals.exitStatus(status)
 }
 
 /// Reports a verb that does not exist, with a suggestion; returns status 2.

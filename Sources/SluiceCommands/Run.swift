@@ -13,8 +13,8 @@ struct Composition {
 }
 
 extension Plan {
-    /// Runs the pipeline; returns the exit status.
-    func run() async -> Int32 {
+    /// Runs the pipeline; returns the exit status. `stop` ends the inputs early (SIGINT, SIGTERM).
+    func run(stop: StopToken = StopToken()) async -> Int32 {
         var settings = InputSettings()
         guard let inflater = inflaterFromEnvironment() else { return 2 }
         settings.inflater = inflater
@@ -24,9 +24,9 @@ extension Plan {
         if settings.split != nil {
             do { try checkSplittable(settings.files) } catch { printError("\(error)"); return 2 }
         }
-        let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false)
+        let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false, stop: stop)
         let pipeline = PipelineStatistics()
-        let inputs = makeInputs(settings, recorder: recorder, statistics: reportsStatistics || progress != false ? pipeline : nil)
+        let inputs = makeInputs(settings, recorder: recorder, stop: stop, statistics: reportsStatistics || progress != false ? pipeline : nil)
         let meter = progressMeter(settings, pipeline)
         meter?.start()
         let printed = PrintStatistics()
@@ -48,8 +48,9 @@ extension Plan {
     }
 
     /// The inputs the first stage reads; their faults travel in the stream, reported in order.
-    func makeInputs(_ settings: InputSettings, recorder: ErrorRecorder, statistics: PipelineStatistics?) -> PipelineInputs {
+    func makeInputs(_ settings: InputSettings, recorder: ErrorRecorder, stop: StopToken, statistics: PipelineStatistics?) -> PipelineInputs {
         var options = InputFiles.Options()
+        options.stop = stop
         options.decompression.enabled = settings.decompress
         options.decompression.inflater = settings.inflater
         options.reportsErrorsInStream = true

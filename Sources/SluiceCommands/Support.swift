@@ -54,8 +54,13 @@ func reportDecompressionWarning(_ name: String, _ warning: DecompressionWarning)
 final class ErrorRecorder: Sendable {
     private let failed = Atomic(false)
     let suppressFileErrors: Bool
+    /// The run's stop (SIGINT, SIGTERM).
+    let stop: StopToken
 
-    init(suppressFileErrors: Bool) { self.suppressFileErrors = suppressFileErrors }
+    init(suppressFileErrors: Bool, stop: StopToken) {
+        self.suppressFileErrors = suppressFileErrors
+        self.stop = stop
+    }
 
     var anyFailed: Bool { failed.load(ordering: .relaxed) }
 
@@ -69,9 +74,10 @@ final class ErrorRecorder: Sendable {
 
 extension ErrorRecorder {
     /// A compressed stream that ends early because SIGINT or SIGTERM stopped its reading is
-    /// not damaged: the user stopped it, so it is not reported.
+    /// not damaged: the user stopped it, so it is not reported. (The decoders already end such
+    /// a stream quietly, see ``DecompressionOptions/stop``; this covers a decoder without it.)
     func isCutByStop(_ error: SluiceError) -> Bool {
-        guard InputStop.isRequested else { return false }
+        guard stop.isRequested else { return false }
         return error.kind == .truncated
     }
 }

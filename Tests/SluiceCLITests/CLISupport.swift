@@ -104,3 +104,85 @@ func temporaryDirectory() throws -> URL {
 /// Whether the tests run under a sanitizer (`make check` sets `SLUICE_SANITIZER`): shadow memory
 /// and quarantine make peak-memory figures meaningless there, so those limits are not checked.
 let runningUnderSanitizer = ProcessInfo.processInfo.environment["SLUICE_SANITIZER"] != nil
+
+/// A child that runs while the test talks to it (a follower): its standard output is collected
+/// by a thread of its own, standard error too, and it is killed after `timeout` seconds
+/// whatever the test does, so that it can never hang the suite.
+final class RunningProgram: @unchecked Sendable {
+    // @unchecked Sendable: `stdoutData` and `stderrData` are only touched with `lock` held;
+    // `process` is only used from the test's thread.
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ executable: String, _ arguments: [String], directory: URL? = nil, environment: [String: String] = [:],
+         timeout: TimeInterval) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        env["LC_ALL"] = "C"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        for (handle, isOut) in [(out.fileHandleForReading, true), (err.fileHandleForReading, false)] {
+            Thread { [self] in
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    lock.lock()
+                    if isOut { stdoutData.append(chunk) } else { stderrData.append(chunk) }
+                    lock.unlock()
+                }
+            }.start()
+        }
+        let pid = process.processIdentifier, finished = self.finished
+        DispatchQueue.global().async {
+            if finished.wait(timeout: .now() + timeout) == .timedOut { kill(pid, SIGKILL) }
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var output: Data { lock.lock(); defer { lock.unlock() }; return stdoutData }
+    var errors: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+
+    /// SIGTERM, then SIGKILL if it has not ended within 5 s; returns its status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { kill(pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        finished.signal()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(pid, SIGKILL) }; finished.signal() }
+}
+
+/// What /proc says of a running process: threads, open descriptors, CPU ticks, resident memory.
+enum ProcessFigures {
+    static func threads(_ pid: Int32) -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0 }
+    static func descriptors(_ pid: Int32) -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0 }
+    /// User plus system time in clock ticks.
+    static func cpuTicks(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime field 14, stime field 15.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
+    }
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    }
+}

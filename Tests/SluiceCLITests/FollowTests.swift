@@ -139,6 +139,11 @@ final class FollowTests: XCTestCase {
         try torture(environment: ["SLUICE_NO_INOTIFY": "1"], arguments: ["-s", "0.02"])
     }
 
+    /// Out of inotify watches: the folder is watched but the file is not, so it is polled.
+    func testTortureWithWatchesExhausted() throws {
+        try torture(environment: ["SLUICE_MAX_INOTIFY_WATCHES": "1"], arguments: ["-s", "0.02"])
+    }
+
     func testPartialLineIsHeldUntilItsNewline() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -64,7 +64,8 @@ final class InputChunksTests: XCTestCase {
     }
 
     func testSmallFilesCloseTheirDescriptors() async throws {
-        _ = InputStop.descriptor
+        // Descriptors made once per process (the event loop's) are made before counting.
+        for try await _ in FileChunks(path: fixture("text/lf.log"), chunkSize: 16) {}
         let before = openDescriptorCount()
         for _ in 0..<200 {
             for try await _ in InputChunks(FileChunks(path: fixture("text/lf.log"), chunkSize: 1 << 20)) { break }

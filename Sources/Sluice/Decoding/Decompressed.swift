@@ -79,6 +79,9 @@ public struct DecompressionOptions: Sendable, Hashable {
     /// stream whose dictionary, is larger is refused with an error that says so. 128 MiB is
     /// what the zstd tool allows by default, and more than `xz -9` needs.
     public var memoryLimit = 128 << 20
+    /// The stop that ends reading early (``InputFiles/Options/stop``): a stream cut short
+    /// once it is requested is the caller's doing, not damage, and ends without an error.
+    public var stop: StopToken?
 
     public init() {}
 }
@@ -507,6 +510,10 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         private mutating func finish() -> [UInt8]? {
             let end = absolutePosition
             var out: [UInt8]?
+            if options.stop?.isRequested == true, phase == .stream || phase == .between {
+                finished = true  // cut short by the caller's stop: not truncated
+                return nil
+            }
             switch phase {
             case .stream:
                 if decoder?.mayEndHere != true { pendingError = truncated(at: end) }

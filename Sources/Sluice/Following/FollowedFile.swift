@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +8,16 @@ import Glibc
 /// as `tail -f` (by descriptor) or `tail -F` (by name, through rotation) give them.
 ///
 /// Following never ends by itself: it ends when the iterator is dropped or its task cancelled,
-/// or when `watchedProcess` exits. Changes are noticed through inotify, with polling every
-/// `pollInterval` as the fallback.
+/// when ``stop`` is requested (after what is there to read) or when `watchedProcess` exits.
+///
+/// No thread is spent on it: every followed file waits on the library's one event loop, and
+/// changes are noticed through one inotify instance shared by all of them (a watch on each
+/// file and one on each folder, however many files it holds). A file that cannot be watched
+/// (inotify unavailable, out of watches, or `SLUICE_NO_INOTIFY` set) is polled every
+/// `pollInterval`; the others are not looked at until the kernel says they changed, so idle
+/// followed files cost no CPU. Each followed file holds one descriptor, plus, for a few
+/// seconds after a rotation, the replaced file's (at most four replaced files are kept open at
+/// once over all followed files; a fifth makes the oldest be read to its end and closed).
 ///
 /// When following by name it beats `tail -F` on the known faults:
 /// - rotation by rename: the old file is read to its end before the new one is opened, and
@@ -64,6 +73,8 @@ public struct FollowedFile: AsyncSequence, Sendable {
     /// line of its own, so that no line is spliced with another file's. Turn off for content
     /// that is not text lines (a growing gzip file, inflated later).
     public var keepsLinesWhole = true
+    /// Ends following, after what the file holds has been read, once requested.
+    public var stop: StopToken?
 
     public init(path: String, start: Start = .offset(0), follow: Follow = .name, retry: Bool = true,
                 pollInterval: Duration = .seconds(1), watchedProcess: Int32? = nil,
@@ -85,6 +96,9 @@ public struct FollowedFile: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(follower: Follower(self)) }
 
+    /// How many chunks wait to be consumed at most (plus one read and not yet taken).
+    static let readAhead = 2
+
     /// Yields chunks as they are read.
     public struct Iterator: AsyncIteratorProtocol {
         private let follower: Follower
@@ -100,36 +114,41 @@ public struct FollowedFile: AsyncSequence, Sendable {
     }
 }
 
-/// Owns the following thread; stops it when the iterator goes away.
+/// Owns one iteration's follower; stops it when the iterator goes away.
 final class Follower: Sendable {
-    let channel = HandOff<[UInt8]>(capacity: 4)
-    private let spec: FollowedFile
+    let channel: HandOff<[UInt8]>
+    private let core: FollowCore
     private let started = Atomic(false)
-    private let wakeup = WakeupPipe()
 
-    init(_ spec: FollowedFile) { self.spec = spec }
+    init(_ spec: FollowedFile) {
+        let core = FollowCore(spec: spec)
+        self.core = core
+        channel = HandOff(capacity: FollowedFile.readAhead, onSpace: { [weak core] in core?.schedule() })
+        core.channel = channel
+    }
 
     deinit {
-        channel.cancel()
-        wakeup.signal()
+        channel.cancel()  // calls the follower back: it closes its files and watches
     }
 
     func start() {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        let spec = self.spec, channel = self.channel, wakeup = self.wakeup
-        startDetachedThread {
-            var state = FollowState(spec: spec, channel: channel, wakeupFD: wakeup.readEnd)
-            state.run()
-            withExtendedLifetime(wakeup) {}
-        }
+        core.schedule(start: true)
     }
 }
 
-/// The following loop and what it knows of the file, on the following thread.
-private struct FollowState {
+/// One followed file, as a state machine on the event loop: each `step` looks for
+/// replacement and truncation, reads the replaced files' late writes, then the file, while the
+/// hand-off has room; then it returns until inotify, a timer or the consumer calls it again.
+///
+/// `@unchecked Sendable`: every mutable property is touched only on ``EventLoop/queue``
+/// (`schedule` only dispatches onto it; timers and the watcher call back on it); `channel` is
+/// set once, before the first `schedule`, by its owner.
+final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     let spec: FollowedFile
-    let channel: HandOff<[UInt8]>
-    let wakeupFD: Int32
+    var channel: HandOff<[UInt8]>!
+    private let watcher = ChangeWatcher.shared
+    private let pool = ChunkPool.shared
 
     /// The open file, its identity and the read offset.
     var fd: Int32 = -1
@@ -139,8 +158,19 @@ private struct FollowState {
     /// A hash of the file's first `headLength` bytes, to notice a truncate-and-regrow.
     var headLength = 0
     var headHash: UInt64 = 0
-    /// Replaced files still read for late writes: descriptor, offset, when last seen growing.
-    var draining: [(fd: Int32, offset: Int64, lastGrowth: ContinuousClock.Instant, partial: [UInt8])] = []
+    /// A replaced file still read for late writes.
+    struct Drain {
+        var fd: Int32
+        var offset: Int64
+        var lastGrowth: ContinuousClock.Instant
+        var partial: [UInt8]
+        var wd: Int32?
+        /// How long it is kept open after its last growth.
+        var grace: Duration
+        /// Its key in ``ChangeWatcher``'s list of replaced files.
+        var key: Int
+    }
+    var draining: [Drain] = []
     /// The open file's line still being written (read, not yet sent), when lines are kept whole.
     var partial: [UInt8] = []
     /// A held line longer than this is sent anyway: memory stays bounded.
@@ -151,70 +181,210 @@ private struct FollowState {
     static let headLimit = 4096
     static let drainGrace = Duration.seconds(5)
 
-    init(spec: FollowedFile, channel: HandOff<[UInt8]>, wakeupFD: Int32) {
+    /// Chunks read but refused by the full hand-off, in order: nothing more is read until
+    /// they are taken.
+    private var outbox: [[UInt8]] = []
+    /// How the stream ends once `outbox` is delivered.
+    private var ending: (any Error)??
+    /// No more reading: the files are closed (the outbox may still be delivered).
+    private var closed = false
+    private var stopRequested = false
+    private var stopKey = 0
+    private let usesInotify: Bool
+    private var folderWD: Int32?
+    private var fileWD: Int32?
+    private var timer: DispatchSourceTimer?
+    private var pollInterval: Duration
+
+    init(spec: FollowedFile) {
         self.spec = spec
-        self.channel = channel
-        self.wakeupFD = wakeupFD
+        usesInotify = spec.follow != .none && getenv("SLUICE_NO_INOTIFY") == nil
+        var interval = Swift.max(spec.pollInterval, .milliseconds(10))
+        if spec.watchedProcess != nil { interval = Swift.min(interval, .seconds(1)) }
+        pollInterval = interval
     }
 
     var quoted: String { "'\(spec.path)'" }
 
-    mutating func run() {
-        defer {
-            if fd >= 0 { close(fd) }
-            for d in draining { close(d.fd) }
-        }
-        let watcher = spec.follow == .none ? nil : ChangeWatcher(path: spec.path, wakeupFD: wakeupFD)
-        if !openFile(watcher) {
-            if spec.follow == .none || !spec.retry { return }
-        }
-        let interval = spec.pollInterval.components
-        var timeout = Int32(clamping: interval.seconds * 1000 + interval.attoseconds / 1_000_000_000_000_000)
-        if spec.watchedProcess != nil { timeout = Swift.min(timeout, 1000) }
-        timeout = Swift.max(10, timeout)
-        guard readAvailable() else { return }
-        if spec.follow == .none { flushHeldLines(); channel.finish(); return }
-        while !channel.isCancelled && !InputStop.isRequested {
-            // Look for truncation and replacement before reading: bytes read past a rewrite
-            // would be the middle of the new content.
-            checkReplacementAndTruncation(watcher)
-            // Late lines of a replaced file come before the new file's lines.
-            guard drainReplaced(), readAvailable() else { return }
-            if let pid = spec.watchedProcess, kill(pid, 0) != 0 && errno == ESRCH {
-                // The process may have written its last lines just before it ended.
-                checkReplacementAndTruncation(watcher)
-                guard drainReplaced(), readAvailable() else { return }
-                flushHeldLines()
-                channel.finish()
-                return
+    /// Runs `step` (or the start) on the loop.
+    func schedule(start: Bool = false) {
+        EventLoop.queue.async { if start { self.begin() } else { self.step() } }
+    }
+
+    func changed() { step() }
+
+    func endDrain(_ key: Int) {
+        guard let i = draining.firstIndex(where: { $0.key == key }) else { return }
+        draining[i].grace = .zero
+        // Read to its end and closed now (descriptors stay bounded), unless this follower is
+        // in the middle of its own step, which drains it next.
+        if inStep { schedule() } else { step() }
+    }
+
+    func watchLost(_ wd: Int32) {
+        if wd == folderWD { folderWD = nil }
+        if wd == fileWD { fileWD = nil }
+        for i in draining.indices where draining[i].wd == wd { draining[i].wd = nil }
+    }
+
+    /// Whether the kernel tells of every change (else the file is polled).
+    private var isNotified: Bool { usesInotify && folderWD != nil && (fd < 0 || fileWD != nil) }
+
+    private func begin() {
+        if channel.isCancelled { close(); return }
+        if let token = spec.stop {
+            stopKey = token.onRequest { [weak self] in
+                guard let self else { return }
+                EventLoop.queue.async { self.stopRequested = true; self.step() }
             }
-            if InputStop.isRequested || !(watcher?.wait(timeoutMilliseconds: timeout) ?? false) { break }
         }
-        // Stopped: by the iterator going away (nobody listens), or by a stop request, which
-        // ends the stream normally after what is there to read.
-        if InputStop.isRequested && !channel.isCancelled { _ = readAvailable() }
-        flushHeldLines()
-        channel.finish()
+        if usesInotify {
+            folderWD = watcher.watchFolder(ChangeWatcher.folder(of: spec.path), name: ChangeWatcher.baseName(of: spec.path), for: self)
+        }
+        if !openFile() && (spec.follow == .none || !spec.retry) {
+            close()
+            deliver()
+            return
+        }
+        step()
+    }
+
+    // MARK: The step
+
+    /// A step is running (a step may end another follower's replaced file, never re-enter its own).
+    private var inStep = false
+
+    func step() {
+        guard !inStep else { schedule(); return }
+        inStep = true
+        defer { inStep = false }
+        guard deliver(), !closed else { return }
+        if spec.follow == .none {
+            if readAvailable() { finish() }
+            return
+        }
+        // Look for truncation and replacement before reading: bytes read past a rewrite
+        // would be the middle of the new content.
+        checkReplacementAndTruncation()
+        // Late lines of a replaced file come before the new file's lines.
+        guard drainReplaced(), readAvailable() else { return }
+        if let pid = spec.watchedProcess, kill(pid, 0) != 0 && errno == ESRCH {
+            // The process may have written its last lines just before it ended.
+            checkReplacementAndTruncation()
+            guard drainReplaced(), readAvailable() else { return }
+            finish()
+            return
+        }
+        if stopRequested {
+            finish()
+            return
+        }
+        rearm()
+    }
+
+    /// The end: the held lines go out, then the end of the stream.
+    private func finish(_ error: (any Error)? = nil) {
+        if error == nil { flushHeldLines() }
+        ending = .some(error)
+        close()
+        deliver()
+    }
+
+    /// Offers what waits in the outbox; true when it is empty (reading may go on). Delivers
+    /// the end once everything before it is taken.
+    @discardableResult
+    private func deliver() -> Bool {
+        guard let channel else { close(); return false }
+        while let first = outbox.first {
+            switch channel.offerNow(first) {
+            case nil: return false
+            case false: outbox = []; close(); return false
+            case true: outbox.removeFirst()
+            }
+        }
+        if channel.isCancelled { close(); return false }
+        if let end = ending {
+            ending = nil
+            if let end { channel.finish(throwing: end) } else { channel.finish() }
+            return false
+        }
+        return true
+    }
+
+    /// Hands a chunk on; false when it has to wait (the hand-off is full) or nobody listens.
+    private func send(_ chunk: [UInt8]) -> Bool {
+        outbox.append(chunk)
+        return deliver()
+    }
+
+    /// Closes the files, watches and timer: no more reading.
+    private func close() {
+        guard !closed else { return }
+        closed = true
+        if let token = spec.stop { token.removeHandler(stopKey) }
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if let wd = fileWD { watcher.release(wd, for: self); fileWD = nil }
+        if let wd = folderWD { watcher.release(wd, for: self); folderWD = nil }
+        for d in draining { closeDrain(d) }
+        draining = []
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func closeDrain(_ d: Drain) {
+        Glibc.close(d.fd)
+        if let wd = d.wd { watcher.release(wd, for: self) }
+        watcher.removeDrain(d.key)
+    }
+
+    /// Sets the timer for the next look that no event will bring: the poll (when the file
+    /// is not notified), the watched process, the end of a replaced file's grace. None when
+    /// inotify covers everything: an idle followed file costs nothing.
+    private func rearm() {
+        var delay: Duration?
+        func consider(_ d: Duration) { delay = delay.map { Swift.min($0, d) } ?? d }
+        if !isNotified { consider(pollInterval) }
+        if spec.watchedProcess != nil { consider(.seconds(1)) }
+        let now = ContinuousClock.now
+        for d in draining { consider(Swift.max(.milliseconds(1), d.lastGrowth + d.grace - now + .milliseconds(5))) }
+        guard let delay else {
+            timer?.schedule(deadline: .distantFuture)
+            return
+        }
+        if timer == nil {
+            let t = DispatchSource.makeTimerSource(queue: EventLoop.queue)
+            t.setEventHandler { [unowned self] in self.step() }
+            t.schedule(deadline: .distantFuture)
+            t.activate()
+            timer = t
+        }
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        timer!.schedule(deadline: .now() + .nanoseconds(nanoseconds), leeway: .nanoseconds(Swift.max(1_000_000, nanoseconds / 20)))
     }
 
     /// At the end: the replaced files' unfinished lines end as lines, then the open file's
     /// (which stays without its LF, as the file has it).
-    mutating func flushHeldLines() {
-        guard !channel.isCancelled else { return }
-        for i in draining.indices { _ = Self.endPartialLine(&draining[i].partial, channel) }
+    private func flushHeldLines() {
+        for i in draining.indices where !draining[i].partial.isEmpty {
+            outbox.append(draining[i].partial + [0x0A])
+            draining[i].partial = []
+        }
         if !partial.isEmpty {
-            _ = channel.sendBlocking(partial)
+            outbox.append(partial)
             partial = []
         }
     }
 
+    // MARK: Reading
+
     /// Opens the file at the path; on the first open, positions at the start asked for.
-    mutating func openFile(_ watcher: ChangeWatcher?) -> Bool {
-        let newFD = open(spec.path, O_RDONLY | O_CLOEXEC)
+    private func openFile() -> Bool {
+        let newFD = open(spec.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if newFD < 0 {
             let code = errno
             if firstOpen && (spec.follow == .none || !spec.retry) {
-                channel.finish(throwing: SluiceError.io(path: spec.path, operation: "open", errno: code))
+                ending = .some(SluiceError.io(path: spec.path, operation: "open", errno: code))
             } else if !reportedMissing {
                 spec.onNotice("cannot open \(quoted) for reading: \(SluiceError.systemMessage(code))")
                 reportedMissing = true
@@ -226,8 +396,8 @@ private struct FollowState {
         var st = stat()
         fstat(newFD, &st)
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            close(newFD)
-            channel.finish(throwing: SluiceError.io(path: spec.path, operation: "read", errno: EISDIR))
+            Glibc.close(newFD)
+            ending = .some(SluiceError.io(path: spec.path, operation: "read", errno: EISDIR))
             return false
         }
         if !firstOpen || reportedMissing { spec.onNotice("\(quoted) has appeared;  following new file") }
@@ -248,49 +418,69 @@ private struct FollowState {
         firstOpen = false
         reportedMissing = false
         recordHead()
-        watcher?.watchFile(spec.path)
+        if usesInotify {
+            if let wd = fileWD { watcher.release(wd, for: self) }
+            fileWD = watcher.watchFile(spec.path, for: self)
+        }
         return true
     }
 
     /// Hashes the first bytes of the open file (up to 4 KiB).
-    mutating func recordHead() {
+    private func recordHead() {
         var st = stat()
         fstat(fd, &st)
         headLength = Int(Swift.min(Int64(Self.headLimit), Int64(st.st_size)))
         headHash = hashHead(length: headLength) ?? 0
     }
 
-    func hashHead(length: Int) -> UInt64? {
+    private func hashHead(length: Int) -> UInt64? {
         guard length > 0 else { return 0 }
-        var buffer = [UInt8](repeating: 0, count: length)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, 0) }
-        guard n == length else { return nil }
-        var hash: UInt64 = 0xcbf29ce484222325  // FNV-1a
-        for b in buffer { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
-        return hash
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer -> UInt64? in
+            let n = pread(fd, buffer.baseAddress, length, 0)
+            guard n == length else { return nil }
+            var hash: UInt64 = 0xcbf29ce484222325  // FNV-1a
+            for b in buffer { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+            return hash
+        }
     }
 
-    /// Reads from the offset to the current end; false when the consumer has gone.
-    mutating func readAvailable() -> Bool {
-        guard fd >= 0 else { return !channel.isCancelled }
+    /// One chunk of `fd` from `position`: the bytes (a pooled buffer, or a copy when few) and
+    /// whether the read filled the chunk; `nil` with `failure` set on an error.
+    private func readChunk(_ fd: Int32, at position: Int64, failure: inout Int32?) -> (chunk: [UInt8], full: Bool)? {
+        let size = spec.chunkSize
+        var buffer = pool.take(size: size)
+        var n = 0
+        while true {
+            n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t(position)) }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        if n < 0 { failure = errno; pool.giveBack(buffer, size: size); return nil }
+        if n < size / 8 || size < 4096 {
+            let copy = Array(buffer[..<n])
+            pool.giveBack(buffer, size: size)
+            return (copy, n == size)
+        }
+        if n < size { buffer.removeLast(size - n) }
+        pool.lend(buffer, size: size)
+        return (buffer, n == size)
+    }
+
+    /// Reads from the offset to the current end; false when it has to wait for the consumer
+    /// (or the consumer has gone, or reading failed).
+    private func readAvailable() -> Bool {
+        guard fd >= 0 else { return true }
         while true {
             var failure: Int32?
-            let position = offset
-            let size = spec.chunkSize
-            var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                let n = pread(fd, buffer.baseAddress, size, off_t(position))
-                if n < 0 { failure = errno; count = 0 } else { count = n }
-            }
-            if let failure {
-                if failure == EINTR { continue }
-                channel.finish(throwing: SluiceError.io(path: spec.path, operation: "read", errno: failure))
+            guard let (read, full) = readChunk(fd, at: offset, failure: &failure) else {
+                finish(SluiceError.io(path: spec.path, operation: "read", errno: failure ?? EIO))
                 return false
             }
+            var chunk = read
             if chunk.isEmpty { return true }
-            let read = chunk.count
-            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: read == size, whole: spec.keepsLinesWhole))
+            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: full, whole: spec.keepsLinesWhole))
             if headLength < Self.headLimit && offset > Int64(headLength) { recordHead() }
-            if !chunk.isEmpty && !channel.sendBlocking(chunk) { return false }
+            if !chunk.isEmpty && !send(chunk) { return false }
         }
     }
 
@@ -330,44 +520,50 @@ private struct FollowState {
     }
 
     /// Sends a held line as a line of its own: the file it belongs to is being left.
-    static func endPartialLine(_ held: inout [UInt8], _ channel: HandOff<[UInt8]>) -> Bool {
-        guard !held.isEmpty else { return true }
-        defer { held = [] }
-        return channel.sendBlocking(held + [0x0A])
+    private func endPartialLine(_ held: inout [UInt8]) {
+        guard !held.isEmpty else { return }
+        outbox.append(held + [0x0A])
+        held = []
+    }
+
+    /// The open file becomes a replaced one, read for late writes.
+    private func retireOpenFile() {
+        // Registered first: if that ends this follower's own oldest replaced file, it is read
+        // to its end before this one, as it should.
+        let key = watcher.addDrain(self)
+        draining.append(Drain(fd: fd, offset: offset, lastGrowth: .now, partial: partial, wd: fileWD,
+                              grace: Self.drainGrace, key: key))
+        partial = []
+        fd = -1
+        fileWD = nil
     }
 
     /// Notices a replaced, vanished, truncated or rewritten file and reopens or rewinds.
-    mutating func checkReplacementAndTruncation(_ watcher: ChangeWatcher?) {
+    private func checkReplacementAndTruncation() {
         if spec.follow == .name {
             var st = stat()
             if stat(spec.path, &st) != 0 {
                 if fd >= 0 {
                     let code = errno
-                    _ = readAvailable()
-                    draining.append((fd, offset, ContinuousClock.now, partial))
-                    partial = []
-                    fd = -1
+                    retireOpenFile()  // read to its end by drainReplaced
                     spec.onNotice("\(quoted) has become inaccessible: \(SluiceError.systemMessage(code))")
                     reportedMissing = true
                 }
                 return
             }
             if fd < 0 {
-                _ = openFile(watcher)
+                _ = openFile()
                 return
             }
             if UInt64(st.st_dev) != device || UInt64(st.st_ino) != inode {
-                _ = readAvailable()  // the old file to its end first
-                draining.append((fd, offset, ContinuousClock.now, partial))
-                partial = []
-                fd = -1
+                retireOpenFile()  // the old file is read to its end first, by drainReplaced
                 spec.onNotice("\(quoted) has been replaced;  following new file")
-                _ = openFile(watcher)
+                _ = openFile()
                 return
             }
         }
         if fd < 0 && spec.follow == .descriptor && spec.retry {
-            _ = openFile(watcher)  // -f --retry: open the file once it exists, then keep it
+            _ = openFile()  // -f --retry: open the file once it exists, then keep it
         }
         guard fd >= 0 else { return }
         var st = stat()
@@ -379,40 +575,40 @@ private struct FollowState {
         }
         if truncated {
             spec.onNotice("\(spec.path): file truncated")
-            _ = Self.endPartialLine(&partial, channel)  // the old content's last line ends with it
+            endPartialLine(&partial)  // the old content's last line ends with it
             offset = 0
             recordHead()
         }
     }
 
-    /// Reads replaced files for late writes; closes those quiet for a while.
-    mutating func drainReplaced() -> Bool {
+    /// Reads replaced files for late writes; closes those quiet for their grace. False when
+    /// it has to wait for the consumer.
+    private func drainReplaced() -> Bool {
         var index = 0
         while index < draining.count {
-            let entry = draining[index]
+            var entry = draining[index]
             var grew = false
-            var held = entry.partial
-            var position = entry.offset
             while true {
-                let size = spec.chunkSize
-                var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                    count = Swift.max(0, pread(entry.fd, buffer.baseAddress, size, off_t(position)))
-                }
-                if chunk.isEmpty { break }
+                var failure: Int32?
+                guard let (read, full) = readChunk(entry.fd, at: entry.offset, failure: &failure), !read.isEmpty else { break }
+                var chunk = read
                 grew = true
-                let read = chunk.count
-                position += Int64(Self.holdPartialLine(&chunk, partial: &held, full: read == size, whole: spec.keepsLinesWhole))
-                if !chunk.isEmpty && !channel.sendBlocking(chunk) { return false }
+                entry.offset += Int64(Self.holdPartialLine(&chunk, partial: &entry.partial, full: full, whole: spec.keepsLinesWhole))
+                if !chunk.isEmpty && !send(chunk) {
+                    draining[index] = entry
+                    draining[index].lastGrowth = .now
+                    return false
+                }
             }
-            draining[index].offset = position
-            draining[index].partial = held
-            if grew { draining[index].lastGrowth = .now }
-            if ContinuousClock.now - draining[index].lastGrowth > Self.drainGrace {
+            if grew { entry.lastGrowth = .now }
+            if ContinuousClock.now - entry.lastGrowth >= entry.grace {
                 // The old file is left for good: its unfinished last line ends here.
-                guard Self.endPartialLine(&held, channel) else { return false }
-                close(entry.fd)
+                endPartialLine(&entry.partial)
+                closeDrain(entry)
                 draining.remove(at: index)
+                if !deliver() { return false }
             } else {
+                draining[index] = entry
                 index += 1
             }
         }

@@ -6,6 +6,10 @@ import Synchronization
 /// The producer is either a thread that may block (`sendBlocking`) or a task (`send`); when
 /// `capacity` elements wait, it is held until the consumer takes one, so memory stays bounded.
 /// `cancel()` wakes both sides; after it the producer's sends return `false`.
+///
+/// A producer that must never wait (a handler on the event loop) uses `offerNow` instead and
+/// is called back through `onSpace` when the consumer has taken an element after a refusal,
+/// or when the hand-off is cancelled.
 final class HandOff<Element: Sendable>: Sendable {
     private enum End { case finished, failed(any Error) }
     private enum Outcome { case element(Element), end(End), cancelled, wait }
@@ -17,14 +21,37 @@ final class HandOff<Element: Sendable>: Sendable {
         /// Producer tasks waiting for room (a merge has several).
         var asyncProducers: [UnsafeContinuation<Bool, Never>] = []
         var producerBlocked = false
+        /// `offerNow` was refused: `onSpace` is owed.
+        var spaceWanted = false
         var cancelled = false
     }
 
     private let capacity: Int
     private let state = Locked(State())
     private let space = DispatchSemaphore(value: 0)
+    private let onSpace: (@Sendable () -> Void)?
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int, onSpace: (@Sendable () -> Void)? = nil) {
+        self.capacity = max(1, capacity)
+        self.onSpace = onSpace
+    }
+
+    /// Offers an element without waiting: `true` when taken, `false` when the hand-off is
+    /// cancelled, `nil` when it is full (then `onSpace` is called once there is room, or on cancel).
+    func offerNow(_ element: Element) -> Bool? {
+        let (consumer, taken): (UnsafeContinuation<Element?, any Error>?, Bool?) = state.withLock { s in
+            if s.cancelled { return (nil, false) }
+            if let c = s.consumer { s.consumer = nil; return (c, true) }
+            if s.items.count < capacity { s.items.append(element); return (nil, true) }
+            s.spaceWanted = true
+            return (nil, nil)
+        }
+        consumer?.resume(returning: element)
+        return taken
+    }
+
+    /// How many elements wait to be taken.
+    var queuedCount: Int { state.withLock { $0.items.count } }
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 
@@ -88,15 +115,17 @@ final class HandOff<Element: Sendable>: Sendable {
 
     /// Stops both sides: a waiting consumer gets `CancellationError`, a waiting producer `false`.
     func cancel() {
-        let (consumer, producers, blocked) = state.withLock { s in
+        let (consumer, producers, blocked, wasCancelled) = state.withLock { s in
+            let was = s.cancelled
             s.cancelled = true
             s.items.removeAll()
-            defer { s.consumer = nil; s.asyncProducers = []; s.producerBlocked = false }
-            return (s.consumer, s.asyncProducers, s.producerBlocked)
+            defer { s.consumer = nil; s.asyncProducers = []; s.producerBlocked = false; s.spaceWanted = false }
+            return (s.consumer, s.asyncProducers, s.producerBlocked, was)
         }
         consumer?.resume(throwing: CancellationError())
         for producer in producers { producer.resume(returning: false) }
         if blocked { space.signal() }
+        if !wasCancelled { onSpace?() }
     }
 
     /// Called with the lock held after an element was taken: lets held producers try again.
@@ -128,20 +157,23 @@ final class HandOff<Element: Sendable>: Sendable {
     func next() async throws -> Element? {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Element?, any Error>) in
-                let (outcome, producers, blocked): (Outcome, [UnsafeContinuation<Bool, Never>], Bool) = state.withLock { s in
-                    if s.cancelled { return (.cancelled, [], false) }
+                let (outcome, producers, blocked, wanted): (Outcome, [UnsafeContinuation<Bool, Never>], Bool, Bool) = state.withLock { s in
+                    if s.cancelled { return (.cancelled, [], false, false) }
+                    let wanted = s.spaceWanted
+                    s.spaceWanted = false
                     if !s.items.isEmpty {
                         let e = s.items.removeFirst()
                         let (p, b) = releaseProducer(&s)
-                        return (.element(e), p, b)
+                        return (.element(e), p, b, wanted)
                     }
-                    if let end = s.end { return (.end(end), [], false) }
+                    if let end = s.end { return (.end(end), [], false, wanted) }
                     s.consumer = c
                     let (p, b) = releaseProducer(&s)
-                    return (.wait, p, b)
+                    return (.wait, p, b, wanted)
                 }
                 for producer in producers { producer.resume(returning: true) }
                 if blocked { space.signal() }
+                if wanted { onSpace?() }
                 switch outcome {
                 case .element(let e): c.resume(returning: e)
                 case .end(.failed(let error)): c.resume(throwing: error)

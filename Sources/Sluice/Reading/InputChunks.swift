@@ -89,7 +89,11 @@ private final class SmallFile {
     /// A read error after some bytes of a chunk: thrown after that chunk, as FileChunks does.
     private var pendingFailure: Int32?
 
-    private init(fd: Int32, name: String, chunkSize: Int, size: Int) {
+    /// Ends the reading (as at the end of the file) once requested.
+    private let stop: StopToken?
+
+    private init(fd: Int32, name: String, chunkSize: Int, size: Int, stop: StopToken?) {
+        self.stop = stop
         self.fd = fd
         self.name = name
         self.chunkSize = chunkSize
@@ -117,7 +121,7 @@ private final class SmallFile {
             close(fd)
             return nil
         }
-        return SmallFile(fd: fd, name: path, chunkSize: chunks.chunkSize, size: Int(info.st_size))
+        return SmallFile(fd: fd, name: path, chunkSize: chunks.chunkSize, size: Int(info.st_size), stop: chunks.stop)
     }
 
     /// The next chunk, as FileChunks would yield it (up to `chunkSize` bytes); `nil` at the end
@@ -128,7 +132,7 @@ private final class SmallFile {
             pendingFailure = nil
             throw SluiceError.io(path: name, operation: "read", errno: failure)
         }
-        if atEnd || InputStop.isRequested { return nil }
+        if atEnd || stop?.isRequested == true { return nil }
         let first = position == 0
         let want = first ? Swift.min(chunkSize, size + 1) : chunkSize
         var failure: Int32?

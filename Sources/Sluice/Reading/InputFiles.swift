@@ -47,6 +47,9 @@ public struct InputFiles: Sendable {
         /// Read only the lines of this split of each input (see ``InputSplit``); `nil` reads them
         /// whole. Standard input can be split only when it is a regular file.
         public var split: InputSplit?
+        /// Ends reading, as at the end of every input, once requested; a compressed input cut
+        /// short by it is not reported as truncated.
+        public var stop: StopToken?
         public init() {}
     }
 
@@ -86,16 +89,19 @@ public struct InputFiles: Sendable {
         let onWarning = self.onWarning
         let statistics = options.statistics
         statistics?.opened(name)
+        var stoppable = options.decompression
+        if stoppable.stop == nil { stoppable.stop = options.stop }
+        let decompression = stoppable
         // A split standard input is read again by name, which works when it is a regular file.
         let splitPath = path == "-" ? "/dev/stdin" : path
-        return SplitBytes(path: splitPath, split: options.split, decompress: options.decompression.enabled) { part in
-            var decoding = options.decompression
+        return SplitBytes(path: splitPath, split: options.split, decompress: decompression.enabled) { part in
+            var decoding = decompression
             decoding.enabled = part.decodes
-            let chunks = InputChunks(path == "-" && options.split == nil
+            let file = path == "-" && options.split == nil
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
                 : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
-                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4))
-            return chunks.observed { statistics?.addRead($0.count) }
+                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
+            return InputChunks(file.stopping(on: options.stop)).observed { statistics?.addRead($0.count) }
                 .decompressed(decoding, onWarning: { onWarning(name, $0) })
         }
         .observed { statistics?.addInflated($0.count) }

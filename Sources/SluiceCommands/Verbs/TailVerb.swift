@@ -113,7 +113,7 @@ extension TailVerb: Verb {
         if case .lastLines(0) = start, !follows { nothing = true } else { nothing = false }
         format.sourceHeaders = (verbose || (files.count > 1 && !quiet)) && !nothing
         if follows { OutputWriter.whenReaderGoes { _exit(141) } }
-        return ComposedStage(stream: tailStream(onError: inputs.onError), printing: .format(format, decorates: format.sourceHeaders),
+        return ComposedStage(stream: tailStream(onError: inputs.onError, stop: inputs.files.options.stop), printing: .format(format, decorates: format.sourceHeaders),
                              lineBuffered: follows)
     }
 
@@ -126,13 +126,14 @@ extension TailVerb: Verb {
     /// The lines of a `tail` first stage: each file's last lines (read backwards from the end of a
     /// regular file; inflated and kept in a ring for gzip and streams), then, when following, what
     /// is added to them. Several followed files are merged as their lines come.
-    func tailStream(onError: @escaping @Sendable (SluiceError) -> Void) -> LineStream {
+    func tailStream(onError: @escaping @Sendable (SluiceError) -> Void, stop: StopToken? = nil) -> LineStream {
         let paths = files.isEmpty ? ["-"] : files
         let interval = Duration.milliseconds(Int64(sleepInterval * 1000))
         let retry = self.retry || followMode == .name
         var decompression = DecompressionOptions()
         decompression.enabled = !noDecompress
         decompression.inflater = inflaterFromEnvironment() ?? .isal
+        decompression.stop = stop
         var sources: [AsyncChainedLineSources.Source] = []
         for path in paths {
             let name = path == "-" ? "standard input" : path
@@ -144,19 +145,21 @@ extension TailVerb: Verb {
             }
             if path == "-" || !isRegularFile(path) && isReadableStream(path) {
                 // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
-                let chunks = path == "-" ? FileChunks.standardInput() : FileChunks(path: path)
+                let chunks = (path == "-" ? FileChunks.standardInput() : FileChunks(path: path)).stopping(on: stop)
                 let lines = chunks.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
                 sources.append((name, lastLines(lines)))
             } else if compressed {
                 var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
                                             pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
                 follower.keepsLinesWhole = false  // compressed bytes: lines are found after decoding
+                follower.stop = stop
                 let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
                 // A growing compressed file is decoded from its start; without following, its last lines are kept.
                 sources.append((name, followMode == .none ? lastLines(lines) : lines))
             } else {
-                let follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
+                var follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
                                             pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
+                follower.stop = stop
                 sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
             }
         }
