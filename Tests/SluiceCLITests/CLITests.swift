@@ -99,9 +99,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stderr, "sluice: \(path): Permission denied\n")
     }
 
-    func testTrailingGarbageWarnsWithoutFailing() throws {
+    /// `zcat` (`gzip -dc`) warns about trailing garbage and exits 2; so does sluice.
+    func testTrailingGarbageWarnsAndExitsTwoAsZcat() throws {
         let r = try sluice(["cat", fixture("gzip/trailing-garbage.gz")])
-        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("warning: 17 trailing bytes"), r.stderr)
     }
 

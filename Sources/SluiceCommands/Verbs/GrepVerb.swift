@@ -289,7 +289,13 @@ extension GrepVerb: Verb {
     func check(_ position: StagePosition) throws {
         guard position.isFirst && position.isLast && !filesWithoutMatch && !json else { return }
         if maxCount == 0 { throw ParseExit(status: 1) }
-        if !invert, try patterns().patterns.isEmpty { throw ParseExit(status: 1) }
+        // Pattern files are read here only when a second reading gives the same patterns:
+        // `-f -`, a pipe or `<(...)` would be empty when read again for the stage.
+        let rereadable = patternFiles.allSatisfy { file in
+            var info = stat()
+            return file == "/dev/null" || (file != "-" && stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG)
+        }
+        if !invert, rereadable, try patterns().patterns.isEmpty { throw ParseExit(status: 1) }
     }
 
     var requestedSplit: InputSplit? { splitOptions.split }
