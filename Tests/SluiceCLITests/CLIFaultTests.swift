@@ -32,7 +32,7 @@ final class CLIFaultTests: XCTestCase {
     }
 
     /// Every gzip fixture through the CLI: the decoded bytes, then the message naming the file
-    /// and the offset, and status 2; a trailing-garbage warning leaves the status at 0.
+    /// and the offset, and status 2; trailing garbage is a warning, and status 2 as zcat gives.
     func testDamagedGzipFixtures() throws {
         struct Entry: Decodable { let file: String; let expected: String; let outcome: String }
         let data = try XCTUnwrap(FileManager.default.contents(atPath: fixture("gzip/manifest.json")))
