@@ -589,7 +589,8 @@ def prepare_inputs(args, need):
             log(f"reusing {T}")
         else:
             records = ["--records", "20"] if key.startswith("timed") else []
-            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30)] + records
+            # With --gzip, make-timed-log writes OUT and OUT.gz: it is given the plain name.
+            argv = [TIMED_LOG_TOOL, T[:-3] if gz else T, "--format", fmt, "--size", str(1 << 30)] + records
             if gz:
                 argv.append("--gzip")
             log("making " + T)
@@ -639,7 +640,8 @@ def make_merge_inputs(d, man):
         K = os.path.join(d, f"merge-{fmt}-100m.keyed")
         if not os.path.isfile(L):
             log("making " + L)
-            argv = [TIMED_LOG_TOOL, L, "--format", fmt, "--size", str(MERGE_SIZE), "--records", "20",
+            # With --gzip, make-timed-log writes OUT and OUT.gz: it is given the plain name.
+            argv = [TIMED_LOG_TOOL, L[:-3] if gz else L, "--format", fmt, "--size", str(MERGE_SIZE), "--records", "20",
                     "--seed", str(seed)] + (["--gzip"] if gz else [])
             subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
         if not (os.path.isfile(K) and man.fresh(K, L, os.path.getsize(K))):
@@ -1104,7 +1106,7 @@ def build_rows(names, S, B, inp):
             # sort -m -s on the keyed copies (preparation not timed), its output with the key cut
             # off compared byte for byte with merge's (that check is timed too, no target).
             L, K = inp.get("merge"), inp.get("merge-keyed")
-            sort_m = ["sort", "-m", "-s", "-t", "\t", "-k1,1"] + K
+            sort_m = ["env", "LC_ALL=C", "sort", "-m", "-s", "-t", "\t", "-k1,1"] + K
             r = Row(name, L + K, [
                 Cmd("sluice", [[S, "merge"] + L], sluice=True, cmp="bytes"),
                 Cmd("sort -m", [sort_m], target=0.5),
