@@ -6,6 +6,8 @@ reports median wall time, sluice peak RSS, ratios against the anchors and
 whether the project's targets are met. See bench/README.md.
 """
 import argparse
+import datetime
+import gzip
 import json
 import os
 import random
@@ -65,6 +67,8 @@ ROW_NAMES = [
     "grep-c-split", "split-overhead",
     # issue 16: one event loop; 1,000 followed files; streams read on the loop
     "follow-latency-1000", "cat-pipe", "lib-pipe", "lib-pipe-dispatchio",
+    # issue 17: merge of four logs in four formats (one gzip) against sort -m on a sortable prefix
+    "merge-4",
 ]
 DOC_TREE = "/tmp/doc-tree"
 DOC_PATTERN = "GNU"
@@ -585,13 +589,76 @@ def prepare_inputs(args, need):
             log(f"reusing {T}")
         else:
             records = ["--records", "20"] if key.startswith("timed") else []
-            argv = [TIMED_LOG_TOOL, T, "--format", fmt, "--size", str(1 << 30)] + records
+            # With --gzip, make-timed-log writes OUT and OUT.gz: it is given the plain name.
+            argv = [TIMED_LOG_TOOL, T[:-3] if gz else T, "--format", fmt, "--size", str(1 << 30)] + records
             if gz:
                 argv.append("--gzip")
             log("making " + T)
             subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
         inp[key] = T
+    if "merge" in need:
+        inp["merge"], inp["merge-keyed"] = make_merge_inputs(d, man)
     return inp
+
+
+# The four logs of merge-4 (format, gzip, seed) and the sortable key of each format's timestamp.
+MERGE_LOGS = (("iso", False, 11), ("hadoop", False, 12), ("clf", False, 13), ("epoch", True, 14))
+MERGE_SIZE = 100 * 1000 * 1000
+_MONTHS = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+_MERGE_TS = {
+    "iso": re.compile(rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z"),
+    "hadoop": re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})"),
+    "clf": re.compile(rb"^\S+ \S+ \S+ \[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\]"),
+    "epoch": re.compile(rb"^(\d{10})\.(\d{3}) "),
+}
+
+
+def merge_key(fmt, line):
+    """Milliseconds since the epoch (UTC) of a line's timestamp, or None for a continuation line.
+    Written independently of Sluice's LogTime: the oracle side of merge-4."""
+    m = _MERGE_TS[fmt].match(line)
+    if not m:
+        return None
+    g = m.groups()
+    if fmt == "epoch":
+        return int(g[0]) * 1000 + int(g[1])
+    if fmt == "clf":
+        y, mo, d, hh, mi, ss, ms = int(g[2]), _MONTHS[g[1].decode()], int(g[0]), int(g[3]), int(g[4]), int(g[5]), 0
+    else:
+        y, mo, d, hh, mi, ss, ms = (int(x) for x in g)
+    days = (datetime.date(y, mo, d) - datetime.date(1970, 1, 1)).days
+    return ((days * 24 + hh) * 60 + mi) * 60000 + ss * 1000 + ms
+
+
+def make_merge_inputs(d, man):
+    """Four time-ordered logs for merge-4 and, for sort -m, each with its records' times as a
+    fixed-width prefix (continuation lines take their record's key; lines before the first
+    timestamp key 0), so that sort -m -s on the prefix gives merge's order."""
+    logs, keyed = [], []
+    for fmt, gz, seed in MERGE_LOGS:
+        L = os.path.join(d, f"merge-{fmt}-100m.log" + (".gz" if gz else ""))
+        K = os.path.join(d, f"merge-{fmt}-100m.keyed")
+        if not os.path.isfile(L):
+            log("making " + L)
+            # With --gzip, make-timed-log writes OUT and OUT.gz: it is given the plain name.
+            argv = [TIMED_LOG_TOOL, L[:-3] if gz else L, "--format", fmt, "--size", str(MERGE_SIZE), "--records", "20",
+                    "--seed", str(seed)] + (["--gzip"] if gz else [])
+            subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
+        if not (os.path.isfile(K) and man.fresh(K, L, os.path.getsize(K))):
+            log("writing " + K)
+            opener = gzip.open if gz else open
+            with opener(L, "rb") as src, open(K + ".tmp", "wb") as out:
+                key = b"%015d" % 0
+                for line in src:
+                    k = merge_key(fmt, line)
+                    if k is not None:
+                        key = b"%015d" % k
+                    out.write(key + b"\t" + line)
+            os.replace(K + ".tmp", K)
+            man.record(K, L)
+        logs.append(L)
+        keyed.append(K)
+    return logs, keyed
 
 
 def warm_cache(paths):
@@ -1035,6 +1102,16 @@ def build_rows(names, S, B, inp):
                     sluice=True, cmp="bytes"),
                 Cmd("grep -oP|sort|uniq -c", [["grep", "-oP", "user=\\S+", T], ["sort"], ["uniq", "-c"], ["sort"]],
                     cmp="bytes", target=1.5)])
+        elif name == "merge-4":
+            # sort -m -s on the keyed copies (preparation not timed), its output with the key cut
+            # off compared byte for byte with merge's (that check is timed too, no target).
+            L, K = inp.get("merge"), inp.get("merge-keyed")
+            sort_m = ["env", "LC_ALL=C", "sort", "-m", "-s", "-t", "\t", "-k1,1"] + K
+            r = Row(name, L + K, [
+                Cmd("sluice", [[S, "merge"] + L], sluice=True, cmp="bytes"),
+                Cmd("sort -m", [sort_m], target=0.5),
+                Cmd("sort -m|cut (check)", [sort_m, ["cut", "-f2-"]], cmp="bytes")])
+            r.throughput_floor = 400  # MB/s of merged output
         else:
             raise HarnessError(f"unknown row {name}")
         for c in r.cmds:
@@ -1155,6 +1232,15 @@ def finish_std_row(row, time_ok):
             else:
                 st = "yes" if ratio is not None and ratio <= c.target else "NO"
             row.checks.append((c.label, st))
+    floor = getattr(row, "throughput_floor", None)
+    if floor is not None:
+        targets.append(f"output>={floor}MB/s")
+        if sl.failed or sl.out is None or not sl.median():
+            row.checks.append(("output MB/s", "failed"))
+        else:
+            rate = sl.out[0] / sl.median() / 1e6
+            row.notes.append(f"{row.name}: sluice output {rate:.0f} MB/s")
+            row.checks.append(("output MB/s", "yes" if rate >= floor else "NO"))
     sluices = [c for c in row.cmds if c.sluice]
     cells["rss"], peak = rss_cell(sluices, time_ok)
     targets.append(f"rss<={row.rss_limit}")
@@ -1555,7 +1641,8 @@ def main():
                  "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
                  "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"},
                  "where-json": {"json"}, "where-logfmt": {"logfmt"},
-                 "count-by-json": {"json"}, "fields-json": {"json"}, "count-by-capture": {"logfmt"}}.get(n, {"F"})
+                 "count-by-json": {"json"}, "fields-json": {"json"}, "count-by-capture": {"logfmt"},
+                 "merge-4": {"merge"}}.get(n, {"F"})
     inp = prepare_inputs(args, need)
     if "cat-gzip" in names:
         floor_dir = os.path.join(args.dir, "bin")

@@ -12,7 +12,7 @@ final class GrepConformanceTests: XCTestCase {
     static let fixed = ["error", "Failed password", "e", "xyz-not-there"]
     static let regex = ["err(or|ors)", "^\\d{4}-", "timeout|refused", "[0-9]+ms\\b", "e.r", "^$"]
     static let fileSets = [["lf.log"], ["crlf.log"], ["no-final-newline.log"], ["lf.log", "crlf.log", "mixed.log"],
-                           ["numbers.log"], ["non-utf8.log", "nul.log", "blank-lines.log", "empty.log"]]
+                           ["numbers.log"], ["non-utf8.log", "nul.log", "blank-lines.log", "empty.log"], ["large.log", "lf.log"]]
 
     var plainDir: URL!
     var gzipDir: URL!
@@ -27,6 +27,16 @@ final class GrepConformanceTests: XCTestCase {
         // Short lines: many line endings per block, for -n and -c.
         let numbers = (1...5000).map { $0 % 7 == 0 ? "\($0) error" : "\($0)" }.joined(separator: "\n") + "\n"
         try Data(numbers.utf8).write(to: plainDir.appendingPathComponent("numbers.log"))
+        // Several chunks (about 3.5 MB): a plain file this large is read and searched in one
+        // task, gzip input in two; lines cross the 1 MiB chunk boundaries, some end in CR.
+        var large = ""
+        for i in 1...60_000 {
+            large += "\(i) " + String(repeating: "x", count: i % 97)
+            if i % 13 == 0 { large += " error" }
+            if i % 17 == 0 { large += " Failed password 12ms" }
+            large += i % 101 == 0 ? "\r\n" : "\n"
+        }
+        try Data(large.utf8).write(to: plainDir.appendingPathComponent("large.log"))
         // The same files gzip-compressed, under the same names (so prefixes agree).
         let result = try shell("for f in *; do gzip -c \"$f\" > \"\(gzipDir.path)/$f\"; done", directory: plainDir)
         XCTAssertEqual(result.status, 0)
@@ -94,7 +104,7 @@ final class GrepConformanceTests: XCTestCase {
 
     func testMatrixOnGzipInput() throws {
         try check(cases(options: Self.options, fixed: ["error"], regex: ["timeout|refused"],
-                        fileSets: [["lf.log"], ["lf.log", "crlf.log", "mixed.log"], ["numbers.log", "empty.log"]], gzip: true))
+                        fileSets: [["lf.log"], ["lf.log", "crlf.log", "mixed.log"], ["numbers.log", "empty.log"], ["large.log"]], gzip: true))
     }
 
     func testStandardInputAndLabel() throws {

@@ -25,9 +25,13 @@ final class InputChunksTests: XCTestCase {
                 XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
                 let oracle = await chunks(FileChunks(path: path, chunkSize: chunkSize))
                 let inline = await chunks(InputChunks(FileChunks(path: path, chunkSize: chunkSize)))
+                // Any size read in the calling task: the same chunks, one pread each.
+                let anySize = await chunks(InputChunks(FileChunks(path: path, chunkSize: chunkSize), readsRegularFilesInline: true))
                 XCTAssertNil(oracle.error)
                 XCTAssertNil(inline.error)
+                XCTAssertNil(anySize.error)
                 XCTAssertEqual(inline.chunks, oracle.chunks, "size \(size), chunk \(chunkSize)")
+                XCTAssertEqual(anySize.chunks, oracle.chunks, "any size: size \(size), chunk \(chunkSize)")
                 XCTAssertEqual(InputChunks.isSmallRegularFile(path, chunkSize: chunkSize), size <= chunkSize)
             }
         }
@@ -35,14 +39,18 @@ final class InputChunksTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("0123456789".utf8)))
         let range = await chunks(InputChunks(FileChunks(path: path, chunkSize: 64, offset: 3, length: 4)))
         XCTAssertEqual(range.chunks, [Array("3456".utf8)])
+        let anyRange = await chunks(InputChunks(FileChunks(path: path, chunkSize: 2, offset: 3, length: 4), readsRegularFilesInline: true))
+        XCTAssertEqual(anyRange.chunks, [Array("34".utf8), Array("56".utf8)])
     }
 
     func testSameErrorsAsFileChunks() async {
         for path in ["/nonexistent/x.log", fixtures.path] {
             let oracle = await chunks(FileChunks(path: path))
             let inline = await chunks(InputChunks(FileChunks(path: path)))
+            let anySize = await chunks(InputChunks(FileChunks(path: path), readsRegularFilesInline: true))
             XCTAssertNotNil(oracle.error)
             XCTAssertEqual(inline.error, oracle.error, path)
+            XCTAssertEqual(anySize.error, oracle.error, path)
             XCTAssertEqual(inline.chunks, [])
         }
     }
@@ -61,6 +69,43 @@ final class InputChunksTests: XCTestCase {
         let read = await chunks(InputChunks(FileChunks(path: path)))
         XCTAssertNil(read.error)
         XCTAssertEqual(read.chunks.flatMap { $0 }, Array("one\ntwo\n".utf8))
+    }
+
+    /// Asked to read any regular file inline, a FIFO is still left to FileChunks: its open does
+    /// not block and its bytes all come (a writer that opens it later is not cut off).
+    func testAnySizeLeavesAFIFOToFileChunks() async throws {
+        let path = NSTemporaryDirectory() + "sluice-inputchunks-fifo2-\(getpid())"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        defer { unlink(path) }
+        let writer = Thread {
+            let fd = open(path, O_WRONLY)
+            let text = Array("one\ntwo\n".utf8)
+            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let read = await chunks(InputChunks(FileChunks(path: path), readsRegularFilesInline: true))
+        XCTAssertNil(read.error)
+        XCTAssertEqual(read.chunks.flatMap { $0 }, Array("one\ntwo\n".utf8))
+    }
+
+    /// A large plain file read inline and one truncated while it is read give what FileChunks
+    /// gives: every byte present at each read, never a crash.
+    func testAnySizeFileTruncatedWhileRead() async throws {
+        let path = NSTemporaryDirectory() + "sluice-inputchunks-trunc-\(getpid())"
+        defer { unlink(path) }
+        let bytes = (0..<(64 << 10)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        var seen: [UInt8] = []
+        var first = true
+        for try await chunk in InputChunks(FileChunks(path: path, chunkSize: 4096), readsRegularFilesInline: true) {
+            seen += chunk
+            if first {
+                first = false
+                XCTAssertEqual(truncate(path, 10000), 0)
+            }
+        }
+        XCTAssertEqual(seen, Array(bytes[0..<10000]))
     }
 
     func testSmallFilesCloseTheirDescriptors() async throws {

@@ -11,7 +11,8 @@ extension AsyncSequence where Self: Sendable, Element: Sendable {
     }
 
     /// ``readAhead(_:)``, or, when `inline` is true, the same elements iterated in the
-    /// consuming task (no task, no hand-off: for inputs too small to gain from a second core).
+    /// consuming task (no task, no hand-off: for inputs too small to gain from a second core,
+    /// and plain files whose bytes are best used while they are in the reading core's cache).
     func readAhead(_ limit: Int, inline: Bool) -> AsyncReadAheadSequence<Self> {
         AsyncReadAheadSequence(base: self, limit: Swift.max(1, limit), inline: inline)
     }

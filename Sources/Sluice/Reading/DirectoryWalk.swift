@@ -99,7 +99,9 @@ public struct DirectoryWalk: Sequence, Sendable {
         private let walk: DirectoryWalk
         private var operandIndex = 0
         /// The directories being walked: their path prefix, the names left, and their identity.
-        private var stack: [(prefix: String, names: [String], index: Int, id: FileID)] = []
+        /// Each name comes with its `d_type` from `readdir` (`DT_UNKNOWN` when the file system
+        /// does not say): a regular file needs no `lstat`.
+        private var stack: [(prefix: String, names: [(name: String, type: UInt8)], index: Int, id: FileID)] = []
         private struct FileID: Equatable { let device: UInt64; let inode: UInt64 }
 
         init(walk: DirectoryWalk) { self.walk = walk }
@@ -109,11 +111,11 @@ public struct DirectoryWalk: Sequence, Sendable {
                 if !stack.isEmpty {
                     let top = stack.count - 1
                     if stack[top].index == stack[top].names.count { stack.removeLast(); continue }
-                    let name = stack[top].names[stack[top].index]
+                    let (name, type) = stack[top].names[stack[top].index]
                     stack[top].index += 1
                     let prefix = stack[top].prefix
                     let path = prefix.isEmpty ? name : prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name
-                    if let entry = visit(path, name: name) { return entry }
+                    if let entry = visit(path, name: name, type: type) { return entry }
                     continue
                 }
                 if walk.operands.isEmpty {
@@ -143,8 +145,11 @@ public struct DirectoryWalk: Sequence, Sendable {
             return .file(path)
         }
 
-        /// An entry met while walking.
-        private mutating func visit(_ path: String, name: String) -> Entry? {
+        /// An entry met while walking; `direntType` is its `d_type`.
+        private mutating func visit(_ path: String, name: String, type direntType: UInt8) -> Entry? {
+            if direntType == UInt8(DT_REG) {
+                return DirectoryWalk.keeps(name, globs: walk.options.fileGlobs, anchored: true) ? .file(path) : nil
+            }
             var info = stat()
             guard lstat(path, &info) == 0 else { return .file(path) }
             var type = info.st_mode & S_IFMT
@@ -173,13 +178,13 @@ public struct DirectoryWalk: Sequence, Sendable {
             guard stat(path, &info) == 0 else { return .failure(.io(path: path, operation: "open", errno: errno)) }
             guard let dir = opendir(path) else { return .failure(.io(path: path, operation: "open", errno: errno)) }
             defer { closedir(dir) }
-            var names: [String] = []
+            var names: [(name: String, type: UInt8)] = []
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
                 if name == "." || name == ".." { continue }
-                names.append(name)
+                names.append((name, entry.pointee.d_type))
             }
             stack.append((prefix: prefix, names: names, index: 0,
                           id: FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))))

@@ -83,7 +83,7 @@ public struct InputFiles: Sendable {
 
     /// The (inflated) bytes of one input (of its split, with ``Options/split``), counted in
     /// ``Options/statistics``.
-    func bytes(of path: String) -> InputBytes {
+    func bytes(of path: String, inline: Bool = false) -> InputBytes {
         let name = displayName(path)
         let options = self.options
         let onWarning = self.onWarning
@@ -101,7 +101,8 @@ public struct InputFiles: Sendable {
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
                 : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
                              offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
-            return InputChunks(file.stopping(on: options.stop)).observed { statistics?.addRead($0.count) }
+            return InputChunks(file.stopping(on: options.stop), readsRegularFilesInline: inline)
+                .observed { statistics?.addRead($0.count) }
                 .decompressed(decoding, onWarning: { onWarning(name, $0) })
         }
         .observed { statistics?.addInflated($0.count) }
@@ -122,7 +123,10 @@ public struct InputFiles: Sendable {
     /// The inputs' bytes concatenated, as `zcat -f` gives them.
     public var bytes: some AsyncSequence<[UInt8], any Error> & Sendable {
         recordTotalSize()
-        return InputFileStream(files: self) { files, path in files.bytes(of: path).readAhead(files.options.readAhead) }
+        return InputFileStream(files: self) { files, path in
+            let inline = files.readsInline(path)
+            return files.bytes(of: path, inline: inline).readAhead(files.options.readAhead, inline: inline)
+        }
     }
 
     /// The inputs' lines, each input split on its own (a last line without LF stays a line) and
@@ -169,11 +173,15 @@ public struct InputFiles: Sendable {
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
         recordTotalSize()
         return InputFileStream(files: self) { files, path in
-            // A small regular file is read, decoded, split and searched in one task, the one
-            // that iterates it (with ``Options/parallelInputs``, one of the tasks searching
-            // inputs ahead): tasks and hand-offs would cost more than the work.
-            let inline = files.isSmall(path)
-            return stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength)
+            // A small regular file, or a larger one that is not compressed, is read, decoded,
+            // split and searched in one task, the one that iterates it (with
+            // ``Options/parallelInputs``, one of the tasks searching inputs ahead): for a small
+            // file, tasks and hand-offs would cost more than the work; for a plain one, its
+            // bytes are searched while they are in the core's cache (see ``InputChunks``). A
+            // compressed file is inflated in a task of its own, on the other core.
+            let inline = files.readsInline(path)
+            return stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
+                                           inline: inline)
                 .readAhead(files.options.readAhead, inline: inline)).readAhead(files.options.readAhead, inline: inline)
         }
     }
@@ -183,10 +191,27 @@ public struct InputFiles: Sendable {
         path != "-" && options.split == nil && InputChunks.isSmallRegularFile(path, chunkSize: options.chunkSize)
     }
 
+    /// Whether `path` is read in the task that iterates it (see ``InputChunks``): a small
+    /// regular file, or a regular file whose first bytes are no compressed format's (or any
+    /// regular file, when nothing is decompressed). Splits and standard input never are.
+    func readsInline(_ path: String) -> Bool {
+        guard path != "-", options.split == nil else { return false }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        if Int64(info.st_size) <= Int64(options.chunkSize) || !options.decompression.enabled { return true }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return false }  // the reader reports why
+        defer { close(fd) }
+        var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
+        let count = prefix.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return false }
+        return CompressionCodec.detect(prefix[..<count]) == nil
+    }
+
     /// The lines of one input, counted.
-    func lines(of path: String, keepCarriageReturn: Bool, maxLineLength: Int) -> InputLines {
+    func lines(of path: String, keepCarriageReturn: Bool, maxLineLength: Int, inline: Bool = false) -> InputLines {
         let statistics = options.statistics
-        return bytes(of: path)
+        return bytes(of: path, inline: inline)
             .lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength, sourceName: displayName(path))
             .observed { statistics?.addLines($0.lineCount) }
     }
@@ -298,8 +323,10 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
             let paths = stream.files.paths
             let window = Swift.min(paths.count, index + 4 * stream.files.options.parallelInputs)
             var i = index + started.count
-            while i < window && (i < end || stream.files.isSmall(paths[i])) {
-                if i > index && !Self.isRegularFile(paths[i]) { break }
+            while i < window {
+                let small = stream.files.isSmall(paths[i])
+                guard i < end || small else { break }
+                if i > index && !small && !Self.isRegularFile(paths[i]) { break }
                 started.append(StartedInput(stream.make(stream.files, paths[i])))
                 i += 1
             }
