@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Chunk buffers that are reused once every consumer has let them go, so that reading does not
 /// allocate (and fault in) a fresh megabyte for every chunk.
@@ -39,7 +42,7 @@ final class ChunkPool: Sendable {
     /// `&list[i].entry.storage` inside `Locked.withLock`, it answers false every time (even for
     /// a buffer taken, lent and dropped at once). Until that is understood the pool allocates,
     /// and the CLI keeps its `mallopt` tuning.
-    static let canReuse = false
+    static let canReuse = getenv("SLUICE_TMP_POOL") != nil  // TEMPORARY, for measuring
 
     init(limit: Int) { self.limit = limit }
 

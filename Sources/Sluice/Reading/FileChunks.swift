@@ -205,6 +205,8 @@ private final class ChunkReader: @unchecked Sendable {
     private var finished = false
     /// A channel read is under way.
     private var channelReading = false
+    /// The pipe read was enlarged (``PipeBuffer``).
+    private var enlargedPipe = false
     private let pool = ChunkPool.shared
 
     init(_ spec: FileChunks) { self.spec = spec }
@@ -272,6 +274,7 @@ private final class ChunkReader: @unchecked Sendable {
             } else {
                 (readFD, mode, ownsReadFD) = NonBlockingRead.prepare(fd, kind: type)
             }
+            if type == S_IFIFO { enlargedPipe = PipeBuffer.enlarge(readFD) }
             watch = Readiness.shared.add(readFD) { [weak self] in
                 guard let self else { return }
                 self.sourceFired = true
@@ -448,6 +451,7 @@ private final class ChunkReader: @unchecked Sendable {
         if let token = spec.stop { token.removeHandler(stopKey) }
         // No longer watched before it is closed (this runs on the loop, as every stream turn).
         if let watch { Readiness.shared.remove(watch, fd: readFD); self.watch = nil }
+        if enlargedPipe { PipeBuffer.release(); enlargedPipe = false }
         if ownsReadFD { close(readFD) }
         if closesFD && fd >= 0 { close(fd) }
         fd = -1
