@@ -61,8 +61,7 @@ final class RotationSchemeTests: XCTestCase {
         let target = Data(String(format: "line %07d\n", n).utf8)
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let out = program.output
-            if out.suffix(4096).range(of: target) != nil || out.range(of: target) != nil { return true }
+            if program.output.range(of: target) != nil { return true }
             usleep(5_000)
         }
         return false
@@ -121,7 +120,7 @@ final class RotationSchemeTests: XCTestCase {
         let (sl, slJunk) = Self.numbers(followers.sluice)
         let (gt, gtJunk) = Self.numbers(followers.tail)
         let written = Array(1...last)
-        let mayBeMissing = Set(window() ?? 1...0)
+        let mayBeMissing: Set<Int> = window().map { Set($0) } ?? []
         XCTAssertTrue(sluiceDone, "\(name): sluice printed the last line")
         XCTAssertTrue(slJunk.isEmpty, "\(name): sluice printed other lines: \(slJunk.prefix(3))")
         XCTAssertTrue(gtJunk.isEmpty, "\(name): tail printed other lines: \(gtJunk.prefix(3))")
