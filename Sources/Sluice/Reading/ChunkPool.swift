@@ -1,7 +1,4 @@
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Chunk buffers that are reused once every consumer has let them go, so that reading does not
 /// allocate (and fault in) a fresh megabyte for every chunk.
@@ -42,7 +39,9 @@ final class ChunkPool: Sendable {
     /// `&list[i].entry.storage` inside `Locked.withLock`, it answers false every time (even for
     /// a buffer taken, lent and dropped at once). Until that is understood the pool allocates,
     /// and the CLI keeps its `mallopt` tuning.
-    static let canReuse = getenv("SLUICE_TMP_POOL") != nil  // TEMPORARY, for measuring
+    /// Still so on 1 Dec (issue 16, helper follow3): switched on, testChunkBuffersAreReused
+    /// again saw 32 distinct buffers for 32 chunks (debug build), so it stays off.
+    static let canReuse = false
 
     init(limit: Int) { self.limit = limit }
 

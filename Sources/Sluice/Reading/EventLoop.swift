@@ -150,6 +150,8 @@ enum NonBlockingRead {
 /// ``limit`` pipes of this process at once (a process reading a thousand pipes enlarges four;
 /// the others keep their size). The kernel itself refuses an enlargement past the soft quota.
 /// A pipe already as large is left alone. Failure is harmless: the pipe keeps its size.
+/// Measured (hyperfine, 10 runs, 192 MiB through `cat | sluice cat | cat`): 351 ms with the
+/// inherited 64 KiB pipe, 276 ms enlarged.
 enum PipeBuffer {
     static let size: Int32 = 1 << 20
     static let limit = 4
@@ -157,7 +159,6 @@ enum PipeBuffer {
     private static let enlarged = Atomic(0)
 
     private static let quotaAllows: Bool = {
-        if getenv("SLUICE_TMP_NO_PIPE_GROW") != nil { return false }  // TEMPORARY, for measuring
         let fd = open("/proc/sys/fs/pipe-user-pages-soft", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
