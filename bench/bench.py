@@ -839,7 +839,8 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice", [[S, "grep", "-c", LIT, F]], sluice=True, ok_rc=grep_rc, cmp="count"),
                 Cmd("grep", [["grep", "-c", LIT, F]], ok_rc=grep_rc, cmp="count", target=0.5),
                 Cmd("rg", [["rg", "--no-mmap", "-c", LIT, F]], ok_rc=grep_rc, cmp="count",
-                    target=1.5, need=["rg"])])
+                    target=1.5, need=["rg"]),
+                Cmd("rg mmap", [["rg", "-c", LIT, F]], ok_rc=grep_rc, cmp="count", target=1.0, need=["rg"])])
         elif name == "grep-c-split":
             # Two workers, each on its half of the file (--split 1/2, 2/2), counts summed, as a
             # Spark job on two cores would run them; against one process and GNU grep.
@@ -861,6 +862,7 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice", [[S, "grep", "-ci", LIT, F]], sluice=True, ok_rc=grep_rc, cmp="count"),
                 Cmd("rg -i", [["rg", "--no-mmap", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count",
                     target=1.5, need=["rg"]),
+                Cmd("rg -i mmap", [["rg", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count", target=1.0, need=["rg"]),
                 Cmd("grep -i", [["grep", "-ci", LIT, F]], ok_rc=grep_rc, cmp="count")])
         elif name == "grep-ci-literal-utf8":
             # -i in a UTF-8 locale: the literal keeps the SIMD prefilter (U+017F and U+0131,
@@ -878,13 +880,16 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice", [[S, "grep", "-c", "\\|".join(alts), F]], sluice=True, ok_rc=grep_rc, cmp="count"),
                 Cmd("rg -e -e -e", [["rg", "--no-mmap", "-c"] + [a for x in alts for a in ("-e", x)] + [F]],
                     ok_rc=grep_rc, cmp="count", target=1.5, need=["rg"]),
+                Cmd("rg mmap", [["rg", "-c"] + [a for x in alts for a in ("-e", x)] + [F]],
+                    ok_rc=grep_rc, cmp="count", target=1.0, need=["rg"]),
                 Cmd("grep", [["grep", "-c", "\\|".join(alts), F]], ok_rc=grep_rc, cmp="count")])
         elif name == "grep-c-regex":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "grep", "-c", "-E", REGEX, F]], sluice=True, ok_rc=grep_rc,
                     cmp="count"),
                 Cmd("rg", [["rg", "--no-mmap", "-c", REGEX, F]], ok_rc=grep_rc, cmp="count",
-                    target=2.0, need=["rg"])])
+                    target=2.0, need=["rg"]),
+                Cmd("rg mmap", [["rg", "-c", REGEX, F]], ok_rc=grep_rc, cmp="count", target=1.0, need=["rg"])])
         elif name == "grep-n-frequent":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "grep", "-n", FREQ, F]], sluice=True, ok_rc=grep_rc, cmp="bytes"),

@@ -6,11 +6,13 @@ import XCTest
 final class FollowTests: XCTestCase {
     /// Appends numbered lines through a descriptor of its own, as a logging process does.
     final class Writer {
-        let path: String
+        private(set) var path: String
         var fd: Int32 = -1
         var next = 1
         init(path: String) { self.path = path; reopen() }
         func reopen() { if fd >= 0 { close(fd) }; fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        /// Writes to another file from now on (a daemon pointed at a new log).
+        func retarget(_ newPath: String) { path = newPath; reopen() }
         func write(_ count: Int, burst: Int = 50) {
             var written = 0
             while written < count {

@@ -99,6 +99,16 @@ public struct FollowedFile: AsyncSequence, Sendable {
     /// How many chunks wait to be consumed at most (plus one read and not yet taken).
     static let readAhead = 2
 
+    /// A chunk size for each of `count` files followed at once, so that what they read ahead
+    /// together stays bounded: `16 MiB / count`, at least 16 KiB and at most
+    /// ``FileChunks/defaultChunkSize``. With chunk size `c`, one followed file holds at most
+    /// `10 × c` of read bytes not yet consumed (see "Cost" in <doc:UsingFollowedFile>), so N
+    /// files merged hold at most `(10 × N + 20) × c`: about 180 MiB for any N up to 1,024 (at
+    /// 1,000 files, c is 16 KiB), whatever the rate at which they grow.
+    public static func chunkSize(following count: Int) -> Int {
+        Swift.min(FileChunks.defaultChunkSize, Swift.max(16 << 10, (16 << 20) / Swift.max(1, count)))
+    }
+
     /// Yields chunks as they are read.
     public struct Iterator: AsyncIteratorProtocol {
         private let follower: Follower
@@ -173,8 +183,8 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     var draining: [Drain] = []
     /// The open file's line still being written (read, not yet sent), when lines are kept whole.
     var partial: [UInt8] = []
-    /// A held line longer than this is sent anyway: memory stays bounded.
-    static let partialLimit = 1 << 20
+    /// A held line longer than this (the chunk size) is sent anyway: memory stays bounded.
+    var partialLimit: Int { spec.chunkSize }
     var firstOpen = true
     var reportedMissing = false
 
@@ -478,7 +488,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
             }
             var chunk = read
             if chunk.isEmpty { return true }
-            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: full, whole: spec.keepsLinesWhole))
+            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: full, whole: spec.keepsLinesWhole, limit: partialLimit))
             if headLength < Self.headLimit && offset > Int64(headLength) { recordHead() }
             if !chunk.isEmpty && !send(chunk) { return false }
         }
@@ -487,12 +497,13 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     /// Keeps lines whole: trims `chunk` after its last LF. A full chunk is cut there and its
     /// rest read again next time (no copy); at the end of the file the rest is held in
     /// `partial` until its LF comes. A held line goes out in front of the chunk that ends it.
-    /// Returns how far the file offset moves.
-    static func holdPartialLine(_ chunk: inout [UInt8], partial: inout [UInt8], full: Bool, whole: Bool) -> Int {
+    /// A held line that would grow past `limit` bytes goes out as it is. Returns how far the
+    /// file offset moves.
+    static func holdPartialLine(_ chunk: inout [UInt8], partial: inout [UInt8], full: Bool, whole: Bool, limit: Int) -> Int {
         let read = chunk.count
         guard whole else { return read }
         guard let lastLF = chunk.lastIndex(of: 0x0A) else {
-            if full || partial.count + read > partialLimit {
+            if full || partial.count + read > limit {
                 // A line longer than a chunk cannot be held: it goes out as it comes.
                 chunk = partial + chunk
                 partial = []
@@ -593,7 +604,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
                 guard let (read, full) = readChunk(entry.fd, at: entry.offset, failure: &failure), !read.isEmpty else { break }
                 var chunk = read
                 grew = true
-                entry.offset += Int64(Self.holdPartialLine(&chunk, partial: &entry.partial, full: full, whole: spec.keepsLinesWhole))
+                entry.offset += Int64(Self.holdPartialLine(&chunk, partial: &entry.partial, full: full, whole: spec.keepsLinesWhole, limit: partialLimit))
                 if !chunk.isEmpty && !send(chunk) {
                     draining[index] = entry
                     draining[index].lastGrowth = .now

@@ -1,5 +1,6 @@
 import CReadiness
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -139,4 +140,48 @@ enum NonBlockingRead {
         }
         return (fd, .available, false)
     }
+}
+
+/// Enlarges the buffer of a pipe the library reads, so that its writer is not stopped every
+/// 64 KiB (`F_SETPIPE_SZ` to 1 MiB, the most Linux allows without privileges), within limits
+/// that keep the user's pipe-page quota (`/proc/sys/fs/pipe-user-pages-soft`, shared by all the
+/// user's processes) from being used up: only while the soft quota is unlimited or at least
+/// 64 MiB, each enlarged pipe then taking at most 1/64 of it, and for at most
+/// ``limit`` pipes of this process at once (a process reading a thousand pipes enlarges four;
+/// the others keep their size). The kernel itself refuses an enlargement past the soft quota.
+/// A pipe already as large is left alone. Failure is harmless: the pipe keeps its size.
+/// Measured (hyperfine, 10 runs, 192 MiB through `cat | sluice cat | cat`): 351 ms with the
+/// inherited 64 KiB pipe, 276 ms enlarged.
+enum PipeBuffer {
+    static let size: Int32 = 1 << 20
+    static let limit = 4
+    /// How many pipes this process holds enlarged now (the only state kept: a count).
+    private static let enlarged = Atomic(0)
+
+    private static let quotaAllows: Bool = {
+        let fd = open("/proc/sys/fs/pipe-user-pages-soft", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var text = [UInt8](repeating: 0, count: 32)
+        let n = text.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 31) }
+        guard n > 0, let pages = Int(String(decoding: text[..<n], as: UTF8.self).filter(\.isNumber)) else { return false }
+        return pages == 0 || pages * 4096 >= 64 << 20
+    }()
+
+    /// Enlarges the pipe `fd` if the limits allow; true when it was (then call ``release()``
+    /// once it is no longer read).
+    static func enlarge(_ fd: Int32) -> Bool {
+        let current = fcntl(fd, 1032 /* F_GETPIPE_SZ */)
+        guard current > 0, current < size, quotaAllows else { return false }
+        guard enlarged.add(1, ordering: .relaxed).newValue <= limit else {
+            enlarged.subtract(1, ordering: .relaxed)
+            return false
+        }
+        if fcntl(fd, 1031 /* F_SETPIPE_SZ, hidden behind _GNU_SOURCE */, size) >= size { return true }
+        enlarged.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    /// One enlarged pipe is no longer read (its size stays; it no longer counts).
+    static func release() { enlarged.subtract(1, ordering: .relaxed) }
 }

@@ -69,6 +69,21 @@ public struct FileChunks: AsyncSequence, Sendable {
     /// byte so that data is yielded as it arrives. For descriptors, the default reading is
     /// faster (measured 2.45 GB/s through a pipe against 0.95 GB/s for channel reads): use this
     /// when the channel is what you have.
+    ///
+    /// - Important: On Linux, a channel is read through Dispatch's own per-descriptor sources,
+    ///   and Dispatch's epoll back end has a use-after-free there (of the kind of
+    ///   swift-corelibs-libdispatch#949): when the descriptor reports `EPOLLHUP` (every pipe
+    ///   does when its writer closes), Dispatch frees its record of the descriptor on the
+    ///   source's queue while its manager thread may still be using it. Rarely (measured about
+    ///   one run in twenty to forty on `sluice cat | sluice count` before the library stopped
+    ///   using per-descriptor sources), that ends in a crash (signal 11 in
+    ///   `_dispatch_event_loop_drain`) or in another descriptor's source being silently
+    ///   unregistered, so that its reader waits forever. The library's other readers do not
+    ///   meet it: they wait on one epoll instance of the library's own, which never reports
+    ///   `EPOLLHUP`. This initializer cannot avoid it, since the reads are Dispatch's; prefer
+    ///   ``init(fileDescriptor:name:closeWhenDone:chunkSize:readAhead:)`` with
+    ///   `channel.fileDescriptor` (and keep the channel open, unused, until the sequence ends)
+    ///   wherever a pipe's end may come while other Dispatch sources are live.
     public init(channel: DispatchIO, name: String, chunkSize: Int = FileChunks.defaultChunkSize, readAhead: Int = 4) {
         self.init(source: .descriptor(channel.fileDescriptor, name: name, closeWhenDone: false),
                   chunkSize: chunkSize, offset: 0, length: nil, readAhead: readAhead, channel: channel)
@@ -190,6 +205,8 @@ private final class ChunkReader: @unchecked Sendable {
     private var finished = false
     /// A channel read is under way.
     private var channelReading = false
+    /// The pipe read was enlarged (``PipeBuffer``).
+    private var enlargedPipe = false
     private let pool = ChunkPool.shared
 
     init(_ spec: FileChunks) { self.spec = spec }
@@ -257,6 +274,7 @@ private final class ChunkReader: @unchecked Sendable {
             } else {
                 (readFD, mode, ownsReadFD) = NonBlockingRead.prepare(fd, kind: type)
             }
+            if type == S_IFIFO { enlargedPipe = PipeBuffer.enlarge(readFD) }
             watch = Readiness.shared.add(readFD) { [weak self] in
                 guard let self else { return }
                 self.sourceFired = true
@@ -433,6 +451,7 @@ private final class ChunkReader: @unchecked Sendable {
         if let token = spec.stop { token.removeHandler(stopKey) }
         // No longer watched before it is closed (this runs on the loop, as every stream turn).
         if let watch { Readiness.shared.remove(watch, fd: readFD); self.watch = nil }
+        if enlargedPipe { PipeBuffer.release(); enlargedPipe = false }
         if ownsReadFD { close(readFD) }
         if closesFD && fd >= 0 { close(fd) }
         fd = -1

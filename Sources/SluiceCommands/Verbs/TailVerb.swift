@@ -135,6 +135,8 @@ extension TailVerb: Verb {
         decompression.inflater = inflaterFromEnvironment() ?? .isal
         decompression.stop = stop
         var sources: [AsyncChainedLineSources.Source] = []
+        // Followed files read ahead within a total bound, however many there are.
+        let chunkSize = followMode == .none ? FileChunks.defaultChunkSize : FollowedFile.chunkSize(following: paths.count)
         for path in paths {
             let name = path == "-" ? "standard input" : path
             let compressed = !noDecompress && startsWithCompressedMagic(path)
@@ -150,7 +152,8 @@ extension TailVerb: Verb {
                 sources.append((name, lastLines(lines)))
             } else if compressed {
                 var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
+                                            pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
+                                            onNotice: { printError($0) })
                 follower.keepsLinesWhole = false  // compressed bytes: lines are found after decoding
                 follower.stop = stop
                 let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
@@ -158,7 +161,8 @@ extension TailVerb: Verb {
                 sources.append((name, followMode == .none ? lastLines(lines) : lines))
             } else {
                 var follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid, onNotice: { printError($0) })
+                                            pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
+                                            onNotice: { printError($0) })
                 follower.stop = stop
                 sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
             }
