@@ -96,8 +96,8 @@ bench: release
 # Sluice as the per-split worker of a PySpark job in local[2] (Examples/Spark): a virtual
 # environment in .build/spark-venv with pyspark from pip (the system's pyspark is used when it
 # has one), the release binary, a 1 GiB corpus, rotated .gz logs and a BGZF log in
-# .build/spark-data (made once); checks the job's grep -c against one sluice process and prints
-# both times. Not part of `make test` (it downloads PySpark); needs Java 17.
+# .build/spark-data (made once); runs grep -c, the selected lines and a count --by as Spark jobs, checks
+# each against one sluice process and prints both times. Not part of `make test` (it downloads PySpark); needs Java 17.
 SPARK_VENV = .build/spark-venv
 SPARK_DATA = .build/spark-data
 SPARK_PATTERN ?= Failed password
@@ -105,8 +105,8 @@ spark-example: release
 	test -x $(SPARK_VENV)/bin/python || python3 -m venv --system-site-packages $(SPARK_VENV)
 	$(SPARK_VENV)/bin/python -c 'import pyspark' 2>/dev/null || $(SPARK_VENV)/bin/pip install -q pyspark
 	bash Examples/Spark/make-data.sh $(SPARK_DATA)
-	$(SPARK_VENV)/bin/python Examples/Spark/sluice_grep_count.py --sluice $(BIN) --master 'local[2]' --per-file --check \
-	  '$(SPARK_PATTERN)' $(SPARK_DATA)/app.log $(SPARK_DATA)/rotated
+	$(SPARK_VENV)/bin/python Examples/Spark/sluice_job.py --sluice $(BIN) --master 'local[2]' \
+	  --pattern '$(SPARK_PATTERN)' $(SPARK_DATA)/app.log $(SPARK_DATA)/rotated
 
 # The binary, its man page (generated from the verbs' definitions) and shell completions.
 install: release

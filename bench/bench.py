@@ -64,7 +64,7 @@ ROW_NAMES = [
     # issue 18: structured logs (1 GiB JSON Lines and logfmt logs from make-timed-log)
     "where-json", "where-logfmt", "count-by-json", "fields-json", "count-by-capture",
     # issue 19: line-aligned splits
-    "grep-c-split", "split-overhead",
+    "grep-c-split", "split-overhead", "grep-c-combine",
     # issue 16: one event loop; 1,000 followed files; streams read on the loop
     "follow-latency-1000", "cat-pipe", "lib-pipe", "lib-pipe-dispatchio",
     # issue 17: merge of four logs in four formats (one gzip) against sort -m on a sortable prefix
@@ -857,6 +857,14 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice --split 2048/4096", [[S, "grep", "-c", "--split", "2048/4096", LIT, F]], sluice=True,
                     ok_rc=grep_rc),
                 Cmd("sluice /dev/null", [[S, "grep", "-c", LIT, "/dev/null"]], ok_rc=grep_rc)])
+        elif name == "grep-c-combine":
+            # The same two workers writing partial results, added up by `sluice combine` (which
+            # checks that the splits tile the file): the cost of --partial and combine.
+            halves = " & ".join(shlex.join([S, "grep", "-c", "--partial", "--split", f"{i}/2", LIT, F]) for i in (1, 2))
+            r = Row(name, [F], [
+                Cmd("sluice 2 partials + combine", [["sh", "-c", f"({halves}; wait) | {shlex.quote(S)} combine"]],
+                    sluice=True, ok_rc=grep_rc, cmp="count"),
+                Cmd("sluice", [[S, "grep", "-c", LIT, F]], ok_rc=grep_rc, cmp="count")])
         elif name == "grep-ci-literal":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "grep", "-ci", LIT, F]], sluice=True, ok_rc=grep_rc, cmp="count"),

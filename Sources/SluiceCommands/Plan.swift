@@ -15,6 +15,9 @@ package struct Plan {
     /// `--progress` (true), `--no-progress` (false), or neither: a progress line when standard
     /// error is a terminal.
     var progress: Bool?
+    /// The words of the stages without the first one's files and the split and partial
+    /// options, `then` between stages (see ``StagePosition/pipelineWords``).
+    var pipelineWords: [String] = []
 
     /// Words that apply to the whole pipeline, taken out of any stage (before a `--`).
     static let pipelineFlags: Set<String> = ["--stats", "--progress", "--no-progress"]
@@ -44,6 +47,31 @@ package struct Plan {
             }
             stages.append(verb)
         }
+        pipelineWords = Self.sharedWords(segments, firstOperands: stages.first?.inputFiles ?? [])
+    }
+
+    /// The words that workers of one job share: without the first stage's files (their last
+    /// occurrences: the pattern comes before them), `--split`, `--split-bytes`, `--partial`
+    /// and `--input-index`.
+    static func sharedWords(_ segments: [[String]], firstOperands: [String]) -> [String] {
+        var out: [String] = []
+        let valued: Set<String> = ["--split", "--split-bytes", "--input-index"]
+        for (i, segment) in segments.enumerated() {
+            if i > 0 { out.append("then") }
+            var words = segment
+            if i == 0 { for operand in firstOperands.reversed() { if let k = words.lastIndex(of: operand) { words.remove(at: k) } } }
+            var skipsValue = false, afterDoubleDash = false
+            for word in words {
+                if skipsValue { skipsValue = false; continue }
+                if word == "--" { afterDoubleDash = true }
+                if !afterDoubleDash {
+                    if valued.contains(word) { skipsValue = true; continue }
+                    if word == "--partial" || valued.contains(where: { word.hasPrefix($0 + "=") }) { continue }
+                }
+                out.append(word)
+            }
+        }
+        return out
     }
 
     /// Takes `--stats`, `--progress` and `--no-progress` out of a stage's words.

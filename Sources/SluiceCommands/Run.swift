@@ -88,7 +88,9 @@ extension Plan {
         for (index, verb) in stages.enumerated() {
             let position = StagePosition(index: index, count: stages.count, firstInput: inputs.files.paths.first,
                                          inTimeOrder: stage.inTimeOrder, captures: index == 0 ? nil : stage.captures,
-                                         statistics: inputs.files.options.statistics)
+                                         statistics: inputs.files.options.statistics, pipelineWords: pipelineWords,
+                                         inputs: inputs.files.paths.map { ($0, inputs.files.displayName($0)) },
+                                         split: inputs.files.options.split)
             if position.isLast, let sink = verb as? any SinkVerb {
                 let lines = position.isFirst ? try verb.source(inputs, position).stream : stage.stream
                 return Composition(output: try sink.output(lines, printing: position.isFirst ? .lines : stage.printing,
@@ -135,7 +137,7 @@ extension Plan {
             printError("\(error)")
             return 2
         }
-        if composition.selects { return statistics.selectedLines > 0 ? 0 : 1 }
+        if composition.selects || statistics.statusFollowsSelection { return statistics.selectedLines > 0 ? 0 : 1 }
         return 0
     }
 }

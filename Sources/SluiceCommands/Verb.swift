@@ -15,7 +15,7 @@ typealias ByteStream = any AsyncSequence<[UInt8], any Error> & Sendable
 /// parsing time of `sluice tail -n 10 FILE`); completions come from `sluice` itself.
 let verbRegistry: [any Verb.Type] = [
     CatVerb.self, GrepVerb.self, HeadVerb.self, TailVerb.self, CountVerb.self, NumberVerb.self, GzipVerb.self,
-    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self, SplitsVerb.self,
+    SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self, SplitsVerb.self, CombineVerb.self,
     WhereVerb.self,
     FieldsVerb.self,
 ]
@@ -42,6 +42,13 @@ struct StagePosition {
     var captures: GrepPattern? = nil
     /// The pipeline's counters (`--stats`), when they are kept.
     var statistics: PipelineStatistics? = nil
+    /// The pipeline's words without the first stage's files and the split and partial
+    /// options: what partial results of one job share (see ``PartialResult/pipeline``).
+    var pipelineWords: [String] = []
+    /// The first stage's inputs: the path read, and the name printed.
+    var inputs: [(path: String, name: String)] = []
+    /// The split of every input that is read, if any.
+    var split: InputSplit? = nil
     var isFirst: Bool { index == 0 }
     var isLast: Bool { index == count - 1 }
 }
@@ -53,6 +60,8 @@ enum Printing {
     /// counts), so the stage after this one reads the printed text, as through a pipe.
     case format(PrintFormat, decorates: Bool)
     case json(GrepPattern?)
+    /// A count as a partial result (`--partial`; last stage only).
+    case partial(PartialResult)
 }
 
 /// What a stage makes of the stream.
@@ -179,13 +188,14 @@ func printedBytes(_ lines: some AsyncSequence<LineBatch, any Error> & Sendable, 
         return lines.printed(f, statistics: statistics)
     case .format(let f, _): return lines.printed(f, statistics: statistics)
     case .json(let pattern): return lines.jsonLines(pattern: pattern, statistics: statistics)
+    case .partial(let result): return lines.partialResult(result, statistics: statistics)
     }
 }
 
 /// The stream as the stage after `printing`'s reads it, as through a pipe.
 func piped(_ lines: some AsyncSequence<LineBatch, any Error> & Sendable, _ printing: Printing) -> LineStream {
     switch printing {
-    case .lines, .format(_, decorates: false): return lines.piped()
+    case .lines, .format(_, decorates: false), .partial: return lines.piped()
     case .format(let f, decorates: true): return lines.piped(printing: f)
     case .json(let pattern):
         return lines.jsonLines(pattern: pattern).lineBatches(keepCarriageReturn: true).piped()

@@ -144,12 +144,13 @@ final class SplitTests: XCTestCase {
         let folder = path("rotated")
         let made = try shell("mkdir \(folder) && cp \(log) \(folder)/app.log && gzip -c \(log) > \(folder)/app.log.1.gz && bgzip -c \(log) > \(folder)/app.log.2.bgz")
         XCTAssertEqual(made.status, 0, made.stderr)
-        let script = packageRoot.appendingPathComponent("Examples/Spark/sluice_grep_count.py").path
-        let r = try runProgram("/usr/bin/env", ["python3", script, "--sluice", sluiceBinary, "--master", "local[2]", "--split-size", "64K", "--per-file", "--check", "ERROR", folder],
+        let script = packageRoot.appendingPathComponent("Examples/Spark/sluice_job.py").path
+        let r = try runProgram("/usr/bin/env", ["python3", script, "--sluice", sluiceBinary, "--master", "local[2]", "--split-size", "64K",
+                                                "--pattern", "ERROR", "--capture", "app\\[(?<n>[0-9]*7)\\]", "--key", "n", folder],
                                timeout: 240)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.text + r.stderr)
         let expected = Int(try shell("grep -c ERROR \(log)").text.trimmingCharacters(in: .whitespacesAndNewlines))!
-        XCTAssertTrue(r.text.contains("total \(3 * expected)\n"), r.text)
-        XCTAssertTrue(r.text.contains("results equal"), r.text)
+        XCTAssertTrue(r.text.contains("\(folder)/app.log:\(expected)\n"), r.text)
+        XCTAssertEqual(r.text.components(separatedBy: "results equal").count, 4, r.text)
     }
 }

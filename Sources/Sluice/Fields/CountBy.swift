@@ -74,6 +74,10 @@ public enum CountFormat: Sendable {
     case table
     /// One JSON object per key: `{"status":503,"count":12}`.
     case jsonLines
+    /// Every row as a partial result (see ``PartialResult``), for
+    /// ``_Concurrency/AsyncSequence/combinedPartials(statistics:)`` to add to other splits' and
+    /// print as `table` or `jsonLines` with the top rows of the sum.
+    case partial(PartialResult)
 }
 
 /// The counts per key as output bytes; see ``_Concurrency/AsyncSequence/countBy(_:top:format:statistics:fieldStatistics:)``.
@@ -102,6 +106,9 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
         private var key: [UInt8] = []
         private var done = false
         private var pendingError: (any Error)?
+        /// For ``CountFormat/partial(_:)``: the sources seen, and the result written so far.
+        private var tally: SourceTally
+        private var writer = PartialWriter()
 
         // Key segments: a tag, a 4-byte length, the bytes.
         static var missing: UInt8 { 0 }
@@ -129,6 +136,12 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             reader = FieldReader(Array(paths.prefix(FieldScanner.maximumFields)))
             fieldIndex = index
             captureCode = code
+            if case .partial(let result) = s.format {
+                tally = SourceTally(firstIndex: result.inputs.first?.index ?? 0, perInput: result.perInput)
+                writer.bytes = result.headerLine
+            } else {
+                tally = SourceTally(firstIndex: 0, perInput: false)
+            }
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
@@ -139,6 +152,14 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             do {
                 while let batch = try await base.next(isolation: actor) {
                     if !batch.isEmpty { try count(batch) }
+                    if case .partial = s.format {
+                        if batch.endsSource {
+                            tally.record(batch, .countBy, to: &writer)
+                        } else {
+                            tally.add(batch)
+                            if let failure = batch.failure { writer.error(failure, input: nil, before: false) }
+                        }
+                    }
                     if let failure = batch.failure {
                         s.statistics.addFailure(failure)
                         return []
@@ -148,6 +169,8 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
                 throw CancellationError()
             } catch {
                 pendingError = error
+                // A partial result without its closing record: combine refuses what is cut short.
+                if case .partial = s.format { done = true; return [] }
             }
             done = true
             return output()
@@ -273,23 +296,9 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             return Array(text.utf8)
         }
 
-        /// A key in the table: control bytes as `\\n`, `\\t`, `\\r` or `\\xHH`, so that a row stays one line.
-        static func appendTableText(_ text: [UInt8], to out: inout [UInt8]) {
-            let hex = Array("0123456789abcdef".utf8)
-            for c in text {
-                switch c {
-                case 0x0A: out.append(0x5C); out.append(0x6E)
-                case 0x09: out.append(0x5C); out.append(0x74)
-                case 0x0D: out.append(0x5C); out.append(0x72)
-                case 0..<0x20, 0x7F: out.append(contentsOf: [0x5C, 0x78, hex[Int(c >> 4)], hex[Int(c & 15)]])
-                default: out.append(c)
-                }
-            }
-        }
-
-        private func output() -> [UInt8] {
-            // The display text of each key, for the table and for ordering ties.
-            var rows: [CountRow] = counts.entries.map { entry in
+        /// The rows: each key's cells as they print (time buckets as text).
+        private func rows() -> [CountRow] {
+            counts.entries.map { entry in
                 let cells = Self.segments(entry.key).enumerated().map { (j, segment) -> (tag: UInt8, text: [UInt8]) in
                     let (tag, bytes) = segment
                     if tag == Self.bucket, case .time(let bucket, let parser) = s.keys[j].kind {
@@ -299,44 +308,20 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
                 }
                 return CountRow(count: entry.value, cells: cells)
             }
-            rows.sort { a, b in
-                if a.count != b.count { return a.count > b.count }
-                for (x, y) in zip(a.cells, b.cells) {
-                    if x.text != y.text { return x.text.lexicographicallyPrecedes(y.text) }
-                    if x.tag != y.tag { return x.tag < y.tag }
-                }
-                return false
+        }
+
+        private mutating func output() -> [UInt8] {
+            let names = s.keys.map(\.name)
+            switch s.format {
+            case .table: return CountRow.render(rows(), keyNames: names, top: s.top, json: false)
+            case .jsonLines: return CountRow.render(rows(), keyNames: names, top: s.top, json: true)
+            case .partial:
+                // Every row, whatever `top` says: the top N of the sum is not the sum of the top Ns.
+                tally.finish(.countBy, to: &writer)
+                for row in rows() { CountRow.writeRecord(row, to: &writer) }
+                writer.end()
+                return writer.bytes
             }
-            if let top = s.top { rows = Array(rows.prefix(Swift.max(0, top))) }
-            var out: [UInt8] = []
-            for row in rows {
-                switch s.format {
-                case .table:
-                    let number = String(row.count)
-                    out.append(contentsOf: repeatElement(0x20, count: Swift.max(0, 7 - number.utf8.count)))
-                    out.append(contentsOf: number.utf8)
-                    out.append(0x20)
-                    for (j, cell) in row.cells.enumerated() {
-                        if j > 0 { out.append(0x09) }
-                        if cell.tag == Self.missing { out.append(0x2D) } else { Self.appendTableText(cell.text, to: &out) }
-                    }
-                case .jsonLines:
-                    out.append(0x7B)
-                    for (j, cell) in row.cells.enumerated() {
-                        Array(s.keys[j].name.utf8).withUnsafeBytes { JSONText.appendQuoted($0, to: &out) }
-                        out.append(0x3A)
-                        switch cell.tag {
-                        case Self.missing: out.append(contentsOf: Array("null".utf8))
-                        case Self.json: out.append(contentsOf: cell.text)
-                        default: cell.text.withUnsafeBytes { JSONText.appendQuoted($0, to: &out) }
-                        }
-                        out.append(0x2C)
-                    }
-                    out.append(contentsOf: Array("\"count\":\(row.count)}".utf8))
-                }
-                out.append(0x0A)
-            }
-            return out
         }
     }
 }
@@ -347,6 +332,84 @@ extension AsyncCountBySequence: Sendable where Base: Sendable {}
 struct CountRow {
     let count: Int
     let cells: [(tag: UInt8, text: [UInt8])]
+
+    // A cell's tag: as the key segments' (a time bucket is text by now).
+    static let missing: UInt8 = 0
+    static let text: UInt8 = 1
+    static let json: UInt8 = 2
+
+    /// The rows as `count --by` prints them: most frequent first, ties in the order of the
+    /// cells' text (then tags), the first `top`, as the table or (`json`) JSON Lines.
+    static func render(_ rows: [CountRow], keyNames: [String], top: Int?, json: Bool) -> [UInt8] {
+        var rows = rows
+        rows.sort { a, b in
+            if a.count != b.count { return a.count > b.count }
+            for (x, y) in zip(a.cells, b.cells) {
+                if x.text != y.text { return x.text.lexicographicallyPrecedes(y.text) }
+                if x.tag != y.tag { return x.tag < y.tag }
+            }
+            return false
+        }
+        if let top { rows = Array(rows.prefix(Swift.max(0, top))) }
+        var out: [UInt8] = []
+        for row in rows {
+            if json {
+                out.append(0x7B)
+                for (j, cell) in row.cells.enumerated() {
+                    Array(keyNames[j].utf8).withUnsafeBytes { JSONText.appendQuoted($0, to: &out) }
+                    out.append(0x3A)
+                    switch cell.tag {
+                    case missing: out.append(contentsOf: Array("null".utf8))
+                    case Self.json: out.append(contentsOf: cell.text)
+                    default: cell.text.withUnsafeBytes { JSONText.appendQuoted($0, to: &out) }
+                    }
+                    out.append(0x2C)
+                }
+                out.append(contentsOf: Array("\"count\":\(row.count)}".utf8))
+            } else {
+                let number = String(row.count)
+                out.append(contentsOf: repeatElement(0x20, count: Swift.max(0, 7 - number.utf8.count)))
+                out.append(contentsOf: number.utf8)
+                out.append(0x20)
+                for (j, cell) in row.cells.enumerated() {
+                    if j > 0 { out.append(0x09) }
+                    if cell.tag == missing { out.append(0x2D) } else { appendTableText(cell.text, to: &out) }
+                }
+            }
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    /// A key in the table: control bytes as `\\n`, `\\t`, `\\r` or `\\xHH`, so that a row stays one line.
+    static func appendTableText(_ text: [UInt8], to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        for c in text {
+            switch c {
+            case 0x0A: out.append(0x5C); out.append(0x6E)
+            case 0x09: out.append(0x5C); out.append(0x74)
+            case 0x0D: out.append(0x5C); out.append(0x72)
+            case 0..<0x20, 0x7F: out.append(contentsOf: [0x5C, 0x78, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+    }
+
+    /// The row as a partial result's record: `{"key":[CELL,...],"count":N}`.
+    static func writeRecord(_ row: CountRow, to w: inout PartialWriter) {
+        w.record { w in
+            w.raw("\"key\":[")
+            for (j, cell) in row.cells.enumerated() {
+                if j > 0 { w.raw(",") }
+                switch cell.tag {
+                case missing: w.raw("null")
+                case json: w.raw("{\"json\":"); w.bytesValue(cell.text, base64Name: "base64"); w.raw("}")
+                default: w.bytesValue(cell.text, base64Name: "base64")
+                }
+            }
+            w.raw("],\"count\":\(row.count)")
+        }
+    }
 }
 
 /// Counts per encoded key: an open-addressing table looked up by the key's bytes in place,

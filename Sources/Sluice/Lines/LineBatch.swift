@@ -55,6 +55,10 @@ public struct LineBatch: Sendable, Sequence {
     /// The source turned out to be binary and is skipped (`--binary-files=without-match`):
     /// the lines selected before that was seen do not count. End markers only.
     public let skippedAsBinary: Bool
+    /// A NUL byte of the source was read, so grep searched it as binary (unless told to read
+    /// binary files as text). Its counts depend on where the NUL is: a split of the source
+    /// that does not hold it counts otherwise. End markers only.
+    public let isBinarySource: Bool
     /// A message for standard error that reports no fault (`NAME: binary file matches`), carried
     /// on a ``isNotice`` marker so that it keeps its place after the output before it.
     public let message: String?
@@ -75,6 +79,7 @@ public struct LineBatch: Sendable, Sequence {
         self.isNotice = false
         self.binaryMatch = false
         self.skippedAsBinary = false
+        self.isBinarySource = false
         self.message = nil
     }
 
@@ -93,6 +98,7 @@ public struct LineBatch: Sendable, Sequence {
         self.isNotice = false
         self.binaryMatch = false
         self.skippedAsBinary = false
+        self.isBinarySource = false
         self.message = nil
     }
 
@@ -106,7 +112,7 @@ public struct LineBatch: Sendable, Sequence {
     public static func endOfBinarySource(_ name: String?, keepsCarriageReturn: Bool = false, binaryMatch: Bool,
                                          skipped: Bool, failure: SluiceError? = nil) -> LineBatch {
         LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn, failure: failure, isNotice: false,
-                  binaryMatch: binaryMatch, skippedAsBinary: skipped)
+                  binaryMatch: binaryMatch, skippedAsBinary: skipped, isBinarySource: true)
     }
 
     /// A marker that only reports `failure` (a source that could not be read at all).
@@ -126,7 +132,7 @@ public struct LineBatch: Sendable, Sequence {
     }
 
     private init(endOfSource name: String?, keepsCarriageReturn: Bool, failure: SluiceError?, isNotice: Bool,
-                 binaryMatch: Bool = false, skippedAsBinary: Bool = false, message: String? = nil) {
+                 binaryMatch: Bool = false, skippedAsBinary: Bool = false, isBinarySource: Bool = false, message: String? = nil) {
         storage = []
         region = 0..<0
         entries = nil
@@ -140,8 +146,12 @@ public struct LineBatch: Sendable, Sequence {
         self.isNotice = isNotice
         self.binaryMatch = binaryMatch
         self.skippedAsBinary = skippedAsBinary
+        self.isBinarySource = isBinarySource
         self.message = message
     }
+
+    /// How many of its lines are selected ones (not context lines).
+    var selectedLineCount: Int { entries.map { $0.reduce(0) { $0 + ($1.isContext ? 0 : 1) } } ?? lineCount }
 
     /// Whether the batch holds no line.
     public var isEmpty: Bool { lineCount == 0 }

@@ -95,7 +95,13 @@ public final class PrintStatistics: Sendable {
     private let selected = Atomic(0)
     private let failures = Locked<[SluiceError]>([])
     private let messages = Locked<[String]>([])
+    private let followsSelection = Atomic(false)
     public init() {}
+    /// The output says whether lines were selected, as grep's exit status does, though its
+    /// last stage is no grep (``_Concurrency/AsyncSequence/combinedPartials(statistics:)`` of
+    /// `grep -c` results): a caller's status is then 0 when ``selectedLines`` is positive, else 1.
+    public var statusFollowsSelection: Bool { followsSelection.load(ordering: .relaxed) }
+    func setStatusFollowsSelection() { followsSelection.store(true, ordering: .relaxed) }
     /// How many selected lines (not context) reached the printer.
     public var selectedLines: Int { selected.load(ordering: .relaxed) }
     func add(_ n: Int) { selected.add(n, ordering: .relaxed) }
@@ -252,7 +258,7 @@ struct LinePrinter {
             }
             return (out, selected)
         }
-        let selected = batch.entries.map { $0.reduce(0) { $0 + ($1.isContext ? 0 : 1) } } ?? batch.lineCount
+        let selected = batch.selectedLineCount
         let before = selectedInSource
         selectedInSource += selected
         switch format.mode {

@@ -42,6 +42,13 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let write = Kind("write")
         /// An argument to a stage is not valid: ``SluiceError/reason`` says which and why.
         public static let invalidArgument = Kind("invalidArgument")
+        /// Input read as partial results (``_Concurrency/AsyncSequence/combinedPartials(statistics:)``)
+        /// is not one, is cut short, or does not fit the others (another kind, other options,
+        /// a split missing or read twice): ``SluiceError/reason`` says which and where.
+        public static let badPartial = Kind("badPartial")
+        /// A fault that the process which made a partial result met and recorded in it:
+        /// ``SluiceError/reason`` is its message, as that process printed it.
+        public static let reported = Kind("reported")
         public var description: String { name }
     }
 
@@ -129,6 +136,15 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
         SluiceError(kind: .invalidArgument, reason: reason)
     }
 
+    /// Partial results that cannot be combined; `name` is the input they were read from.
+    public static func badPartial(_ name: String?, _ reason: String) -> SluiceError {
+        SluiceError(kind: .badPartial, path: name, reason: reason)
+    }
+    /// A fault recorded in a partial result, `message` as the process that made it printed it.
+    public static func reported(_ message: String) -> SluiceError {
+        SluiceError(kind: .reported, reason: message)
+    }
+
     /// True for a write to a pipe whose reader went away (`EPIPE`).
     public var isBrokenPipe: Bool { kind == .write && errno == EPIPE }
 
@@ -169,7 +185,7 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The same error with the input's name filled in where the stage did not know it.
     public func naming(_ name: String) -> SluiceError {
-        guard path == nil, kind != .badPattern, kind != .patternSyntax, kind != .write, kind != .invalidArgument else { return self }
+        guard path == nil, kind != .reported, kind != .badPattern, kind != .patternSyntax, kind != .write, kind != .invalidArgument else { return self }
         return SluiceError(kind: kind, path: name, offset: offset, errno: errno, operation: operation, codec: codec,
                            lineNumber: lineNumber, pattern: pattern, reason: reason, limit: limit)
     }

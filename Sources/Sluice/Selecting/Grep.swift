@@ -223,7 +223,7 @@ struct LineSelector {
         beforeRing.removeAll()
         lastOutputNumber = nil
         self.binary = BinaryState()
-        guard binary.matched || binary.skipped else { return marker }
+        guard binary.matched || binary.skipped || binary.seen else { return marker }
         return .endOfBinarySource(marker.sourceName, keepsCarriageReturn: marker.keepsCarriageReturn,
                                   binaryMatch: binary.matched, skipped: binary.skipped, failure: marker.failure)
     }

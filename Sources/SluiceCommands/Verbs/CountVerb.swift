@@ -26,6 +26,7 @@ struct CountVerb: ParsableCommand {
     var json = false
     @OptionGroup var time: TimeOptions
     @OptionGroup var splitOptions: SplitOptions
+    @OptionGroup var partialOptions: PartialOptions
     @Argument(help: ArgumentHelp("Files to read, as a first stage.", valueName: "FILE"))
     var files: [String] = []
 
@@ -40,12 +41,24 @@ extension CountVerb: SinkVerb {
     var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 
+    /// With --partial, the files are counted each on its own (a partial result says how many
+    /// lines each has, and whether its last one runs on into the next file).
+    func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        guard partialOptions.partial else { return ComposedStage(stream: inputs.concatenatedLines) }
+        return ComposedStage(stream: inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength))
+    }
+
     /// The number of lines the stage before it printed, as `| wc -l` counts them.
     func output(_ lines: LineStream, printing: Printing, statistics: PrintStatistics) -> ByteStream {
         countPrintedStage(piped(lines, printing), statistics)
     }
 
     func output(_ lines: LineStream, printing: Printing, position: StagePosition, statistics: PrintStatistics) throws -> ByteStream {
+        // A first stage's --partial reads its inputs each on its own (see source()): not piped.
+        let stream: LineStream = position.isFirst && partialOptions.partial ? lines : piped(lines, printing)
+        if partialOptions.partial && by == nil {
+            return printedBytes(stream, .partial(partialOptions.result(.count, position)), statistics)
+        }
         guard let by else { return output(lines, printing: printing, statistics: statistics) }
         var keys: [CountKey] = []
         for name in by.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
@@ -60,8 +73,18 @@ extension CountVerb: SinkVerb {
             }
         }
         guard Set(by.split(separator: ",")).count <= 64 else { throw CLIError("count: at most 64 keys") }
-        return countByStage(piped(lines, printing), keys, top, json ? .jsonLines : .table, statistics, position.statistics)
+        var format = json ? CountFormat.jsonLines : .table
+        if partialOptions.partial {
+            var result = partialOptions.result(.countBy, position)
+            result.keys = keys.map(\.name)
+            result.top = top
+            result.json = json
+            format = .partial(result)
+        }
+        return countByStage(stream, keys, top, format, statistics, position.statistics)
     }
+
+    func check(_ position: StagePosition) throws { try partialOptions.check(position, verb: "count") }
 }
 
 func countByStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ keys: [CountKey], _ top: Int?, _ format: CountFormat,

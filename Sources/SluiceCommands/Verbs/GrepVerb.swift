@@ -146,6 +146,7 @@ struct GrepVerb: ParsableCommand {
     var records = false
     @OptionGroup var time: TimeOptions
     @OptionGroup var splitOptions: SplitOptions
+    @OptionGroup var partialOptions: PartialOptions
     @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files.", valueName: "PATTERN-AND-FILES"))
     var arguments: [String] = []
 
@@ -170,6 +171,15 @@ struct GrepVerb: ParsableCommand {
         }
         if regexps.isEmpty && patternFiles.isEmpty && arguments.isEmpty {
             throw ValidationError("no pattern given")
+        }
+        if partialOptions.partial {
+            if !count || filesWithMatches || filesWithoutMatch || quiet || json {
+                throw ValidationError("--partial writes grep -c's counts: it needs -c, and takes no -l, -L, -q or --json")
+            }
+            if color == .always { throw ValidationError("--partial writes no colour: --color=always cannot be used with it") }
+            if records && splitOptions.split != nil {
+                throw ValidationError("--records with a split: a record that starts in the split before is cut, so counts of splits do not add up")
+            }
         }
     }
 
@@ -287,6 +297,7 @@ extension GrepVerb: Verb {
     /// status 1 at once, before compiling the patterns or opening a file (with `-L` it goes on,
     /// and names each file).
     func check(_ position: StagePosition) throws {
+        try partialOptions.check(position, verb: "grep")
         guard position.isFirst && position.isLast && !filesWithoutMatch && !json else { return }
         if maxCount == 0 { throw ParseExit(status: 1) }
         // Pattern files are read here only when a second reading gives the same patterns:
@@ -405,6 +416,15 @@ extension GrepVerb: Verb {
             let context = options.beforeContext > 0 || options.afterContext > 0 || options.separatesGroups
             f.separatesSources = context
             stage.printing = .format(f, decorates: f.decorates || context)
+        }
+        if partialOptions.partial {
+            var result = partialOptions.result(.grepCount, position)
+            // A directory searched with -r names its one file, as GNU grep does.
+            result.fileNames = noFilename ? .never : withFilename || (manyInputs && inputFiles.count <= 1) ? .always : .auto
+            result.nullAfterNames = nullAfterNames
+            result.maxCount = maxCount
+            result.binaryAsText = self.options().binaryFiles == .text
+            stage.printing = .partial(result)
         }
         return stage
     }
