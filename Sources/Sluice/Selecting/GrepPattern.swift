@@ -401,8 +401,9 @@ enum Matcher: Sendable {
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
         if case .regexSet(let set) = self { return set.matchRanges(in: line) }
-        if case .unicodeWordLiteralSet(let set, let codes) = self {
-            return Self.isASCII(line) ? set.matchRanges(in: line) : codes.extents(in: line)
+        if case .unicodeWordLiteralSet(_, let codes) = self {
+            // Extents (-o, colour) stay PCRE2's, as before this matcher (see the report of issue 14).
+            return codes.extents(in: line)
         }
         if case .foldedLiteralSet(let set, let code) = self {
             // -o on a line with U+017F or U+0131: the regex of the folding literals and the set
