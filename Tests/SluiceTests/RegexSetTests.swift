@@ -46,32 +46,32 @@ final class RegexSetTests: XCTestCase {
         return out
     }
 
-    func check(seed: UInt64, count: Int) async throws {
+    /// `-P` patterns: groups of their own (back-references and names that would clash in one
+    /// regex), lookarounds, and classes that match a line feed.
+    static let perlSpecial = ["(a)\\1", "(?<n>b)\\k<n>", "(?<n>a)\\k<n>", "a(?=b)", "(?<!a)b", "\\bab", "a\\s+b", "[^x]b",
+                              "\\d+", "(b|a)\\1+", "^b*$", "a\\Kb", "(?i)é"]
+
+    func check(seed: UInt64, count: Int, syntax: GrepPattern.Syntax = .extended) async throws {
         var g = Generator(state: seed)
-        let patterns = (0..<count).map { _ in Self.pattern(&g) }
+        let patterns = (0..<count).map { _ in
+            syntax == .perl && g.below(3) == 0 ? Self.perlSpecial[g.below(Self.perlSpecial.count)]
+                : Self.pattern(&g).replacingOccurrences(of: "[[:space:]]", with: syntax == .perl ? "\\s" : "[[:space:]]")
+                    .replacingOccurrences(of: "[[:digit:]]", with: syntax == .perl ? "\\d" : "[[:digit:]]")
+                    .replacingOccurrences(of: "[[:alpha:]]", with: syntax == .perl ? "[A-Za-z]" : "[[:alpha:]]")
+        }
         let text = Self.text(&g, lines: 300)
         let lines = oracleLines(text, keepCR: true)
-        var tooLarge = 0
-        defer { XCTAssertLessThanOrEqual(tooLarge, LiteralSetTests.allFlags.count, "only UTF-8 lists may hit the limit") }
         for encoding in [GrepPattern.Encoding.bytes, .utf8] {
             for (caseless, word, whole) in LiteralSetTests.allFlags {
                 let label = "seed \(seed) \(encoding) -i \(caseless) -w \(word) -x \(whole): \(patterns)"
-                let set: GrepPattern
-                do {
-                    set = try GrepPattern(patterns, syntax: .extended, encoding: encoding, ignoreCase: caseless,
+                // In UTF-8 each POSIX class expands to the locale's code-point ranges: a list of
+                // many such patterns passes PCRE2's 64 KiB compiled-size limit as one regex, and
+                // is then compiled one pattern at a time (it failed with "too large" before).
+                let set = try GrepPattern(patterns, syntax: syntax, encoding: encoding, ignoreCase: caseless,
                                           wholeWord: word, wholeLine: whole)
-                } catch let error as SluiceError where error.reason == "regular expression is too large" && encoding == .utf8 {
-                    // A known limit, which fails loudly: in UTF-8 each POSIX class expands to the
-                    // locale's code-point ranges, and a list of many such patterns is joined into
-                    // one PCRE2 regex that can pass PCRE2's 64 KiB compiled-size limit. The error
-                    // must name the list, not blame one pattern that compiles alone.
-                    XCTAssertEqual(error.pattern, "(\(patterns.count) patterns together)", label)
-                    tooLarge += 1
-                    continue
-                }
                 guard case .regexSet = set.matcher else { return XCTFail("not a regex set: \(label)") }
                 let alone = try patterns.map {
-                    try GrepPattern($0, syntax: .extended, encoding: encoding, ignoreCase: caseless, wholeWord: word, wholeLine: whole)
+                    try GrepPattern($0, syntax: syntax, encoding: encoding, ignoreCase: caseless, wholeWord: word, wholeLine: whole)
                 }
                 var expected: [[UInt8]] = []
                 for line in lines {
@@ -92,6 +92,46 @@ final class RegexSetTests: XCTestCase {
         for seed in UInt64(1)...10 {
             try await check(seed: seed, count: [2, 3, 5, 12, 40][Int(seed) % 5])
         }
+    }
+
+    /// `-P` lists (GNU grep 3.8 takes one `-P` pattern only): a line matches when one of the
+    /// patterns alone does; patterns with groups of their own are compiled one at a time.
+    func testRandomPerlSetsAgainstEachPatternAlone() async throws {
+        for seed in UInt64(21)...30 {
+            try await check(seed: seed, count: [2, 3, 5, 12, 40][Int(seed) % 5], syntax: .perl)
+        }
+    }
+
+    /// Two `-P` patterns whose groups have the same number or name: joined into one regex, the
+    /// second's `\1` would refer to the first's group, and the names would clash.
+    func testPerlListKeepsEachPatternsGroups() throws {
+        let pattern = try GrepPattern(["(x)y", "(a)\\1", "(?<n>b)\\k<n>", "(?<n>c)\\k<n>"], syntax: .perl)
+        guard case .regexSet(let set) = pattern.matcher, case .each(let codes, _) = set.full else {
+            return XCTFail("\(pattern.matcher)")
+        }
+        XCTAssertEqual(codes.count, 4)
+        for (line, matches) in [("aa", true), ("ax", false), ("xa", false), ("bb", true), ("cc", true), ("bc", false), ("xy", true)] {
+            XCTAssertEqual(try pattern.matches(Line(Array(line.utf8))), matches, line)
+        }
+        let line = Array("xy aa cc b".utf8)
+        let ranges = line.withUnsafeBytes { pattern.matchRanges(in: $0) }
+        XCTAssertEqual(ranges, [0..<2, 3..<5, 6..<8])
+    }
+
+    /// A UTF-8 list of patterns with POSIX classes past PCRE2's 64 KiB compiled-size limit as
+    /// one regex: compiled one at a time, it selects each pattern's lines and gives
+    /// leftmost-longest extents over all of them (it failed with "too large" before).
+    func testListPastTheCompiledSizeLimit() throws {
+        let patterns = (0..<40).map { "[[:alpha:]]{2}[[:alnum:]]\($0)|x[[:punct:]]\($0)" } + ["[[:alpha:]]{2}[[:alnum:]]1[[:digit:]]"]
+        let pattern = try GrepPattern(patterns, syntax: .extended, encoding: .utf8)
+        guard case .regexSet(let set) = pattern.matcher else { return XCTFail("\(pattern.matcher)") }
+        if LocaleClasses.available, case .joined = set.full { XCTFail("one regex of \(patterns.count) patterns with classes") }
+        for (line, matches) in [("abc7", true), ("éßé39 ", true), ("x,3", true), ("ab", false), ("x3", false)] {
+            XCTAssertEqual(try pattern.matches(Line(Array(line.utf8))), matches, line)
+        }
+        // "abc1" (pattern 1) and "abc12" (the last one) start together: the longer is the extent.
+        let line = Array("zz abc12 x;5 ab".utf8)
+        XCTAssertEqual(line.withUnsafeBytes { pattern.matchRanges(in: $0) }, [3..<8, 9..<12])
     }
 
     /// Vectorscan takes the patterns it can; one it refuses does not keep the others from it.

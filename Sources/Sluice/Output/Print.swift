@@ -34,6 +34,10 @@ public struct PrintFormat: Sendable {
     public var byteOffsets = false
     /// Print each match of this pattern on a line of its own instead of the line (`-o`).
     public var onlyMatching: GrepPattern?
+    /// With ``onlyMatching``, print the matches of context lines instead of those of selected
+    /// lines, marked as context (`-`): GNU grep's `-o -v` with context, where the selected
+    /// lines are the ones that do not match and the context lines may.
+    public var matchesOfContextLines = false
     /// Highlight the matches of this pattern in selected lines (with `colors`).
     public var highlighting: GrepPattern?
     /// Colours for matches, names, numbers and separators; `nil` prints no escape sequences.
@@ -417,9 +421,10 @@ struct LinePrinter {
                                      isContext: Bool, startsGroup: Bool) {
         if let only = format.onlyMatching {
             if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
-            guard !isContext else { return }
+            guard isContext == format.matchesOfContextLines else { return }
             for r in only.matchRanges(in: line) {
-                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: 0x3A, lineIsEmpty: r.isEmpty)
+                appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: isContext ? 0x2D : 0x3A,
+                             lineIsEmpty: r.isEmpty)
                 appendColored(UnsafeRawBufferPointer(rebasing: line[r]), format.colors?.match)
                 out.append(0x0A)
             }

@@ -103,7 +103,7 @@ public struct GrepPattern: Sendable {
             do {
                 return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                      ucp: foldsInPattern && !LocaleClasses.available,
-                                     longest: (posix || syntax == .fixed) && !backReferences)
+                                     longest: posix || syntax == .fixed, backReferences: backReferences)
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
                 // Each pattern translated on its own (back-references numbered from 1), to find
@@ -158,12 +158,28 @@ public struct GrepPattern: Sendable {
             } else {
                 matcher = .literalSet(set)
             }
-        } else if posix && patterns.count > 1 {
+        } else if let literals, literals.count > 1, utf8, wholeWord, !wholeLine, !literals.contains(where: \.isEmpty),
+                  !ignoreCase || literals.allSatisfy({ $0.allSatisfy { $0 < 0x80 && ($0 | 0x20) != 0x73 && ($0 | 0x20) != 0x69 } }) {
+            // -w in UTF-8: the set with ASCII word bytes finds every line GNU selects, and more
+            // (a non-ASCII letter next to a literal is no word byte to it); a line that is all
+            // ASCII is decided by it, any other by PCRE2 with Unicode word characters. (Under
+            // -i, literals with no s or i: nothing outside ASCII folds to their letters.)
+            let set = try LiteralSet(literals, folding: ignoreCase ? .ascii : .none, wholeWord: true, wholeLine: false)
+            let alone = sources.count == literals.count ? sources : literals.map {
+                POSIXPattern.literalSource(String(decoding: $0, as: UTF8.self), utf8: true, caseless: ignoreCase)
+            }
+            let codes = try PatternCodes.make(count: alone.count, joined: { wrapped(alone) }, one: { wrapped([alone[$0]]) },
+                                              separately: false, longest: true, compile: compile)
+            matcher = .unicodeWordLiteralSet(set, codes)
+        } else if (posix || syntax == .perl) && patterns.count > 1 {
             // Several regexes: Vectorscan for those it takes, one pass over each buffer (see RegexSet).
             // The patterns it refuses are translated again, numbered as a list of their own.
+            let perl = syntax == .perl
             let set = try RegexSet(sources: sources, utf8: utf8, caseless: ignoreCase && !foldsInPattern,
                                    unicodeClasses: foldsInPattern && !LocaleClasses.available,
-                                   wholeWord: wholeWord, wholeLine: wholeLine, wrap: wrapped) { refused in
+                                   wholeWord: wholeWord, wholeLine: wholeLine, perl: perl,
+                                   separately: perl && patterns.contains(where: Self.numbersGroups), wrap: wrapped) { refused in
+                if perl { return refused.map { sources[$0] } }
                 var groups = 0
                 return try refused.map { i in
                     let t = try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
@@ -231,6 +247,30 @@ public struct GrepPattern: Sendable {
         return .badPattern(pattern: "(\(sources.count) patterns together)", offset: 0, reason: combinedReason)
     }
 
+    /// Whether a `-P` pattern refers to its groups, or sets what a regex joined with it would
+    /// share (`\1`, `\g{..}`, `\k<..>`, `(?<name>`, `(?|`, `(?R)`, `(*VERB)`, ...): then a list
+    /// holding it is compiled one pattern at a time (see `PatternCodes`).
+    static func numbersGroups(_ pattern: String) -> Bool {
+        let b = Array(pattern.utf8)
+        for i in b.indices.dropLast() {
+            switch (b[i], b[i + 1]) {
+            case (UInt8(ascii: "\\"), let c) where (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "g") || c == UInt8(ascii: "k")
+                || c == UInt8(ascii: "K"):
+                return true
+            case (UInt8(ascii: "("), UInt8(ascii: "*")):
+                return true
+            case (UInt8(ascii: "("), UInt8(ascii: "?")):
+                // (?: (?= (?! (?<= (?<! (?> and option settings are the pattern's own
+                guard i + 2 < b.count else { return true }
+                let c = b[i + 2]
+                if c == UInt8(ascii: "<") { if i + 3 < b.count, b[i + 3] == UInt8(ascii: "=") || b[i + 3] == UInt8(ascii: "!") { continue } }
+                if "<P'|R0123456789+-&(C".utf8.contains(c) { return true }
+            default: continue
+            }
+        }
+        return false
+    }
+
     static func hasMetacharacters(_ pattern: String) -> Bool {
         pattern.utf8.contains { "\\^$.|?*+()[]{}".utf8.contains($0) }
     }
@@ -257,6 +297,9 @@ enum Matcher: Sendable {
     case foldedLiteralSet(LiteralSet, PCRE2Code)
     /// Several regexes (see RegexSet).
     case regexSet(RegexSet)
+    /// Literals under `-w` in UTF-8: the set with ASCII word bytes, and the patterns that decide
+    /// the lines it finds that are not all ASCII.
+    case unicodeWordLiteralSet(LiteralSet, PatternCodes)
 
     /// The lines of `bytes[from..<to]` that may match, found in one pass over the region, for
     /// matchers that search that way; `nil`: use `candidate` instead.
@@ -264,6 +307,10 @@ enum Matcher: Sendable {
         switch self {
         case .literalSet(let set): return set.regionHits(in: bytes, from: from, to: to)
         case .regexSet(let set): return try set.regionHits(in: bytes, from: from, to: to)
+        case .unicodeWordLiteralSet(let set, _):
+            return set.regionHits(in: bytes, from: from, to: to).map {
+                RegionHits(positions: $0.positions, confirms: [Bool](repeating: true, count: $0.positions.count))
+            }
         default: return nil
         }
     }
@@ -274,6 +321,20 @@ enum Matcher: Sendable {
         var out: [Range<Int>] = []
         for r in all where out.last.map({ r.lowerBound >= $0.upperBound }) ?? true { out.append(r) }
         return out
+    }
+
+    /// Whether every byte is below 0x80.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < bytes.count {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Where U+017F (C5 BF) or U+0131 (C4 B1) first occurs in `bytes[from..<to]`.
@@ -305,6 +366,7 @@ enum Matcher: Sendable {
             let hit = set.candidate(in: bytes, from: from, to: to)
             return Self.foldingSpecial(in: bytes, from: from, to: hit ?? to) ?? hit
         case .regexSet(let set): return try set.candidate(in: bytes, from: from, to: to)
+        case .unicodeWordLiteralSet(let set, _): return set.candidate(in: bytes, from: from, to: to)
         }
     }
 
@@ -314,8 +376,7 @@ enum Matcher: Sendable {
         case .literal(let l): return l.wholeWord || l.wholeLine
         case .regex(_, let confirm): return confirm
         case .literalSet(let set): return set.confirmsPerLine
-        case .foldedLiteralSet: return true
-        case .regexSet: return true
+        case .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet: return true
         }
     }
 
@@ -330,12 +391,20 @@ enum Matcher: Sendable {
             guard Self.foldingSpecial(in: line, from: 0, to: line.count) != nil else { return false }
             return try code.firstMatch(in: line, from: 0, to: line.count) != nil
         case .regexSet(let set): return try set.lineMatches(line)
+        case .unicodeWordLiteralSet(let set, let codes):
+            guard set.lineMatches(line) else { return false }
+            if Self.isASCII(line) { return true }
+            return try codes.lineMatches(line)
         }
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
         if case .regexSet(let set) = self { return set.matchRanges(in: line) }
+        if case .unicodeWordLiteralSet(_, let codes) = self {
+            // Extents (-o, colour) stay PCRE2's, as before this matcher (see the report of issue 14).
+            return codes.extents(in: line)
+        }
         if case .foldedLiteralSet(let set, let code) = self {
             // -o on a line with U+017F or U+0131: the regex of the folding literals and the set
             // may both match; the line is rare, so its extents come from both, leftmost first.
@@ -350,7 +419,7 @@ enum Matcher: Sendable {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
             case .regex(let code, _): return code.extents(in: line)
-            case .literalSet, .foldedLiteralSet, .regexSet: found = nil
+            case .literalSet, .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet: found = nil
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }
@@ -561,8 +630,15 @@ final class PCRE2Code: @unchecked Sendable {
     /// The code for PCRE2's DFA matcher, which does not take PCRE2_MATCH_INVALID_UTF: compiled
     /// without it in UTF mode, else `code` itself.
     private let dfaCode: OpaquePointer?
+    /// For a BRE or ERE with back-references, which the DFA matcher cannot run: the code of
+    /// `(?:pattern)(?C1)`, whose callout notes where a way through the pattern ends and then
+    /// fails, so the backtracking matcher tries every way; the furthest end is POSIX's extent.
+    private let endsCode: OpaquePointer?
 
-    init(_ pattern: String, caseless: Bool, utf: Bool = false, ucp: Bool = false, longest: Bool = false) throws {
+    /// `longest`: extents are leftmost-longest (BREs, EREs, fixed strings); with
+    /// `backReferences` they are found by trying every way through the pattern (see `endsCode`).
+    init(_ pattern: String, caseless: Bool, utf: Bool = false, ucp: Bool = false, longest: Bool = false,
+         backReferences: Bool = false) throws {
         var errorCode: Int32 = 0
         var errorOffset = 0
         var options: UInt32 = PCRE2_MULTILINE
@@ -584,12 +660,23 @@ final class PCRE2Code: @unchecked Sendable {
         self.code = code
         self.pattern = pattern
         self.utf = utf
-        if longest && utf {
+        if longest && !backReferences && utf {
             dfaCode = bytes.withUnsafeBufferPointer {
                 pcre2_compile_8($0.baseAddress, $0.count, options & ~PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, context)
             }
         } else {
-            dfaCode = longest ? code : nil
+            dfaCode = longest && !backReferences ? code : nil
+        }
+        if longest && backReferences {
+            // Auto-possessification and start-up optimisations could skip ways the callout must see.
+            let ends = Array("(?:\(pattern))(?C1)".utf8)
+            endsCode = ends.withUnsafeBufferPointer {
+                pcre2_compile_8($0.baseAddress, $0.count, options | PCRE2_NO_AUTO_POSSESS | PCRE2_NO_START_OPTIMIZE
+                                    | PCRE2_NO_DOTSTAR_ANCHOR, &errorCode, &errorOffset, context)
+            }
+            if let endsCode { _ = pcre2_jit_compile_8(endsCode, PCRE2_JIT_COMPLETE) }
+        } else {
+            endsCode = nil
         }
         leftmostLongest = dfaCode != nil
         _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)  // falls back to the interpreter if JIT is unavailable
@@ -598,7 +685,37 @@ final class PCRE2Code: @unchecked Sendable {
 
     deinit {
         if let dfaCode, dfaCode != code { pcre2_code_free_8(dfaCode) }
+        if let endsCode { pcre2_code_free_8(endsCode) }
         pcre2_code_free_8(code)
+    }
+
+    /// The furthest end of a match of the pattern that starts at `start` (see `endsCode`), at
+    /// least `end` (a match found there). If PCRE2 gives up (match limit) before it has tried
+    /// every way, the furthest end seen so far.
+    private func furthestEnd(in line: UnsafeRawBufferPointer, start: Int, end: Int) -> Int {
+        guard let endsCode else { return end }
+        let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let r = resources.take()
+        defer { resources.give(r) }
+        var furthest = end
+        withUnsafeMutablePointer(to: &furthest) { slot in
+            pcre2_set_callout_8(r.context, { block, data in
+                guard let block, let furthest = data?.assumingMemoryBound(to: Int.self) else { return 1 }
+                furthest.pointee = Swift.max(furthest.pointee, Int(block.pointee.current_position))
+                return 1  // fail here: the matcher backtracks into the next way
+            }, slot)
+            _ = pcre2_match_8(endsCode, subject, line.count, start, PCRE2_ANCHORED, r.data, r.context)
+            pcre2_set_callout_8(r.context, nil, nil)
+        }
+        return furthest
+    }
+
+    /// The match that `extents(in:)` would report first at or after `from` in a line (empty
+    /// ones included): leftmost-longest when `leftmostLongest` or with back-references, else Perl's.
+    func firstExtent(in line: UnsafeRawBufferPointer, from: Int) -> Range<Int>? {
+        if leftmostLongest { return longestMatches(in: line, from: 0, to: line.count, firstOnly: true, startAt: from).first }
+        guard let r = try? firstMatch(in: line, from: from, to: line.count) else { return nil }
+        return r.lowerBound..<furthestEnd(in: line, start: r.lowerBound, end: r.upperBound)
     }
 
     private func failure(_ rc: Int32) -> MatchFailure {
@@ -635,7 +752,7 @@ final class PCRE2Code: @unchecked Sendable {
         var ranges: [Range<Int>] = []
         guard leftmostLongest else {
             var from = 0
-            while from <= line.count, let r = try? firstMatch(in: line, from: from, to: line.count) {
+            while from <= line.count, let r = firstExtent(in: line, from: from) {
                 if r.isEmpty { from = r.upperBound + 1; continue }
                 ranges.append(r)
                 from = r.upperBound
@@ -678,19 +795,22 @@ final class PCRE2Code: @unchecked Sendable {
     /// the backtracking matcher gives up. It needs valid UTF-8 and, with
     /// PCRE2_MATCH_INVALID_UTF, no match takes in an invalid byte: in UTF mode each valid
     /// stretch is matched on its own.
-    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool) -> [Range<Int>] {
+    /// Matches start at or after `startAt` (default `from`).
+    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool, startAt: Int? = nil) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
+        let startAt = startAt ?? from
         guard utf else {
-            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: true, firstOnly: firstOnly, into: &ranges)
+            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: true, firstOnly: firstOnly,
+                           startAt: startAt - from, into: &ranges)
             return ranges
         }
         var i = from
         while i < to {
             let start = i
             while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
-            if i > start {
+            if i > start && i >= startAt {
                 longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to,
-                               firstOnly: firstOnly, into: &ranges)
+                               firstOnly: firstOnly, startAt: Swift.max(0, startAt - start), into: &ranges)
                 if firstOnly && !ranges.isEmpty { return ranges }
             }
             i += 1
@@ -699,7 +819,7 @@ final class PCRE2Code: @unchecked Sendable {
     }
 
     private func longestMatches(in bytes: UnsafeRawBufferPointer, segment: Range<Int>, lineStart: Bool, lineEnd: Bool,
-                                firstOnly: Bool, into ranges: inout [Range<Int>]) {
+                                firstOnly: Bool, startAt: Int = 0, into ranges: inout [Range<Int>]) {
         guard let dfaCode else { return }
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let subject = base + segment.lowerBound
@@ -710,7 +830,7 @@ final class PCRE2Code: @unchecked Sendable {
         if utf { options |= PCRE2_NO_UTF_CHECK }
         let r = resources.take()
         defer { resources.give(r) }
-        var from = 0
+        var from = startAt
         var size = 1000
         while from <= length {
             let rc = withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { workspace in

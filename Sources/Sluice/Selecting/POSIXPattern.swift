@@ -538,7 +538,10 @@ struct POSIXTranslator {
         var sawRange = false
         var first = true
         while true {
-            var (start, next, _) = try element(j, acceptHyphen: first)
+            var (start, next, symbol) = try element(j, acceptHyphen: first)
+            // GNU's dfa leaves a bracket with `[.x.]` or `[=x=]` to glibc's regex, in every locale.
+            if symbol, case .char = start { glibcDecides = true }
+            if case .equivalence = start { glibcDecides = true }
             first = false
             j = next
             var isRange = false
@@ -552,7 +555,8 @@ struct POSIXTranslator {
                 }
             }
             if isRange {
-                let (end, after, _) = try element(j, acceptHyphen: true)
+                let (end, after, endSymbol) = try element(j, acceptHyphen: true)
+                if endSymbol { glibcDecides = true }
                 j = after
                 guard case .char(let lo) = start, case .char(let hi) = end else { throw POSIXPattern.error("Invalid range end") }
                 // Without collation tables a range between non-ASCII characters is refused.

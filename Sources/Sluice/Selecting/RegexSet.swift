@@ -72,10 +72,10 @@ struct RegionHits {
 /// codes and the Vectorscan database are immutable and documented as shareable, and per-scan
 /// state (match data, scratch) comes from locked pools.
 final class RegexSet: @unchecked Sendable {
-    /// All patterns as one PCRE2 regex (wrapped for `-w`/`-x`): single lines and extents.
-    let full: PCRE2Code
-    /// The patterns Vectorscan refused, as one PCRE2 regex, for whole buffers; `nil` for none.
-    let rest: PCRE2Code?
+    /// All patterns as one PCRE2 regex, or one each (wrapped for `-w`/`-x`): single lines and extents.
+    let full: PatternCodes
+    /// The patterns Vectorscan refused, for whole buffers; `nil` for none.
+    let rest: PatternCodes?
     let vectorscan: HyperscanDatabase?
     /// Per pattern: its lines must be confirmed with `full`.
     private let inexact: [UInt8]
@@ -86,26 +86,39 @@ final class RegexSet: @unchecked Sendable {
     /// `sources` are the PCRE2 translations; `wrap` wraps a list of them as the grep options
     /// ask (`-w`, `-x`); `compile` compiles PCRE2 as the caller's other matchers do.
     /// `retranslate` gives the PCRE2 text of some of the patterns as a list of their own (group
-    /// numbers restart, so back-references keep their meaning).
+    /// numbers restart, so back-references keep their meaning). `perl`: the sources are `-P`
+    /// patterns, compiled one by one when their groups are their own (`separately`), and each
+    /// line Vectorscan finds is confirmed with PCRE2 (their classes can match a line feed, and
+    /// PCRE2 is the reference for their meaning); under `-i` in UTF-8 mode Vectorscan is not
+    /// used (PCRE2 folds non-ASCII letters, and `[a-z]` takes U+212A, as Vectorscan does not).
     init(sources: [String], utf8: Bool, caseless: Bool, unicodeClasses: Bool, wholeWord: Bool, wholeLine: Bool,
+         perl: Bool = false, separately: Bool = false,
          wrap: ([String]) -> String, retranslate: ([Int]) throws -> [String],
          compile: (String) throws -> PCRE2Code) throws {
-        full = try compile(wrap(sources))
+        full = try PatternCodes.make(count: sources.count, joined: { wrap(sources) }, one: { wrap(try retranslate([$0])) },
+                                     separately: separately, longest: !perl, compile: compile)
         self.utf8 = utf8
         var flags = UInt32(HS_FLAG_MULTILINE)
         if caseless { flags |= UInt32(HS_FLAG_CASELESS) }
         if utf8 { flags |= UInt32(HS_FLAG_UTF8) }
         if unicodeClasses { flags |= UInt32(HS_FLAG_UCP) }
-        let expressions = sources.map { wholeLine ? "^(?:\($0))$" : Self.existenceForm($0) }
-        let database = HyperscanDatabase(expressions, flags: flags)
+        let expressions = sources.map { wholeLine ? "^(?:\($0))$" : perl ? $0 : Self.existenceForm($0) }
+        let database = perl && caseless && utf8 ? nil
+            : HyperscanDatabase(expressions, flags: flags) { !perl || Self.vectorscanReadsAlike(sources[$0], utf8: utf8) }
         let accepted = database?.accepted ?? []
         let used = accepted.isEmpty ? nil : database
         vectorscan = used
         acceptedCount = used == nil ? 0 : accepted.count
-        let confirm: UInt8 = wholeWord || unicodeClasses ? 1 : 0
+        let confirm: UInt8 = wholeWord || unicodeClasses || perl ? 1 : 0
         inexact = [UInt8](repeating: confirm, count: sources.count)
         let refused = sources.indices.filter { used == nil || !accepted.contains($0) }
-        rest = refused.isEmpty ? nil : try compile(wrap(try retranslate(refused)))
+        if refused.isEmpty {
+            rest = nil
+        } else {
+            let texts = try retranslate(refused)
+            rest = try PatternCodes.make(count: refused.count, joined: { wrap(texts) }, one: { wrap(try retranslate([refused[$0]])) },
+                                         separately: separately, longest: !perl, compile: compile)
+        }
     }
 
     /// A translated pattern (`POSIXPattern`'s PCRE2 text) that matches a line exactly when
@@ -215,21 +228,70 @@ final class RegexSet: @unchecked Sendable {
         return kept.map { $0.text + ($0.quantifier ?? "") }.joined()
     }
 
+    /// Whether Vectorscan finds every line a `-P` pattern matches in PCRE2: only patterns made of
+    /// what both read alike are given to it (the others go to PCRE2 with the refused ones):
+    /// escapes of punctuation and `\d \D \w \W \s \S \b \B \n \t \xHH` below 0x80,
+    /// groups `(?:`, `(?=`, `(?!`, `(?>` but no option settings (`(?i)` folds non-ASCII letters
+    /// in PCRE2), and in UTF-8 mode ASCII text only.
+    static func vectorscanReadsAlike(_ pattern: String, utf8: Bool) -> Bool {
+        let b = Array(pattern.utf8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c >= 0x80 && utf8 { return false }
+            if c == UInt8(ascii: "\\") {
+                guard i + 1 < b.count else { return false }
+                let e = b[i + 1]
+                if e == UInt8(ascii: "x") {
+                    // \xHH with HH below 80 only
+                    guard i + 3 < b.count, b[i + 2] >= UInt8(ascii: "0"), b[i + 2] <= UInt8(ascii: "7"),
+                          Self.isHexDigit(b[i + 3]) else { return false }
+                    i += 4
+                    continue
+                }
+                let isLetterOrDigit = (e >= 0x30 && e <= 0x39) || ((e | 0x20) >= 0x61 && (e | 0x20) <= 0x7A)
+                if isLetterOrDigit && !"dDwWsSbBnt".utf8.contains(e) { return false }
+                if e >= 0x80 { return false }
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "("), i + 1 < b.count, b[i + 1] == UInt8(ascii: "?") {
+                guard i + 2 < b.count, ":=!>".utf8.contains(b[i + 2]) else { return false }
+            }
+            if c == UInt8(ascii: "("), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") { return false }
+            i += 1
+        }
+        return true
+    }
+
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
+    }
+
     /// Where a match may start in `bytes[from..<to]`, for buffers `regionHits` does not take.
     func candidate(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> Int? {
         try full.firstMatch(in: bytes, from: from, to: to)?.lowerBound
     }
 
     func lineMatches(_ line: UnsafeRawBufferPointer) throws(MatchFailure) -> Bool {
-        try full.firstMatch(in: line, from: 0, to: line.count) != nil
+        try full.lineMatches(line)
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] { full.extents(in: line) }
 
     /// The lines of `bytes[from..<to]` (whole lines) that may match: Vectorscan's, and those of
     /// the refused patterns found by PCRE2. `nil` when the region must be searched by
-    /// `candidate` instead (invalid UTF-8 in UTF-8 mode, Vectorscan out of memory).
+    /// `candidate` instead (invalid UTF-8 in UTF-8 mode, Vectorscan out of memory), except for
+    /// patterns compiled one by one, whose lines are then found by each pattern in turn.
     func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> RegionHits? {
+        guard let hits = try vectorscanHits(in: bytes, from: from, to: to) else {
+            if case .each = full, from < to { return try full.lineHits(in: bytes, from: from, to: to) }
+            return nil
+        }
+        return hits
+    }
+
+    private func vectorscanHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> RegionHits? {
         guard let vectorscan, from < to, to - from <= Int(UInt32.max),
               let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         if utf8 && sluice_utf8_valid(base + from, to - from) == 0 { return nil }
@@ -244,16 +306,7 @@ final class RegexSet: @unchecked Sendable {
         guard complete else { return nil }
         let found = RegionHits(raw, offset: from, confirmAll: false)
         guard let rest else { return found }
-        var positions: [Int] = [], confirms: [Bool] = []
-        var position = from
-        while position < to, let hit = try rest.firstMatch(in: bytes, from: position, to: to)?.lowerBound {
-            // an empty match after the region's last line feed is no line
-            if hit == to && hit > from && bytes[hit - 1] == ByteSearch.newline { break }
-            positions.append(hit)
-            confirms.append(true)
-            position = (ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: to) ?? to) + 1
-        }
-        return found.merged(with: RegionHits(positions: positions, confirms: confirms))
+        return found.merged(with: try rest.lineHits(in: bytes, from: from, to: to))
     }
 }
 
@@ -271,11 +324,12 @@ final class HyperscanDatabase: @unchecked Sendable {
     let accepted: Set<Int>
 
     /// `nil` when Vectorscan takes none of the expressions.
-    init?(_ expressions: [String], flags: UInt32) {
+    /// `eligible`: whether an expression may be given to Vectorscan at all (default all).
+    init?(_ expressions: [String], flags: UInt32, eligible: (Int) -> Bool = { _ in true }) {
         // Only patterns that cannot match the empty string: matches are reported by their end
         // alone, and an empty one at a line's start would be taken for a match on the line before
         // (Vectorscan takes some, such as `^(?:b*)$`). The check also sorts out what it refuses.
-        var remaining = expressions.indices.filter { Self.matchesSomething(expressions[$0], flags: flags) }
+        var remaining = expressions.indices.filter { eligible($0) && Self.matchesSomething(expressions[$0], flags: flags) }
         var compiled: OpaquePointer?
         while !remaining.isEmpty {
             var database: OpaquePointer?

@@ -491,7 +491,11 @@ extension GrepVerb: Verb {
         }
         f.lineNumbers = lineNumber
         f.byteOffsets = byteOffset
-        if onlyMatching { f.onlyMatching = pattern }  // with -v the selected lines have no match: nothing prints
+        if onlyMatching {
+            // With -v the selected lines have no match: the matches of context lines print (GNU).
+            f.onlyMatching = pattern
+            f.matchesOfContextLines = invert
+        }
         let useColor: Bool
         switch color {
         case .never: useColor = false
