@@ -253,6 +253,11 @@ int sluice_line_hit(unsigned int id, unsigned long long from, unsigned long long
     sluice_line_hits *h = context;
     if (to == 0 || to > h->length) return 0;   /* an empty match at the start: not a line's byte */
     const size_t p = (size_t)to - 1;
+    if (h->skips_json_keys && h->hay[p] == '"') {
+        size_t q = (size_t)to;
+        while (q < h->length && (h->hay[q] == ' ' || h->hay[q] == '\t' || h->hay[q] == '\r')) q++;
+        if (q < h->length && h->hay[q] == ':') return 0;
+    }
     const int inexact = h->inexact ? h->inexact[id] != 0 : 0;
     if (h->count && p >= h->line_start && p <= h->line_end) {
         if (!inexact) h->confirm[h->count - 1] = 0;

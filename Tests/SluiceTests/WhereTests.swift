@@ -27,6 +27,8 @@ final class WhereTests: XCTestCase {
         {"level":"error","status":5e2}
         {"level":"error","status":500
         level="error status=503
+        {"error" :"x","level":"error","status":503}
+        {"error":"error","level":"error":1}
 
         """#.utf8)
         return bytes
@@ -97,14 +99,33 @@ final class WhereTests: XCTestCase {
             #"{"level":"error","status":503}"#, #"{ "level" : "error" , "status" : 503 }"#,
             "level=error status=503", #"level="error" status=503"#, "status=503\tlevel=error",
             "ts=1 level=error\tstatus=503", #"msg="an error" level=info status=503"#,
+            #"{"error":{"type":"x"},"level":"error","status":503}"#, "{\"level\":\"error\" \t\r,\"status\":503}",
             #"{"msg":"error","level":"info","status":503}"#, "level=errors status=503", "xlevel=error status=503",
+            // `"error"` followed by `:` is a key: the prefilter passes over these lines.
+            #"{"error":{"type":"x"},"level":"info","status":503}"#, "{\"error\" \t\r: 1,\"status\":503}",
+            // The last line, with no line feed: the value ends the buffer.
+            #"status=503 level="error""#,
         ]
-        let text = lines.joined(separator: "\n") + "\n"
+        let text = lines.joined(separator: "\n")
         let e = try FieldExpression(#"level == "error" and status >= 500"#)
         var kept: [Int] = []
         for try await batch in ChunkedBytes(bytes: Array(text.utf8), size: 1 << 20).lineBatches().whereFields(e) {
             for line in batch { kept.append(line.number) }
         }
-        XCTAssertEqual(kept, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(kept, [1, 2, 3, 4, 5, 6, 8, 9, 15])
+    }
+
+    /// The prefilter passes over a line whose only hit is the value spelled as a key
+    /// (`"error":`): seen in the malformed count, which counts the lines parsed.
+    func testAKeySpelledAsTheValueIsNotAHit() async throws {
+        let text = #"{"error":1,"# + "\n" + #"{"error" : {"a":1}"# + "\n" + #"{"level":"error","# + "\n" + #"{"a":"error"}"# + "\n"
+        let e = try FieldExpression(#"level == "error""#)
+        let statistics = PipelineStatistics()
+        var kept = 0
+        for try await batch in ChunkedBytes(bytes: Array(text.utf8), size: 1 << 20).lineBatches().whereFields(e, statistics: statistics) {
+            kept += batch.lineCount
+        }
+        XCTAssertEqual(kept, 0)
+        XCTAssertEqual(statistics.malformedLines, 1, "only the third line is parsed")
     }
 }

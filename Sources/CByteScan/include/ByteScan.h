@@ -61,9 +61,12 @@ typedef struct {
     size_t line_start, line_end;   /* the last recorded line: [line_start, line_end], line_end at its LF or length */
     int unordered;
     int failed;                /* out of memory: the collection is incomplete */
+    int skips_json_keys;       /* drop a match that ends with `"` and is followed by optional
+                                  white space and `:` (a JSON key, never a value: see `where`) */
 } sluice_line_hits;
 
-/// The callback: `context` is a `sluice_line_hits` (zeroed but for hay, length and inexact).
+/// The callback: `context` is a `sluice_line_hits` (zeroed but for hay, length, inexact and
+/// skips_json_keys).
 /// Returns nonzero (stop) only when memory runs out.
 int sluice_line_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context);
 

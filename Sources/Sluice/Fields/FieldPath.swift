@@ -1,3 +1,5 @@
+import CByteScan
+
 /// A field of a structured log line, by name: `level`, or nested with dots, `http.status`.
 ///
 /// In a JSON object each dotted component names one level of nesting (`http.status` is the
@@ -39,22 +41,30 @@ public enum LineShape: Sendable, Equatable {
     case malformed
 }
 
-/// One field value found in a line: its type and where its bytes are.
+/// One field value found in a line: its type and where its bytes are. It wraps the C scanner's
+/// `sluice_field_value` (one stored property: the same layout), so that scanner writes an
+/// array of these in place.
 struct FieldValue {
     enum Kind: UInt8 {
         case missing, string, number, `true`, `false`, null, object, array
         /// A logfmt value (bare or quoted): untyped text.
         case text
     }
-    var kind: Kind = .missing
+    var raw: sluice_field_value
+
+    init(kind: Kind = .missing, start: Int = 0, end: Int = 0, escaped: Bool = false) {
+        raw = sluice_field_value(start: start, end: end, kind: kind.rawValue, escaped: escaped ? 1 : 0)
+    }
+
+    var kind: Kind { Kind(rawValue: raw.kind) ?? .missing }
     /// The value's bytes in the line: inside the quotes for strings.
-    var start = 0
-    var end = 0
+    var start: Int { raw.start }
+    var end: Int { raw.end }
     /// A JSON (or quoted logfmt) string that holds backslash escapes.
-    var escaped = false
+    var escaped: Bool { raw.escaped != 0 }
 
     static let missing = FieldValue()
-    var isPresent: Bool { kind != .missing }
+    var isPresent: Bool { raw.kind != 0 }
     /// A string-like value: JSON strings and logfmt values.
     var isText: Bool { kind == .string || kind == .text }
 }

@@ -1,19 +1,11 @@
+import CByteScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-// Why a hand-written scanner and not simdjson (libsimdjson-dev): a `where` or `count --by`
-// needs one to three fields of a 250-byte line. simdjson's On-Demand API is C++ (a C shim
-// target would be needed), wants each document copied into a padded buffer (SIMDJSON_PADDING
-// bytes past the end, which a line inside a shared 1 MiB chunk does not have) and pays a
-// per-document set-up; its strength is long documents. This scanner reads the line once, in
-// place, skipping string bodies eight bytes at a time (SWAR), and stops building anything
-// beyond the few values asked for. Measured on the 1 GiB bench logs (bench/bench.py rows,
-// 2026-12-01): `where-json` 1.11 s (jq 40.6 s, rg -c 0.44 s), `count-by-json` 4.0 s (parses
-// every line). simdjson itself has not been measured here yet: that comparison is still owed
-// before this choice counts as made by measurement.
+// Why a hand-written scanner and not simdjson (libsimdjson-dev): see ``FieldScanner``.
 
 /// The keys a scanner looks for, laid out once in one allocation.
 ///
@@ -34,6 +26,8 @@ final class FieldKeys: @unchecked Sendable {
     let maxDepth: Int
     /// A bit per path (at most 64).
     let allPaths: UInt64
+    /// The same, for the C scanner (pointers into the buffers above).
+    let c: UnsafeMutablePointer<sluice_json_keys>
 
     /// At most 64 paths (`FieldScanner.maximumFields`).
     init(_ paths: [FieldPath]) {
@@ -61,9 +55,13 @@ final class FieldKeys: @unchecked Sendable {
             for b in path.flat { bytes[at] = b; at += 1 }
         }
         allPaths = paths.count == 64 ? ~0 : (1 << UInt64(paths.count)) - 1
+        c = .allocate(capacity: 1)
+        c.initialize(to: sluice_json_keys(bytes: bytes, depths: depths, starts: starts, lengths: lengths,
+                                          count: count, max_depth: maxDepth, all: allPaths))
     }
 
     deinit {
+        c.deallocate()
         bytes.deallocate()
         depths.deallocate()
         starts.deallocate()
@@ -95,7 +93,7 @@ final class FieldKeys: @unchecked Sendable {
 struct FieldScanner {
     static let maximumFields = 64
     /// Deeper JSON nesting than this is taken as malformed (no recursion without end).
-    static let maximumDepth = 512
+    static let maximumDepth = Int(SLUICE_JSON_MAX_DEPTH)
 
     let keys: FieldKeys
 
@@ -110,13 +108,10 @@ struct FieldScanner {
         guard i < n else { return .neither }
         let shape: LineShape
         if p[i] == 0x7B {
-            var json = JSONScan(p: p, n: n, i: i, keys: keys, values: values)
-            if json.object(depth: 0, mask: keys.allPaths) {
-                json.skipSpace()
-                shape = json.i == n ? .json : .malformed
-            } else {
-                shape = .malformed
+            let valid = UnsafeMutableRawPointer(values).withMemoryRebound(to: sluice_field_value.self, capacity: Swift.max(1, keys.count)) {
+                sluice_json_scan(p, n, i, keys.c, $0)
             }
+            shape = valid != 0 ? .json : .malformed
         } else {
             shape = scanLogfmt(p, n, from: i, values)
         }
@@ -146,10 +141,10 @@ struct FieldScanner {
             if i < n && p[i] == 0x3D {
                 i += 1
                 if i < n && p[i] == 0x22 {
-                    var escaped = false
-                    guard JSONScan.string(p, n, &i, &escaped, allowsControl: true) else { return .malformed }
+                    var escaped: Int32 = 0
+                    guard sluice_json_string(p, n, &i, &escaped, 1) != 0 else { return .malformed }
                     if i < n && !Self.isLogfmtSpace(p[i]) { return .malformed }
-                    value = FieldValue(kind: .text, start: ke + 2, end: i - 1, escaped: escaped)
+                    value = FieldValue(kind: .text, start: ke + 2, end: i - 1, escaped: escaped != 0)
                 } else {
                     let vs = i
                     while i < n, !Self.isLogfmtSpace(p[i]) {
@@ -167,61 +162,10 @@ struct FieldScanner {
     }
 }
 
-/// The JSON half of ``FieldScanner``: a cursor over one line.
-struct JSONScan {
-    let p: UnsafePointer<UInt8>
-    let n: Int
-    var i: Int
-    let keys: FieldKeys
-    let values: UnsafeMutablePointer<FieldValue>
-
-    @inline(__always) mutating func skipSpace() {
-        while i < n {
-            let c = p[i]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
-        }
-    }
-
-    @inline(__always) static func isHex(_ c: UInt8) -> Bool { (c &- 0x30) < 10 || ((c | 0x20) &- 0x61) < 6 }
+/// JSON's number grammar, for values read as numbers (the line scan itself is in C:
+/// CByteScan's JSONScan.c).
+enum JSONScan {
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { (c &- 0x30) < 10 }
-
-    /// A string at `p[i] == '"'`: moves `i` past its closing quote; false when it is not valid
-    /// (unterminated, a bad escape, a raw control byte unless `allowsControl`).
-    @inline(__always)
-    static func string(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, _ escaped: inout Bool, allowsControl: Bool) -> Bool {
-        i += 1
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let raw = UnsafeRawPointer(p)
-        while true {
-            // Eight bytes at a time while none is a quote, a backslash or a control byte.
-            while i + 8 <= n {
-                let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let q = v ^ (ones &* 0x22), b = v ^ (ones &* 0x5C)
-                var special = ((q &- ones) & ~q) | ((b &- ones) & ~b)
-                if !allowsControl { special |= (v &- ones &* 0x20) & ~v }
-                if special & highs != 0 { break }
-                i += 8
-            }
-            guard i < n else { return false }
-            let c = p[i]
-            if c == 0x22 { i += 1; return true }
-            if c == 0x5C {
-                escaped = true
-                guard i + 1 < n else { return false }
-                switch p[i + 1] {
-                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: i += 2
-                case 0x75:
-                    guard i + 6 <= n, isHex(p[i + 2]), isHex(p[i + 3]), isHex(p[i + 4]), isHex(p[i + 5]) else { return false }
-                    i += 6
-                default: return false
-                }
-                continue
-            }
-            if c < 0x20 && !allowsControl { return false }
-            i += 1
-        }
-    }
 
     /// A number in JSON's grammar at `p[i]`.
     static func number(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> Bool {
@@ -246,116 +190,6 @@ struct JSONScan {
             while i < n && isDigit(p[i]) { i += 1 }
         }
         return true
-    }
-
-    @inline(__always) mutating func word(_ w: StaticString) -> Bool {
-        let length = w.utf8CodeUnitCount
-        guard i + length <= n, memcmp(p + i, w.utf8Start, length) == 0 else { return false }
-        i += length
-        return true
-    }
-
-    /// Any value at `p[i]` (after white space): moves past it; its kind, or nil when malformed.
-    mutating func value(depth: Int, _ escaped: inout Bool) -> FieldValue.Kind? {
-        guard i < n else { return nil }
-        switch p[i] {
-        case 0x22: return Self.string(p, n, &i, &escaped, allowsControl: false) ? .string : nil
-        case 0x7B: return object(depth: depth + 1, mask: 0) ? .object : nil
-        case 0x5B: return array(depth: depth + 1) ? .array : nil
-        case 0x74: return word("true") ? .true : nil
-        case 0x66: return word("false") ? .false : nil
-        case 0x6E: return word("null") ? .null : nil
-        default: return Self.number(p, n, &i) ? .number : nil
-        }
-    }
-
-    mutating func array(depth: Int) -> Bool {
-        guard depth <= FieldScanner.maximumDepth else { return false }
-        i += 1
-        skipSpace()
-        if i < n && p[i] == 0x5D { i += 1; return true }
-        while true {
-            var escaped = false
-            guard value(depth: depth, &escaped) != nil else { return false }
-            skipSpace()
-            guard i < n else { return false }
-            if p[i] == 0x2C { i += 1; skipSpace(); continue }
-            if p[i] == 0x5D { i += 1; return true }
-            return false
-        }
-    }
-
-    /// Whether the key `p[ks..<ke]` (escaped or not) is `key`.
-    @inline(__always)
-    func keyEquals(_ ks: Int, _ ke: Int, _ escaped: Bool, _ key: UnsafePointer<UInt8>, _ length: Int) -> Bool {
-        if !escaped { return ke - ks == length && memcmp(p + ks, key, length) == 0 }
-        return JSONText.decodedEquals(p + ks, ke - ks, key, length)
-    }
-
-    /// An object at `p[i] == '{'` at `depth`; `mask` holds the paths whose components above
-    /// this depth led here: their values are recorded as their keys are met (the last wins).
-    mutating func object(depth: Int, mask: UInt64) -> Bool {
-        guard depth <= FieldScanner.maximumDepth else { return false }
-        i += 1
-        skipSpace()
-        if i < n && p[i] == 0x7D { i += 1; return true }
-        while true {
-            guard i < n, p[i] == 0x22 else { return false }
-            let ks = i + 1
-            var keyEscaped = false
-            guard Self.string(p, n, &i, &keyEscaped, allowsControl: false) else { return false }
-            let ke = i - 1
-            skipSpace()
-            guard i < n, p[i] == 0x3A else { return false }
-            i += 1
-            skipSpace()
-            guard i < n else { return false }
-            var terminal: UInt64 = 0
-            var nested: UInt64 = 0
-            var bits = mask
-            while bits != 0 {
-                let k = bits.trailingZeroBitCount
-                bits &= bits - 1
-                let (key, length) = keys.component(k, depth)
-                if keyEquals(ks, ke, keyEscaped, key, length) {
-                    if keys.depths[k] == depth + 1 { terminal |= 1 << UInt64(k) } else { nested |= 1 << UInt64(k) }
-                }
-            }
-            if terminal | nested == 0 {
-                var escaped = false
-                guard value(depth: depth, &escaped) != nil else { return false }
-            } else {
-                // A later duplicate key replaces what an earlier one held, down to nested paths.
-                var reset = nested
-                while reset != 0 {
-                    let k = reset.trailingZeroBitCount
-                    reset &= reset - 1
-                    values[k] = .missing
-                }
-                let vs = i
-                var escaped = false
-                let kind: FieldValue.Kind
-                if p[i] == 0x7B && nested != 0 {
-                    guard object(depth: depth + 1, mask: nested) else { return false }
-                    kind = .object
-                } else {
-                    guard let k = value(depth: depth, &escaped) else { return false }
-                    kind = k
-                }
-                let found = kind == .string ? FieldValue(kind: kind, start: vs + 1, end: i - 1, escaped: escaped)
-                    : FieldValue(kind: kind, start: vs, end: i, escaped: false)
-                while terminal != 0 {
-                    let k = terminal.trailingZeroBitCount
-                    terminal &= terminal - 1
-                    values[k] = found
-                }
-            }
-            skipSpace()
-            guard i < n else { return false }
-            if p[i] == 0x2C { i += 1; skipSpace(); continue }
-            if p[i] == 0x7D { i += 1; return true }
-            return false
-        }
     }
 }
 
@@ -428,14 +262,6 @@ enum JSONText {
         }
     }
 
-    /// Whether the escaped body `p[0..<n]` decodes to `key[0..<length]`.
-    static func decodedEquals(_ p: UnsafePointer<UInt8>, _ n: Int, _ key: UnsafePointer<UInt8>, _ length: Int) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Swift.max(1, n)) { buffer in
-            let m = decode(p, n, into: buffer.baseAddress!)
-            return m == length && memcmp(buffer.baseAddress!, key, length) == 0
-        }
-    }
-
     /// Appends `bytes` as a JSON string (quotes included), escaped as jq escapes: `"`, `\`,
     /// control bytes (`\n`, `\t`, ... or `\u00XX`) and DEL (`\u007f`).
     static func appendQuoted(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
@@ -446,8 +272,9 @@ enum JSONText {
         var i = 0
         // Copy each run of bytes that need no escape with one append; no allocation per call.
         while i < n {
+            i += sluice_json_plain_run(base + i, n - i)
+            guard i < n else { break }
             let c = base[i]
-            if c >= 0x20 && c != 0x22 && c != 0x5C && c != 0x7F { i += 1; continue }
             if i > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: i - run)) }
             switch c {
             case 0x22: out.append(0x5C); out.append(0x22)

@@ -12,7 +12,8 @@ extension AsyncSequence where Element == LineBatch {
     /// that, a prefilter skips the lines that cannot match: every line the expression keeps
     /// holds one of its literals (`"error"` for `level == "error"`, the key for `status >=
     /// 500`), in any spacing, or a backslash (an escape could spell them otherwise); the buffer
-    /// is searched for those, and only the lines around hits are parsed. A line that starts as
+    /// is searched for those, and only the lines around hits are parsed (a hit of a quoted
+    /// value followed by `:`, `"error":`, is a key and does not count). A line that starts as
     /// JSON or logfmt but breaks its rules is skipped and counted in `statistics`
     /// (``PipelineStatistics/malformedLines``: among the lines parsed, so not those the
     /// prefilter passed over); it never stops the stream. Kept lines are listed
@@ -143,7 +144,9 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
                 let offsetOfStorage = batch.firstByteOffset - Int64(batch.region.lowerBound)
                 // One pass for the whole region when the set takes it; else each literal is
                 // searched for on its own, from hit to hit.
-                let hits = literalSet?.regionHits(in: bytes, from: position, to: end)
+                // A value literal (`"error"`) followed by `:` is a key (in a line without a
+                // backslash, which has a hit of its own): that hit is not one.
+                let hits = literalSet?.regionHits(in: bytes, from: position, to: end, skippingJSONKeys: true)
                 var hitIndex = 0
                 var nextHits = hits != nil ? [] : literals.map { $0.find(in: bytes, from: position, to: end) ?? end }
                 var nextSlash = hits != nil ? end : ByteSearch.first(0x5C, in: bytes, from: position, to: end) ?? end

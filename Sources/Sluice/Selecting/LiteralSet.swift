@@ -186,12 +186,15 @@ final class LiteralSet: @unchecked Sendable {
 
     /// The lines of `bytes[from..<to]` that hold an occurrence, in one Vectorscan pass over the
     /// whole region (small sets only; `nil` otherwise, and when the empty pattern is in the set).
-    func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> RegionHits? {
+    /// With `skippingJSONKeys`, an occurrence that ends with `"` and is followed by optional
+    /// white space and `:` does not count (`where`'s value literals: `"error"` there is a key).
+    func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, skippingJSONKeys: Bool = false) -> RegionHits? {
         guard let hyperscan, !containsEmpty, from < to, to - from <= Int(UInt32.max),
               let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var hits = sluice_line_hits()
         hits.hay = base + from
         hits.length = to - from
+        hits.skips_json_keys = skippingJSONKeys ? 1 : 0
         defer { sluice_line_hits_free(&hits) }
         guard hyperscan.collectLines(base + from, count: to - from, into: &hits) else { return nil }
         return RegionHits(hits, offset: from, confirmAll: confirmsPerLine)
