@@ -14,8 +14,8 @@ import Darwin
 /// worker threads. Pipes, FIFOs, terminals and sockets wait on the library's one event loop
 /// (a serial Dispatch queue and one epoll instance) and are read without blocking when
 /// data comes, so data is yielded as soon as it arrives and a thousand idle pipes cost no
-/// thread. At most `readAhead` chunks wait to be consumed; chunk buffers come from a pool and
-/// are reused once consumers let them go. Cancelling the consuming task, or dropping the
+/// thread. At most `readAhead` chunks wait to be consumed (the pool meant to reuse chunk
+/// buffers is off: see <doc:UsingFileChunks>). Cancelling the consuming task, or dropping the
 /// iterator, stops reading within one chunk and closes the descriptor (unless it was handed in
 /// with `closeWhenDone: false`); so does ``stop`` (then the sequence ends normally).
 ///

@@ -155,20 +155,25 @@ public struct InputFiles: Sendable {
 
     /// The inputs' lines with `stage` applied to each input on its own, as `grep FILE...` treats
     /// its files: a stage that has its answer (`grep -l`, `-m`) ends that input's reading. Each
-    /// input is read, inflated and split in one task and `stage` runs in another, so that the
-    /// two use two cores; the next input is opened when one ends.
+    /// compressed input is read, inflated and split in one task and `stage` runs in another, so
+    /// that the two use two cores; a plain file, with `inlinePlainFiles`, is read, split and
+    /// searched in one (for a light stage, such as a literal search, faster: its bytes are
+    /// searched while they are in the core's cache; a heavy stage, such as `grepRecords`, gains
+    /// more from splitting on the other core). The next input is opened when one ends.
     public func lineBatches<Stage: AsyncSequence & Sendable>(
-        keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20,
+        keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20, inlinePlainFiles: Bool = true,
         eachInput stage: @escaping @Sendable (AsyncReadAheadSequence<InputLines>) -> Stage
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
-        lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength) { _, lines in stage(lines) }
+        lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
+                    inlinePlainFiles: inlinePlainFiles) { _, lines in stage(lines) }
     }
 
-    /// ``lineBatches(keepCarriageReturn:maxLineLength:eachInput:)`` with the input's path
+    /// ``lineBatches(keepCarriageReturn:maxLineLength:inlinePlainFiles:eachInput:)`` with the input's path
     /// (`-` for standard input) given to `stage`, which may treat inputs differently (grep
     /// reads a regular file and a pipe as GNU grep reads them).
     public func lineBatches<Stage: AsyncSequence & Sendable>(
         keepCarriageReturn: Bool = false, maxLineLength: Int = 64 << 20,
+        inlinePlainFiles: Bool = true,
         eachPath stage: @escaping @Sendable (String, AsyncReadAheadSequence<InputLines>) -> Stage
     ) -> InputFileStream<AsyncReadAheadSequence<Stage>> where Stage.Element == LineBatch {
         recordTotalSize()
@@ -179,7 +184,7 @@ public struct InputFiles: Sendable {
             // file, tasks and hand-offs would cost more than the work; for a plain one, its
             // bytes are searched while they are in the core's cache (see ``InputChunks``). A
             // compressed file is inflated in a task of its own, on the other core.
-            let inline = files.readsInline(path)
+            let inline = inlinePlainFiles ? files.readsInline(path) : files.isSmall(path)
             return stage(path, files.lines(of: path, keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
                                            inline: inline)
                 .readAhead(files.options.readAhead, inline: inline)).readAhead(files.options.readAhead, inline: inline)

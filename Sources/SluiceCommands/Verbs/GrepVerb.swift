@@ -381,7 +381,9 @@ extension GrepVerb: Verb {
         let stream: LineStream
         if records {
             let parser = try stageParser(time, position), recordOptions = self.recordOptions()
-            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) {
+            // Finding records (a time parse per line start) is heavy: lines are split on the other core.
+            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength,
+                                              inlinePlainFiles: false) {
                 $0.grepRecords(pattern, parser: parser, options: recordOptions)
             }
         } else {
