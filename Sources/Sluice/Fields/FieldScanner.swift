@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 
-// Why a hand-written scanner and not simdjson (libsimdjson-dev): see ``FieldScanner``.
+// Why a hand-written scanner and not simdjson (libsimdjson-dev): see ``FieldScanner``'s documentation.
 
 /// The keys a scanner looks for, laid out once in one allocation.
 ///
@@ -90,6 +90,13 @@ final class FieldKeys: @unchecked Sendable {
 /// bare `key` (present, empty), separated by spaces or tabs; a line is logfmt when its first
 /// token is `key=`. Bare values may hold `=`; a `"` inside a key or a bare value, an
 /// unterminated quote or a bad escape make the line malformed.
+///
+/// Why not simdjson (`libsimdjson-dev`): measured on all 663,632 lines of a 200 MB JSON log in
+/// memory, finding `level` and `status`, its On-Demand API took 369 ns a line when it reads
+/// the two fields and skips the rest unchecked, 699 ns when every value is checked (the
+/// semantics here: a malformed line is skipped, never half-read), and its DOM API 535 ns,
+/// against 467 ns for this scanner's C half; and without `-march` flags, which a package
+/// cannot set for its users, its header-only kernels build to the portable fallback.
 struct FieldScanner {
     static let maximumFields = 64
     /// Deeper JSON nesting than this is taken as malformed (no recursion without end).
