@@ -14,35 +14,22 @@ final class CombineTests: XCTestCase {
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    /// A deterministic generator (SplitMix64).
-    private struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Files of logfmt-ish lines of random length (empty lines, lines longer than a split, CR,
     /// no final LF in one), an empty file and a file that never matches.
     private func makeFiles(seed: UInt64) throws -> [String] {
-        var random = Random(state: seed)
+        var random = SplitMix(state: seed)
         let users = ["alice", "bob", "carol", "dave", "eve", "mallory"]
         var files: [String] = []
         for f in 0..<3 {
             var text = ""
-            for i in 0..<(300 + random.below(400)) {
-                switch random.below(10) {
+            for i in 0..<(300 + random.int(400)) {
+                switch random.int(10) {
                 case 0: text += "\n"
-                case 1: text += "level=info msg=\"" + String(repeating: "x", count: 2000 + random.below(3000)) + "\"\n"
+                case 1: text += "level=info msg=\"" + String(repeating: "x", count: 2000 + random.int(3000)) + "\"\n"
                 default:
-                    let level = ["info", "warn", "error"][random.below(3)]
-                    text += "level=\(level) user=\(users[random.below(users.count)]) n=\(i) msg=\"\(String(repeating: "ab", count: random.below(40)))\"" +
-                        (random.below(9) == 0 ? "\r\n" : "\n")
+                    let level = ["info", "warn", "error"][random.int(3)]
+                    text += "level=\(level) user=\(users[random.int(users.count)]) n=\(i) msg=\"\(String(repeating: "ab", count: random.int(40)))\"" +
+                        (random.int(9) == 0 ? "\r\n" : "\n")
                 }
             }
             // One file's last line has no LF (the last file's: a middle one would run on into the next).
@@ -66,8 +53,8 @@ final class CombineTests: XCTestCase {
             XCTAssertTrue([0, 1, 2].contains(r.status), "\(words) split \(i)/\(n): \(r.stderr)")
             results.append(r.stdout)
         }
-        var random = Random(state: seed &+ UInt64(n))
-        for k in stride(from: results.count - 1, to: 0, by: -1) { results.swapAt(k, random.below(k + 1)) }
+        var random = SplitMix(state: seed &+ UInt64(n))
+        for k in stride(from: results.count - 1, to: 0, by: -1) { results.swapAt(k, random.int(k + 1)) }
         var named: [String] = []
         var piped = Data()
         for (k, result) in results.enumerated() {

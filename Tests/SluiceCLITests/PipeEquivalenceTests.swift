@@ -6,20 +6,6 @@ import XCTest
 /// Random pipelines of 2 to 4 stages from every verb, over one and several files, plain and
 /// gzip, with a fixed seed; `SLUICE_PIPE_CASES` sets how many (default 600).
 final class PipeEquivalenceTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-        mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
-    }
-
     /// One stage: its sluice words, and the GNU command (nil when there is none).
     struct Stage {
         var sluice: [String]
@@ -33,7 +19,7 @@ final class PipeEquivalenceTests: XCTestCase {
     }
 
     /// A grep stage with random options; `files` are its operands when it is the first stage.
-    func grepStage(_ r: inout Random, isLast: Bool, files: [String], gnuFiles: [String]?) -> Stage {
+    func grepStage(_ r: inout SplitMix, isLast: Bool, files: [String], gnuFiles: [String]?) -> Stage {
         var options: [String] = []
         var gnuOK = true
         for flag in ["-v", "-i", "-n", "-c", "-o", "-w", "-x", "-b", "-h", "-H", "-l", "-L", "-F"] where r.chance(12) {
@@ -49,7 +35,7 @@ final class PipeEquivalenceTests: XCTestCase {
         return Stage(sluice: words, gnu: gnu)
     }
 
-    func stage(_ r: inout Random, index: Int, isLast: Bool, files: [String], gnuFiles: [String]?) -> Stage {
+    func stage(_ r: inout SplitMix, index: Int, isLast: Bool, files: [String], gnuFiles: [String]?) -> Stage {
         let first = index == 0
         var kinds = ["grep", "grep", "head", "tail", "tail+", "number"]
         if first { kinds.append("cat") }
@@ -91,7 +77,7 @@ final class PipeEquivalenceTests: XCTestCase {
         let fileSets: [[String]] = [["a.log"], ["b.log"], ["a.log", "b.log"], ["a.log", "empty.log", "c.log"], ["z.gz"],
                                     ["b.log", "z.gz"], ["c.log", "a.log", "b.log"]]
         let cases = Int(ProcessInfo.processInfo.environment["SLUICE_PIPE_CASES"] ?? "") ?? (runningUnderSanitizer ? 60 : 600)
-        var r = Random(state: 20261201)
+        var r = SplitMix(state: 20261201)
         var script = """
         cd \(quoted([dir.path]))
         S=\(quoted([sluiceBinary]))

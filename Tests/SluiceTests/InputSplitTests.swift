@@ -57,7 +57,7 @@ final class InputSplitTests: XCTestCase {
     }
 
     func testEveryPartAgainstTheOracle() async throws {
-        var rng = SeededGenerator(seed: 19)
+        var rng = SplitMix(seed: 19)
         for round in 0..<16 {
             let data = Self.randomFile(&rng, longest: round % 2 == 0 ? 300 : 5000)
             let path = try write(data, "r\(round).log")
@@ -76,7 +76,7 @@ final class InputSplitTests: XCTestCase {
     }
 
     func testByteRangesAgainstTheOracle() async throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix(seed: 7)
         for round in 0..<30 {
             let data = Self.randomFile(&rng, longest: 200)
             let path = try write(data, "b\(round).log")
@@ -129,7 +129,7 @@ final class InputSplitTests: XCTestCase {
     }
 
     func testInputFilesOption() async throws {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix(seed: 3)
         let data = Self.randomFile(&rng, longest: 100)
         let path = try write(data, "in.log")
         var whole: [UInt8] = []
@@ -198,7 +198,7 @@ final class InputSplitTests: XCTestCase {
     }
 
     func testZstdSplitsAtFramesAndReadsTheSeekTable() async throws {
-        var rng = SeededGenerator(seed: 11)
+        var rng = SplitMix(seed: 11)
         var data: [UInt8] = []
         while data.count < 300_000 { data += Self.randomFile(&rng, longest: 3000) + [0x0A] }
         let cuts = [1, 777, 40_000, 40_001, 150_000, 200_000, 299_000]
@@ -228,18 +228,5 @@ final class InputSplitTests: XCTestCase {
                 XCTAssertEqual(whole, data, "\(path) in \(n) splits")
             }
         }
-    }
-}
-
-/// A deterministic generator (SplitMix64) so that a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -71,19 +71,6 @@ struct TimedLog {
     }
 }
 
-/// A small deterministic generator.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension LogTime {
     /// `2024-05-13T08:00:00.123Z` (milliseconds).
     static func isoMillis(_ t: Int64) -> String {

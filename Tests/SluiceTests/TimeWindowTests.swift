@@ -35,7 +35,7 @@ final class TimeWindowTests: XCTestCase {
 
     func testUnorderedStreamStillGivesEveryRecordWithoutStopping() async throws {
         var log = TimedLog(count: 200, seed: 9)
-        var shuffler = Shuffler(seed: 4)
+        var shuffler = SplitMix(seed: 4)
         log.records.shuffle(using: &shuffler)
         var text: [UInt8] = []
         for r in log.records { for l in r.lines { text += Array((l + "\n").utf8) } }
@@ -64,11 +64,4 @@ final class TimeWindowTests: XCTestCase {
         for try await batch in chain.until(.instant(t), parser: parser) where batch.endsSource { markers += 1 }
         XCTAssertEqual(markers, 1)
     }
-}
-
-/// A seeded generator for shuffles.
-struct Shuffler: RandomNumberGenerator {
-    var inner: SplitMix
-    init(seed: UInt64) { inner = SplitMix(seed: seed) }
-    mutating func next() -> UInt64 { inner.next() }
 }

@@ -152,14 +152,7 @@ public struct AsyncCountBySequence<Base: AsyncSequence>: AsyncSequence where Bas
             do {
                 while let batch = try await base.next(isolation: actor) {
                     if !batch.isEmpty { try count(batch) }
-                    if case .partial = s.format {
-                        if batch.endsSource {
-                            tally.record(batch, .countBy, to: &writer)
-                        } else {
-                            tally.add(batch)
-                            if let failure = batch.failure { writer.error(failure, input: nil, before: false) }
-                        }
-                    }
+                    if case .partial = s.format { tally.take(batch, .countBy, to: &writer) }
                     if let failure = batch.failure {
                         s.statistics.addFailure(failure)
                         return []

@@ -202,6 +202,18 @@ struct SourceTally {
         if batch.entries == nil, !batch.region.isEmpty { open = batch.storage[batch.region.upperBound - 1] != 0x0A }
     }
 
+    /// Takes one batch of the stream a partial result is made from: a marker writes the record
+    /// of the source it ends (and its fault), a batch of lines is tallied, and a failure carried
+    /// by lines is written as the job's error record. Every partial-result sink calls this.
+    mutating func take(_ batch: LineBatch, _ kind: PartialResult.Kind, to w: inout PartialWriter) {
+        if batch.endsSource {
+            record(batch, kind, to: &w)
+        } else {
+            add(batch)
+            if let failure = batch.failure { w.error(failure, input: nil, before: false) }
+        }
+    }
+
     /// Ends the current source at its marker (`grep -c`'s rules for binary ones); returns its
     /// index, or `nil` for a notice that is no input (a directory walk's message).
     mutating func end(_ marker: LineBatch) -> Int? {
@@ -291,13 +303,8 @@ public struct AsyncPartialResultSequence<Base: AsyncSequence>: AsyncSequence whe
             }
             do {
                 while let batch = try await base.next(isolation: actor) {
-                    if batch.endsSource {
-                        tally.record(batch, s.result.kind, to: &writer)
-                        if let message = batch.message { s.statistics.addMessage(message) }
-                    } else {
-                        tally.add(batch)
-                        if let failure = batch.failure { writer.error(failure, input: nil, before: false) }
-                    }
+                    tally.take(batch, s.result.kind, to: &writer)
+                    if batch.endsSource, let message = batch.message { s.statistics.addMessage(message) }
                     if let failure = batch.failure {
                         s.statistics.addFailure(failure)
                         return []
