@@ -49,6 +49,9 @@ public struct DirectoryWalk: Sequence, Sendable {
         public var skipsDevices = true
         /// Operands that are directories are walked; otherwise they are passed on as files.
         public var recurses = true
+        /// Visit each directory's entries in the byte order of their names (ripgrep's
+        /// `--sort path`) instead of the order `readdir` gives them. Operands keep their order.
+        public var sortsByName = false
         public init() {}
     }
 
@@ -186,6 +189,7 @@ public struct DirectoryWalk: Sequence, Sendable {
                 if name == "." || name == ".." { continue }
                 names.append((name, entry.pointee.d_type))
             }
+            if walk.options.sortsByName { names.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) } }
             stack.append((prefix: prefix, names: names, index: 0,
                           id: FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))))
             return nil

@@ -118,6 +118,9 @@ struct GrepVerb: ParsableCommand {
     var excludeFrom: [String] = []
     @Option(name: .customLong("exclude-dir"), help: ArgumentHelp("Skip directories that match GLOB.", valueName: "GLOB"))
     var excludeDirectories: [String] = []
+    @Option(name: .customLong("sort"),
+            help: ArgumentHelp("The order of the files -r finds: none (the default: as readdir gives each directory's entries, as GNU grep), or path (each directory's entries by name, in byte order, as ripgrep's --sort path). Output is in that order either way.", valueName: "ORDER"))
+    var sortOrder: SortChoice?
     /// --include, --exclude and --exclude-from in the order given (normalise writes them so): +GLOB, -GLOB, @FILE.
     @Option(name: .customLong("file-glob"), parsing: .unconditionalSingleValue, help: .private)
     var fileGlobs: [String] = []
@@ -206,6 +209,11 @@ enum DirectoriesAction: String, ExpressibleByArgument, CaseIterable {
     case read, skip, recurse
 }
 
+/// `--sort=ORDER`.
+enum SortChoice: String, ExpressibleByArgument, CaseIterable {
+    case none, path
+}
+
 /// `--devices=ACTION`.
 enum DevicesAction: String, ExpressibleByArgument, CaseIterable {
     case read, skip
@@ -237,7 +245,7 @@ extension GrepVerb: Verb {
         let lastBinaryFlag = words.prefix { $0 != "--" }.lastIndex(where: isBinaryFlag)
         let takingValue: Set<String> = ["-e", "-f", "-m", "-A", "-B", "-C", "--regexp", "--file", "--max-count",
                                         "--after-context", "--before-context", "--context", "--label", "--color", "--colour",
-                                        "--binary-files", "-d", "-D", "--directories", "--devices", "--exclude-dir", "--group-separator"]
+                                        "--binary-files", "-d", "-D", "--directories", "--devices", "--exclude-dir", "--group-separator", "--sort"]
         var skipsValue = false
         for (index, word) in words.enumerated() {
             if skipsValue { skipsValue = false; continue }
@@ -332,6 +340,7 @@ extension GrepVerb: Verb {
         options.excludedDirectories = excludeDirectories
         options.skipsDevices = devices != .read
         options.recurses = recurses
+        options.sortsByName = sortOrder == .path
         var files: [String] = []
         var preludes: [Int: [LineBatch]] = [:]
         for entry in DirectoryWalk(operands, options: options) {
