@@ -27,6 +27,8 @@ checks=(
   "cmd:pbzip2 pbzip2"
   "cmd:lbzip2 lbzip2"
   "cmd:lzip lzip"
+  "cmd:compress ncompress"
+  "cmd:rg ripgrep"
   "cmd:tmux tmux"
 )
 need=()

@@ -37,6 +37,10 @@ public enum CompressionCodec: String, Sendable, Hashable, CaseIterable, CustomSt
     case bzip2
     /// The LZ4 frame format (`04 22 4d 18`), and its legacy format (`lz4 -l`, `02 21 4c 18`), with liblz4.
     case lz4
+    /// compress(1)'s LZW format (`.Z`, `1f 9d`), as `zcat` reads it; the decoder is Sluice's
+    /// own (see `LzwDecoder`). It has no end marker and no check: what follows belongs to it,
+    /// and a file cut short is not detected.
+    case compress
 
     public var description: String { rawValue }
 
@@ -126,6 +130,7 @@ enum Magic {
     static let lz4 = exact(.lz4, [0x04, 0x22, 0x4d, 0x18])
     /// The lz4 legacy format (`lz4 -l`).
     static let lz4Legacy = exact(.lz4, Lz4LegacyDecoder.magic)
+    static let compress = exact(.compress, LzwDecoder.magic)
 
     /// What may start an input.
     static func starting(_ codecs: some Sequence<CompressionCodec>) -> [Pattern] {
@@ -136,6 +141,7 @@ enum Magic {
             case .xz: return [xz, lzip]
             case .bzip2: return [bzip2Block, bzip2End]
             case .lz4: return [lz4, lz4Legacy]
+            case .compress: return [compress]
             }
         }
         if patterns.contains(where: { $0.kind == .codec(.zstd) || $0.kind == .codec(.lz4) }) { patterns.append(skippable) }
@@ -450,6 +456,7 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
             case .xz: return XzDecoder(memoryLimit: Swift.max(1 << 20, options.memoryLimit))
             case .bzip2: return Bzip2Decoder()
             case .lz4: return Lz4Decoder()
+            case .compress: return LzwDecoder()
             }
         }
 
