@@ -12,6 +12,9 @@ struct CountVerb: ParsableCommand {
         counts, as grep -o prints it), or minute, hour or day of the line's timestamp (in \
         --zone). A missing field counts as - (null in JSON); malformed lines are not counted.
 
+        A last line without a newline is a line: `sluice count FILE` is `grep -c '' FILE`, \
+        one more than `wc -l` (which counts newlines) when the file does not end in one.
+
         Examples:
           sluice cat access.log.gz then grep ' 500 ' then count
           sluice count --by status app.json
