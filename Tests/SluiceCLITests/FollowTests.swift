@@ -176,6 +176,65 @@ final class FollowTests: XCTestCase {
         XCTAssertEqual(follower.lines, ["one", "two"])
     }
 
+    /// A followed file that is missing or empty when following begins, and is then written
+    /// compressed (a growing `.gz`: members appended, or one member written with sync flushes),
+    /// is decoded, not printed as compressed bytes; one written as text still keeps its lines
+    /// whole.
+    func testFileEmptyOrMissingAtStartThenCompressedIsDecoded() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func gzip(_ text: String) throws -> Data {
+            let r = try runProgram("/bin/gzip", ["-c"], stdin: Data(text.utf8))
+            XCTAssertEqual(r.status, 0)
+            return r.stdout
+        }
+        func append(_ path: String, _ data: Data) throws {
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+            handle.seekToEndOfFile()
+            handle.write(data)
+            try handle.close()
+        }
+        for startsEmpty in [true, false] {
+            let path = dir.appendingPathComponent("grow-\(startsEmpty).log.gz").path
+            if startsEmpty { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data())) }
+            let follower = try Follower(["tail", "-F", "-n", "5", path])
+            defer { follower.stop() }
+            usleep(300_000)
+            if !startsEmpty { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data())) }
+            try append(path, gzip("one\ntwo\n"))
+            follower.waitForLineCount(2)
+            try append(path, gzip("three\n"))
+            follower.waitForLineCount(3)
+            XCTAssertEqual(follower.lines, ["one", "two", "three"], "starts empty: \(startsEmpty)")
+        }
+        // One gzip member written as it goes, flushed after each line (Python's GzipFile.flush).
+        let streamed = dir.appendingPathComponent("streamed.gz").path
+        let follower = try Follower(["tail", "-F", "-n", "5", streamed])
+        defer { follower.stop() }
+        usleep(300_000)
+        let writer = try runProgram("/usr/bin/python3", ["-c", """
+            import gzip, sys, time
+            f = open(sys.argv[1], 'wb'); g = gzip.GzipFile(fileobj=f, mode='wb')
+            for i in range(4):
+                g.write(b'row %d\\n' % i); g.flush(); f.flush(); time.sleep(0.1)
+            time.sleep(1.0)
+            """, streamed])
+        XCTAssertEqual(writer.status, 0, writer.stderr)
+        follower.waitForLineCount(4)
+        XCTAssertEqual(follower.lines, ["row 0", "row 1", "row 2", "row 3"])
+        // Text into a file that was empty: lines whole, a partial line held until its LF.
+        let text = dir.appendingPathComponent("text.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: text, contents: Data()))
+        let plain = try Follower(["tail", "-F", text])
+        defer { plain.stop() }
+        usleep(300_000)
+        try append(text, Data("a\nb".utf8))
+        usleep(300_000)
+        try append(text, Data("c\n".utf8))
+        plain.waitForLineCount(2)
+        XCTAssertEqual(plain.lines, ["a", "bc"])
+    }
+
     func testPidEndsFollowing() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -71,7 +71,10 @@ public struct FollowedFile: AsyncSequence, Sendable {
     /// Keep lines whole across files: a line still being written is held until its LF, and
     /// when the file it belongs to is left (rotated, truncated, replaced) it ends there, as a
     /// line of its own, so that no line is spliced with another file's. Turn off for content
-    /// that is not text lines (a growing gzip file, inflated later).
+    /// that is not text lines (a growing gzip file, inflated later). A file read from its start
+    /// whose first bytes are a compression format's magic number (one that was empty or
+    /// missing when following began, and was then written gzip, zstd, ...) is passed on as it
+    /// comes, as with this off: its lines are found after decoding.
     public var keepsLinesWhole = true
     /// Ends following, after what the file holds has been read, once requested.
     public var stop: StopToken?
@@ -179,10 +182,17 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
         var grace: Duration
         /// Its key in ``ChangeWatcher``'s list of replaced files.
         var key: Int
+        /// Whether its lines are kept whole (not when it holds compressed bytes).
+        var whole: Bool
     }
     var draining: [Drain] = []
     /// The open file's line still being written (read, not yet sent), when lines are kept whole.
     var partial: [UInt8] = []
+    /// Whether the open file's lines are kept whole: ``FollowedFile/keepsLinesWhole``, unless
+    /// the file turned out to hold compressed bytes.
+    var wholeLines = true
+    /// The open file is read from its start and what its first bytes are is not known yet.
+    var checksContent = false
     /// A held line longer than this (the chunk size) is sent anyway: memory stays bounded.
     var partialLimit: Int { spec.chunkSize }
     var firstOpen = true
@@ -427,6 +437,8 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
         }
         firstOpen = false
         reportedMissing = false
+        wholeLines = spec.keepsLinesWhole
+        checksContent = wholeLines && offset == 0
         recordHead()
         if usesInotify {
             if let wd = fileWD { watcher.release(wd, for: self) }
@@ -488,10 +500,29 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
             }
             var chunk = read
             if chunk.isEmpty { return true }
-            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: full, whole: spec.keepsLinesWhole, limit: partialLimit))
+            if checksContent { decideContent(&chunk) }
+            offset += Int64(Self.holdPartialLine(&chunk, partial: &partial, full: full, whole: wholeLines, limit: partialLimit))
             if headLength < Self.headLimit && offset > Int64(headLength) { recordHead() }
             if !chunk.isEmpty && !send(chunk) { return false }
         }
+    }
+
+    /// Looks at the first bytes of a file read from its start (with what is held of them): a
+    /// compression format's magic number means compressed bytes, passed on as they come
+    /// (with the bytes held so far in front); text keeps its lines whole. Undecided while the
+    /// bytes so far are the start of a magic number.
+    private func decideContent(_ chunk: inout [UInt8]) {
+        let head = Array((partial + chunk.prefix(CompressionCodec.longestMagic)).prefix(CompressionCodec.longestMagic))
+        switch Magic.match(head, Magic.starting(CompressionCodec.allCases), lzmaAlone: true) {
+        case .needMore:
+            return
+        case .found:
+            wholeLines = false
+            if !partial.isEmpty { chunk = partial + chunk; partial = [] }
+        case .none:
+            break
+        }
+        checksContent = false
     }
 
     /// Keeps lines whole: trims `chunk` after its last LF. A full chunk is cut there and its
@@ -543,7 +574,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
         // to its end before this one, as it should.
         let key = watcher.addDrain(self)
         draining.append(Drain(fd: fd, offset: offset, lastGrowth: .now, partial: partial, wd: fileWD,
-                              grace: Self.drainGrace, key: key))
+                              grace: Self.drainGrace, key: key, whole: wholeLines))
         partial = []
         fd = -1
         fileWD = nil
@@ -604,7 +635,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
                 guard let (read, full) = readChunk(entry.fd, at: entry.offset, failure: &failure), !read.isEmpty else { break }
                 var chunk = read
                 grew = true
-                entry.offset += Int64(Self.holdPartialLine(&chunk, partial: &entry.partial, full: full, whole: spec.keepsLinesWhole, limit: partialLimit))
+                entry.offset += Int64(Self.holdPartialLine(&chunk, partial: &entry.partial, full: full, whole: entry.whole, limit: partialLimit))
                 if !chunk.isEmpty && !send(chunk) {
                     draining[index] = entry
                     draining[index].lastGrowth = .now

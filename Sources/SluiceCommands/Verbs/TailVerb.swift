@@ -164,7 +164,14 @@ extension TailVerb: Verb {
                                             pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
                                             onNotice: { printError($0) })
                 follower.stop = stop
-                sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
+                if followMode != .none && decompression.enabled && !hasContent(path) {
+                    // Empty or missing now, it may yet be written compressed (a growing .gz):
+                    // what it turns out to be is decoded; text passes through unchanged.
+                    sources.append((name, follower.decompressed(decompression, onWarning: warn)
+                        .lineBatches(keepCarriageReturn: true, sourceName: name)))
+                } else {
+                    sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
+                }
             }
         }
         if followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
@@ -179,6 +186,12 @@ extension TailVerb: Verb {
         default: return s
         }
     }
+}
+
+/// Whether the file exists and holds at least one byte.
+func hasContent(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && st.st_size > 0
 }
 
 func isRegularFile(_ path: String) -> Bool {
