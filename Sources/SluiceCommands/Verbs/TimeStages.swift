@@ -68,6 +68,32 @@ extension SinceVerb: Verb {
                     continue
                 }
             }
+            // A BGZF file (bgzip's) is bisected by block; other gzip files are read until the window.
+            if !scan && path != "-" && files.options.decompress && isRegularFile(path) && BGZFTimeSeek.isBGZF(path: path) {
+                var seek = BGZFTimeSeek(parser: parser)
+                if let tolerance { seek.tolerance = tolerance.microseconds }
+                do {
+                    let result = try seek.search(path: path, for: bound)
+                    if result.firstTimestamp == nil {
+                        printError("\(name): no line starts with a timestamp sluice reads (see --time-format)")
+                    }
+                    switch result.outcome {
+                    case .found(let block, let skip):
+                        let lines = BGZFTimeSeek.lineBatches(path: path, name: name, block: block, skip: skip,
+                                                             probeBytes: result.bytesRead, maxLineLength: inputs.maxLineLength,
+                                                             statistics: files.options.statistics)
+                        // Without a timestamp in its first MiB the file is read from its start, and since resolves TIME itself.
+                        sources.append((name, sinceStage(lines, result.firstTimestamp == nil ? bound : .instant(result.target), parser)))
+                        continue
+                    case .unordered(let offset):
+                        printError("\(name): not in time order (time runs back by more than the tolerance near compressed byte \(offset)): reading it in full")
+                        ordered = false
+                    }
+                } catch {
+                    inputs.onError(error.naming(name))
+                    continue
+                }
+            }
             let lines = InputFiles([path], options: files.options, onError: inputs.onError, onWarning: files.onWarning)
                 .lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength)
             sources.append((name, sinceStage(lines, bound, parser)))
