@@ -158,12 +158,12 @@ final class TimeCLITests: XCTestCase {
         guard (try? shell("command -v bgzip"))?.status == 0 else { throw XCTSkip("bgzip (tabix) missing") }
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let records = makeRecords(60000, seed: 8, step: 300)
+        let records = makeRecords(200_000, seed: 8, step: 300)
         let path = try write(text(records), "app.log", in: dir)
         XCTAssertEqual(try shell("bgzip -c '\(path)' > '\(path).bgz' && gzip -c '\(path)' > '\(path).gz'").status, 0)
         var state: UInt64 = 7
-        var times = [records[0].time - 1, records[0].time, records.last!.time, records.last!.time + 1, records[30000].time]
-        for _ in 0..<14 {
+        var times = [records[0].time - 1, records[0].time, records.last!.time, records.last!.time + 1, records[100_000].time]
+        for _ in 0..<8 {
             state = state &* 6364136223846793005 &+ 1
             times.append(records[Int(state >> 33) % records.count].time + Int(state >> 50) % 2)
         }
@@ -185,15 +185,15 @@ final class TimeCLITests: XCTestCase {
             XCTAssertTrue(since.text == awk.text, "since \(t1) against zcat | awk")
         }
         // Little of the BGZF file is read for a window in its middle.
-        let stats = try sluice(["--stats", "since", Self.iso(records[30000].time), path + ".bgz", "then", "until", Self.iso(records[30050].time)])
+        let stats = try sluice(["--stats", "since", Self.iso(records[100_000].time), path + ".bgz", "then", "until", Self.iso(records[100_050].time)])
         let read = stats.stderr.split(separator: "\n").first { $0.hasPrefix("bytes read") }.flatMap { $0.split(separator: " ").dropFirst(2).first }
         let size = (try FileManager.default.attributesOfItem(atPath: path + ".bgz")[.size] as? Int) ?? 0
-        XCTAssertLessThan(Int(read ?? "") ?? .max, size / 3, stats.stderr)
+        XCTAssertLessThan(Int(read ?? "") ?? .max, size / 4, stats.stderr)
         // Out of order: read in full, with a notice, and still right.
-        let shuffled = records[30000...] + records[..<30000]
+        let shuffled = records[100_000...] + records[..<100_000]
         let mixed = try write(text(Array(shuffled)), "mixed.log", in: dir)
         XCTAssertEqual(try shell("bgzip '\(mixed)'").status, 0)
-        let t = records[40000].time
+        let t = records[140_000].time
         let out = try sluice(["since", Self.iso(t), mixed + ".gz"])
         XCTAssertTrue(out.stderr.contains("not in time order"), out.stderr)
         XCTAssertTrue(out.text == text(Array(shuffled).filter { $0.time >= t }), "unordered BGZF read in full")

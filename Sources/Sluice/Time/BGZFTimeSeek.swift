@@ -136,7 +136,7 @@ extension BGZFTimeSeek {
         -> some AsyncSequence<LineBatch, any Error> & Sendable {
         statistics?.opened(name)
         statistics?.addRead(Int(probeBytes))
-        return FileChunks(path: path, chunkSize: 256 << 10, offset: block, readAhead: 1)
+        return FileChunks(path: path, chunkSize: 64 << 10, offset: block, readAhead: 1)
             .observed { statistics?.addRead($0.count) }
             .gunzip()
             .droppingFirst(skip)
@@ -182,17 +182,24 @@ final class BGZFFile {
     }
 
     /// The offset of the first block that starts at or after `offset`: a header there whose
-    /// `BSIZE` leads to another header or to the end of the file.
+    /// `BSIZE` leads to another header or to the end of the file. Read 16 KiB at a time (text
+    /// blocks are smaller than that compressed), up to the 64 KiB within which a block must start.
     func nextBlock(atOrAfter offset: Int64) throws(SluiceError) -> Int64? {
-        // A block is at most 64 KiB, so one starts within 64 KiB of any offset inside the file.
-        let bytes = try read(offset, 65536 + 18 + 65536)
+        var bytes: [UInt8] = []
         var i = 0
-        while i + 18 <= Swift.min(bytes.count, 65536 + 18) {
-            if let size = BGZFTimeSeek.blockSize(bytes, i) {
-                let next = i + size
-                if offset + Int64(next) == self.size || BGZFTimeSeek.blockSize(bytes, next) != nil { return offset + Int64(i) }
+        while bytes.count < 65536 + 18 {
+            let more = try read(offset + Int64(bytes.count), 16384)
+            if more.isEmpty { break }
+            bytes += more
+            while i + 18 <= bytes.count {
+                if let size = BGZFTimeSeek.blockSize(bytes, i) {
+                    let next = offset + Int64(i + size)
+                    if next == self.size { return offset + Int64(i) }
+                    let header = i + size + 18 <= bytes.count ? Array(bytes[(i + size)..<(i + size + 18)]) : try read(next, 18)
+                    if BGZFTimeSeek.blockSize(header, 0) != nil { return offset + Int64(i) }
+                }
+                i += 1
             }
-            i += 1
         }
         return nil
     }

@@ -135,9 +135,14 @@ extension MergeVerb: Verb {
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
         var sources: [AsyncTimeMergedLineSources.Source] = []
         var parsers: [LogTime] = []
+        // Memory: each input holds its batch being merged, one read ahead and one being read
+        // (or inflated): about 3 × 512 KiB per input, plus one output batch (see AsyncTimeMergedLineSources).
+        var options = inputs.files.options
+        options.readAhead = 1
+        options.chunkSize = Swift.min(options.chunkSize, 512 << 10)
         for path in inputs.files.paths {
             do { parsers.append(try time.parser(for: path)) } catch { throw CLIError("\(error)") }
-            let stream = InputFiles([path], options: inputs.files.options, onError: inputs.onError, onWarning: inputs.files.onWarning)
+            let stream = InputFiles([path], options: options, onError: inputs.onError, onWarning: inputs.files.onWarning)
                 .lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength)
             sources.append((inputs.files.displayName(path), stream))
         }
