@@ -83,15 +83,9 @@ public struct BGZFTimeSeek: Sendable {
         result.firstTimestamp = first.time
         let target = bound.resolved(firstTimestamp: first.time)
         result.target = target
-        var samples: [(offset: Int64, time: Int64)] = [(0, first.time)]
-        func ordered(_ offset: Int64, _ time: Int64) -> Bool {
-            var index = samples.count
-            while index > 0 && samples[index - 1].offset > offset { index -= 1 }
-            if index > 0 && samples[index - 1].time > time + tolerance { return false }
-            if index < samples.count && time > samples[index].time + tolerance { return false }
-            samples.insert((offset, time), at: index)
-            return true
-        }
+        var probes = ProbeSamples(tolerance: tolerance)
+        _ = probes.record(0, first.time)
+        func ordered(_ offset: Int64, _ time: Int64) -> Bool { probes.record(offset, time) }
         var start = (block: Int64(0), skip: first.skip)
         // A probe near the end as well, so that a file out of order is seen whatever the target.
         if let last = try file.nextBlock(atOrAfter: Swift.max(0, file.size - 3 * 65536)), last > 0 {

@@ -135,11 +135,12 @@ extension MergeVerb: Verb {
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
         var sources: [AsyncTimeMergedLineSources.Source] = []
         var parsers: [LogTime] = []
-        // Memory: each input holds its batch being merged, one read ahead and one being read
-        // (or inflated): about 3 × 512 KiB per input, plus one output batch (see AsyncTimeMergedLineSources).
+        // Memory: each input holds its batch being merged, one batch split ahead and two chunks
+        // read ahead (or being inflated): about 5 × 256 KiB per input, plus one output batch
+        // (see AsyncTimeMergedLineSources).
         var options = inputs.files.options
         options.readAhead = 1
-        options.chunkSize = Swift.min(options.chunkSize, 512 << 10)
+        options.chunkSize = Swift.min(options.chunkSize, 256 << 10)
         for path in inputs.files.paths {
             do { parsers.append(try time.parser(for: path)) } catch { throw CLIError("\(error)") }
             let stream = InputFiles([path], options: options, onError: inputs.onError, onWarning: inputs.files.onWarning)
