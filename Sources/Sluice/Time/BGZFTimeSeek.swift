@@ -20,8 +20,8 @@ import CZlib
 /// stage after it drops the few records before the time (at most about two blocks of text).
 ///
 /// The probes are checked against each other as ``TimeSeek``'s are: a later one stamped earlier
-/// by more than `tolerance` gives ``Outcome/unordered(offset:)`` (the caller then reads the file in full).
-/// Files that are gzip but not BGZF are not this type's: ``isBGZF(path:)`` tells them apart.
+/// by more than `tolerance` gives ``BGZFTimeSeek/Outcome/unordered(offset:)`` (the caller then reads the file in full).
+/// Files that are gzip but not BGZF are not this type's: ``BGZFTimeSeek/isBGZF(path:)`` tells them apart.
 public struct BGZFTimeSeek: Sendable {
     /// Where to start.
     public enum Outcome: Sendable, Equatable {
