@@ -57,7 +57,7 @@ ROW_NAMES = [
     "grep-F-f-1k", "grep-F-f-10k", "grep-F-f-100k", "grep-Fi-f-1k", "grep-E-f-50", "grep-e-three",
     "grep-E-f-50-gzip", "grep-e-three-gzip", "grep-F-f-1k-gzip", "grep-F-f-100k-gzip", "grep-Fi-f-1k-gzip",
     "grep-F-f-10k-gzip",
-    "time-window", "time-window-gzip", "grep-records", "lib-logtime",
+    "time-window", "time-window-gzip", "time-window-bgzf", "grep-records", "lib-logtime",
     "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
     # issue 12: grep -r over a copy of /usr/share/doc (about 4,000 files, 1,700 of them .gz)
     "grep-r-doc", "grep-r-doc-raw",
@@ -596,6 +596,19 @@ def prepare_inputs(args, need):
             log("making " + T)
             subprocess.run(argv, check=True, env=dict(CHILD_ENV, TZ="UTC"), stdout=subprocess.DEVNULL)
         inp[key] = T
+    if "timed-bgzf" in need:
+        # The ISO log in BGZF (bgzip, from tabix): gzip members of 64 KiB of text with their sizes.
+        plain = os.path.join(d, "timed-iso-1g.log")
+        B = plain + ".bgz"
+        if not (os.path.isfile(B) and man.fresh(B, plain, os.path.getsize(B))):
+            if not have("bgzip"):
+                raise HarnessError("bgzip (tabix) missing")
+            log("writing " + B)
+            with open(B + ".tmp", "wb") as out:
+                subprocess.run(["bgzip", "-c", plain], stdout=out, check=True)
+            os.replace(B + ".tmp", B)
+            man.record(B, plain)
+        inp["timed-bgzf"] = B
     if "merge" in need:
         inp["merge"], inp["merge-keyed"] = make_merge_inputs(d, man)
     return inp
@@ -1069,6 +1082,13 @@ def build_rows(names, S, B, inp):
                 Cmd("sluice", [[S, "since", WINDOW[0], T, "then", "until", WINDOW[1]]], sluice=True, cmp="bytes"),
                 Cmd("awk", cat + [["awk", "-v", f"a={WINDOW[0]}", "-v", f"b={WINDOW[1]}", AWK_WINDOW] + ([] if cat else [T])],
                     cmp="bytes")])
+        elif name == "time-window-bgzf":
+            # issue 17: the same window on a bgzip'd copy, bisected by BGZF block, against zcat | awk.
+            T = inp.get("timed-bgzf")
+            r = Row(name, [T], [
+                Cmd("sluice", [[S, "since", WINDOW[0], T, "then", "until", WINDOW[1]]], sluice=True, cmp="bytes"),
+                Cmd("zcat|awk", [["zcat", T], ["awk", "-v", f"a={WINDOW[0]}", "-v", f"b={WINDOW[1]}", AWK_WINDOW]],
+                    cmp="bytes", need=["bgzip"])])
         elif name == "grep-records":
             T = inp.get("timed")
             r = Row(name, [T], [
@@ -1649,7 +1669,7 @@ def main():
                  "follow-latency": set(), "follow-latency-1000": set(), "growth": {"F", "head"},
                  "huge-line": {"huge"}, "grep-F-f-10k-gzip": {"F", "G"}, "grep-F-f-1k-gzip": {"F", "G"},
                  "grep-F-f-100k-gzip": {"F", "G"}, "grep-Fi-f-1k-gzip": {"F", "G"}, "grep-E-f-50-gzip": {"G"},
-                 "grep-e-three-gzip": {"G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"},
+                 "grep-e-three-gzip": {"G"}, "time-window": {"timed"}, "time-window-gzip": {"timed-gz"}, "time-window-bgzf": {"timed", "timed-bgzf"},
                  "grep-records": {"timed"}, "lib-logtime": {"timed-mixed"}, "grep-c-zst": {"F", "zst"}, "grep-c-xz": {"F", "xz"},
                  "grep-c-bz2": {"F", "bz2"}, "grep-c-lz4": {"F", "lz4"},
                  "grep-c-4gz": {"F", "rotated"}, "grep-r-doc": {"doc"}, "grep-r-doc-raw": {"doc"},

@@ -152,6 +152,80 @@ final class TimeCLITests: XCTestCase {
         XCTAssertEqual(plain.text, "\(keyed.flatMap(\.3).count)\n")
     }
 
+    /// A BGZF file (bgzip) is bisected by block: the same window as on the plain file and as
+    /// `zcat | awk` over everything, with little of the file read; plain gzip still streams.
+    func testWindowOnBGZFMatchesPlainAndAwk() throws {
+        guard (try? shell("command -v bgzip"))?.status == 0 else { throw XCTSkip("bgzip (tabix) missing") }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = makeRecords(200_000, seed: 8, step: 300)
+        let path = try write(text(records), "app.log", in: dir)
+        XCTAssertEqual(try shell("bgzip -c '\(path)' > '\(path).bgz' && gzip -c '\(path)' > '\(path).gz'").status, 0)
+        var state: UInt64 = 7
+        var times = [records[0].time - 1, records[0].time, records.last!.time, records.last!.time + 1, records[100_000].time]
+        for _ in 0..<8 {
+            state = state &* 6364136223846793005 &+ 1
+            times.append(records[Int(state >> 33) % records.count].time + Int(state >> 50) % 2)
+        }
+        for a in times {
+            let t1 = Self.iso(a)
+            let b = a + 60_000
+            let t2 = Self.iso(b)
+            let expected = text(records.filter { $0.time >= a && $0.time <= b })
+            let plain = try sluice(["since", t1, path, "then", "until", t2])
+            XCTAssertEqual(plain.text, expected, "plain \(t1)")
+            for file in [path + ".bgz", path + ".gz"] {
+                let out = try sluice(["since", t1, file, "then", "until", t2])
+                XCTAssertEqual(out.status, 0, out.stderr)
+                XCTAssertTrue(out.text == expected, "\(t1) ... \(t2) \(file)")
+            }
+            let since = try sluice(["since", t1, path + ".bgz"])
+            let awk = try shell("zcat '\(path).bgz' | LC_ALL=C awk -v a='\(t1)' '/^[0-9][0-9][0-9][0-9]-/ { keep = ($1 >= a) } keep'")
+            XCTAssertEqual(awk.status, 0, awk.stderr)
+            XCTAssertTrue(since.text == awk.text, "since \(t1) against zcat | awk")
+        }
+        // Little of the BGZF file is read for a window in its middle.
+        let stats = try sluice(["--stats", "since", Self.iso(records[100_000].time), path + ".bgz", "then", "until", Self.iso(records[100_050].time)])
+        let read = stats.stderr.split(separator: "\n").first { $0.hasPrefix("bytes read") }.flatMap { $0.split(separator: " ").dropFirst(2).first }
+        let size = (try FileManager.default.attributesOfItem(atPath: path + ".bgz")[.size] as? Int) ?? 0
+        XCTAssertLessThan(Int(read ?? "") ?? .max, size / 4, stats.stderr)
+        // Out of order: read in full, with a notice, and still right.
+        let shuffled = records[100_000...] + records[..<100_000]
+        let mixed = try write(text(Array(shuffled)), "mixed.log", in: dir)
+        XCTAssertEqual(try shell("bgzip '\(mixed)'").status, 0)
+        let t = records[140_000].time
+        let out = try sluice(["since", Self.iso(t), mixed + ".gz"])
+        XCTAssertTrue(out.stderr.contains("not in time order"), out.stderr)
+        XCTAssertTrue(out.text == text(Array(shuffled).filter { $0.time >= t }), "unordered BGZF read in full")
+    }
+
+    /// Fifty inputs, every fourth gzipped, against GNU `sort -m -s` on a fixed-width time key
+    /// (continuation lines carry their record's key), the key cut off again.
+    func testMergeOfFiftyInputsMatchesSortM() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [String] = [], keyed: [String] = []
+        for i in 0..<50 {
+            let records = makeRecords(200 + i * 13, seed: 100 + UInt64(i), step: 4000)
+            let path = try write(text(records), "m\(i).log", in: dir)
+            keyed.append(try write(records.flatMap { r in r.lines.map { String(format: "%015d\t", r.time) + $0 + "\n" } }.joined(),
+                                   "m\(i).keyed", in: dir))
+            if i % 4 == 3 {
+                XCTAssertEqual(try shell("gzip '\(path)'").status, 0)
+                files.append(path + ".gz")
+            } else {
+                files.append(path)
+            }
+        }
+        let quoted = keyed.map { "'\($0)'" }.joined(separator: " ")
+        let oracle = try shell("LC_ALL=C sort -m -s -t \"$(printf '\\t')\" -k1,1 \(quoted) | cut -f2-")
+        XCTAssertEqual(oracle.status, 0, oracle.stderr)
+        XCTAssertGreaterThan(oracle.text.count, 100_000)
+        let out = try sluice(["merge", "--zone", "UTC"] + files)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.text == oracle.text, "merge of 50 inputs differs from sort -m")
+    }
+
     func testGrepRecordsMatchesTheOracle() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -30,6 +30,50 @@ final class TimeMergeTests: XCTestCase {
         }
     }
 
+    /// Fifty sources (a heap of heads), CRLF lines read with and without their CR, listed
+    /// batches as well as region ones, a last line without LF; numbers and byte offsets count
+    /// the merged output.
+    func testMergeOfManySourcesKeepsTiesAndRecords() async throws {
+        let logs = (0..<50).map { TimedLog(count: 40 + $0 % 7 * 11, seed: 900 + UInt64($0), multiEvery: 3, longEvery: $0 % 10 == 0 ? 5 : 0,
+                                           untimedHead: $0 % 9 == 4, crlf: $0 % 5 == 2, prefix: "s\($0) ") }
+        var oracle: [(Int64, Int, Int, [String])] = []
+        for (i, log) in logs.enumerated() {
+            for (j, r) in log.records.enumerated() { oracle.append((r.time ?? Int64.min, i, j, r.lines)) }
+        }
+        oracle.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        for keepCR in [true, false] {
+            for size in [61, 4096, 1 << 20] {
+                let sources: [AsyncTimeMergedLineSources.Source] = logs.enumerated().map { i, log in
+                    var text = log.text
+                    if i == 7 { text.removeLast() }  // no LF after the last line
+                    let lines = ChunkedBytes(bytes: text, size: size + i).lineBatches(keepCarriageReturn: keepCR)
+                    // Every third source as listed batches (a filter's output).
+                    guard i % 3 == 1 else { return ("log\(i)", lines) }
+                    return ("log\(i)", lines.map { @Sendable batch in
+                        LineBatch(storage: batch.storage, entries: batch.map {
+                            .init(range: $0.range, number: $0.number, byteOffset: $0.byteOffset, isContext: false, startsGroup: false)
+                        }, keepsCarriageReturn: batch.keepsCarriageReturn)
+                    })
+                }
+                var got: [String] = [], numbers: [Int] = [], offsets: [Int64] = [], bytes = 0
+                for try await batch in AsyncTimeMergedLineSources(sources, parser: parser, outputBytes: 3000) {
+                    for line in batch {
+                        got.append(String(line)); numbers.append(line.number); offsets.append(line.byteOffset)
+                    }
+                    bytes += batch.storage.count
+                }
+                let crlf = Set(logs.indices.filter { $0 % 5 == 2 })
+                let expected = oracle.flatMap { r in r.3.map { keepCR && crlf.contains(r.1) ? $0 + "\r" : $0 } }
+                XCTAssertEqual(got, expected, "keepCR \(keepCR), chunk \(size)")
+                XCTAssertEqual(numbers, Array(1...expected.count))
+                var offset: Int64 = 0, want2: [Int64] = []
+                for line in expected { want2.append(offset); offset += Int64(line.utf8.count + 1) }
+                XCTAssertEqual(offsets, want2, "offsets count the merged output")
+                XCTAssertEqual(Int64(bytes), offset)
+            }
+        }
+    }
+
     func testMergeNumbersLinesAndHandlesEmptyInputs() async throws {
         let a = TimedLog(count: 20, seed: 1)
         let sources: [AsyncTimeMergedLineSources.Source] = [

@@ -23,7 +23,8 @@ public struct InputFiles: Sendable {
         public var chunkSize = FileChunks.defaultChunkSize
         /// What standard input is called in messages and file-name prefixes.
         public var standardInputName = "(standard input)"
-        /// How many chunks or batches each input's producing task keeps ready.
+        /// How many chunks or batches each input's producing task keeps ready (a regular file is
+        /// read up to twice as many chunks ahead, at most 4).
         public var readAhead = 2
         /// Counters to update while reading (bytes read and inflated, lines, files), if any.
         public var statistics: PipelineStatistics?
@@ -100,7 +101,8 @@ public struct InputFiles: Sendable {
             let file = path == "-" && options.split == nil
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
                 : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
-                             offset: part.offset, length: part.length, readAhead: part.isTail ? 1 : 4)
+                             offset: part.offset, length: part.length,
+                             readAhead: part.isTail ? 1 : Swift.max(1, Swift.min(4, 2 * options.readAhead)))
             return InputChunks(file.stopping(on: options.stop), readsRegularFilesInline: inline)
                 .observed { statistics?.addRead($0.count) }
                 .decompressed(decoding, onWarning: { onWarning(name, $0) })

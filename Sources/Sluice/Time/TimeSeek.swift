@@ -54,17 +54,8 @@ public struct TimeSeek: Sendable {
         defer { file.finish() }
         var result = Result(outcome: .found(offset: file.size), firstTimestamp: nil, target: 0, probes: 0, bytesRead: 0)
         defer { result.bytesRead = file.bytesRead }
-        var samples: [(offset: Int64, time: Int64)] = []
-
-        /// Records a probe; false when it shows the file out of order.
-        func record(_ offset: Int64, _ time: Int64) -> Bool {
-            var index = samples.count
-            while index > 0 && samples[index - 1].offset > offset { index -= 1 }
-            if index > 0 && samples[index - 1].time > time + tolerance { return false }
-            if index < samples.count && time > samples[index].time + tolerance { return false }
-            samples.insert((offset, time), at: index)
-            return true
-        }
+        var probes = ProbeSamples(tolerance: tolerance)
+        func record(_ offset: Int64, _ time: Int64) -> Bool { probes.record(offset, time) }
 
         result.probes += 1
         guard let first = try file.firstStamped(from: 0, before: file.size, parser: parser) else {
@@ -124,7 +115,7 @@ public struct TimeSeek: Sendable {
         }
         if case .found(let offset) = outcome, offset == best, best < file.size {
             // `best` was seen by a probe; check it against what came before it in the scan.
-            if latest != Int64.min, let sample = samples.first(where: { $0.offset == best }), sample.time < latest - tolerance {
+            if latest != Int64.min, let sample = probes.samples.first(where: { $0.offset == best }), sample.time < latest - tolerance {
                 outcome = .unordered(offset: best)
             }
         }
@@ -150,6 +141,25 @@ extension TimeSeek {
             .observed { statistics?.addRead($0.count); statistics?.addInflated($0.count) }
             .lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength, sourceName: name)
             .observed { statistics?.addLines($0.lineCount) }
+    }
+}
+
+/// The probes of a search, in offset order: a later offset stamped earlier than an earlier one
+/// by more than `tolerance` shows the file out of order.
+struct ProbeSamples {
+    let tolerance: Int64
+    private(set) var samples: [(offset: Int64, time: Int64)] = []
+
+    init(tolerance: Int64) { self.tolerance = tolerance }
+
+    /// Records a probe; false when it shows the file out of order.
+    mutating func record(_ offset: Int64, _ time: Int64) -> Bool {
+        var index = samples.count
+        while index > 0 && samples[index - 1].offset > offset { index -= 1 }
+        if index > 0 && samples[index - 1].time > time + tolerance { return false }
+        if index < samples.count && time > samples[index].time + tolerance { return false }
+        samples.insert((offset, time), at: index)
+        return true
     }
 }
 

@@ -21,8 +21,8 @@ struct SinceVerb: ParsableCommand {
         As the first stage on a regular, uncompressed file, the file is not read from its start: a \
         binary search by timestamp (a few KiB per probe) finds the first record at or after TIME. \
         When a probe sees time run backwards by more than --tolerance the file is not in time \
-        order: it is then read in full, with a notice on standard error. Gzip files and streams are \
-        read until the window.
+        order: it is then read in full, with a notice on standard error. A BGZF file (bgzip) is \
+        searched the same way by its blocks; other gzip files and streams are read until the window.
 
         Examples:
           sluice since 2024-05-13T08:00 app.log then until 08:15
