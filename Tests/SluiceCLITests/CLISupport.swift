@@ -48,8 +48,20 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     process.standardInput = stdin == nil ? FileHandle.nullDevice : input
     try process.run()
     if let stdin {
-        try input.fileHandleForWriting.write(contentsOf: stdin)
-        try input.fileHandleForWriting.close()
+        // Fed from a thread of its own, so that a child that writes much before it reads all
+        // of its input cannot deadlock against this function (which reads the output below),
+        // and with SIGPIPE blocked in that thread: a child that exits before reading all of it
+        // makes the write fail with EPIPE instead of killing the test process. (SIGPIPE goes
+        // to the thread that wrote; a signal left pending there ends with the thread.)
+        let handle = input.fileHandleForWriting
+        Thread {
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+            try? handle.write(contentsOf: stdin)
+            try? handle.close()
+        }.start()
     }
     // Read both pipes concurrently so a full stderr cannot block the child.
     let errorData = LockedData()

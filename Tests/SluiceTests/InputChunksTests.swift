@@ -59,13 +59,7 @@ final class InputChunksTests: XCTestCase {
         let path = NSTemporaryDirectory() + "sluice-inputchunks-fifo-\(getpid())"
         XCTAssertEqual(mkfifo(path, 0o600), 0)
         defer { unlink(path) }
-        let writer = Thread {
-            let fd = open(path, O_WRONLY)
-            let text = Array("one\ntwo\n".utf8)
-            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-        }
-        writer.start()
+        writeToFIFO(path, "one\ntwo\n")
         let read = await chunks(InputChunks(FileChunks(path: path)))
         XCTAssertNil(read.error)
         XCTAssertEqual(read.chunks.flatMap { $0 }, Array("one\ntwo\n".utf8))
@@ -77,13 +71,7 @@ final class InputChunksTests: XCTestCase {
         let path = NSTemporaryDirectory() + "sluice-inputchunks-fifo2-\(getpid())"
         XCTAssertEqual(mkfifo(path, 0o600), 0)
         defer { unlink(path) }
-        let writer = Thread {
-            let fd = open(path, O_WRONLY)
-            let text = Array("one\ntwo\n".utf8)
-            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-        }
-        writer.start()
+        writeToFIFO(path, "one\ntwo\n")
         let read = await chunks(InputChunks(FileChunks(path: path), readsRegularFilesInline: true))
         XCTAssertNil(read.error)
         XCTAssertEqual(read.chunks.flatMap { $0 }, Array("one\ntwo\n".utf8))
@@ -118,4 +106,20 @@ final class InputChunksTests: XCTestCase {
         }
         XCTAssertEqual(openDescriptorCount(), before)
     }
+}
+
+/// Writes `text` to the FIFO at `path` from a thread of its own (its open waits for the
+/// reader), with SIGPIPE blocked in that thread: a reader that fails and closes early makes
+/// the test fail, not kill the test process.
+func writeToFIFO(_ path: String, _ text: String) {
+    Thread {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+        let fd = open(path, O_WRONLY)
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }.start()
 }
