@@ -59,6 +59,25 @@ final class ChunkPool: Sendable {
         return [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
     }
 
+    /// A chunk of at most `size` bytes that `body` writes into a pooled buffer, setting how
+    /// many it wrote (starting from 0). The result is the buffer itself, cut to that count and
+    /// tracked for reuse, or, when less than an eighth of it (or nothing) was written, a copy of
+    /// that size, the buffer going back to the pool at once.
+    func fill(size: Int, _ body: (UnsafeMutableRawBufferPointer, inout Int) throws -> Void) rethrows -> [UInt8] {
+        var buffer = take(size: size)
+        var count = 0
+        try buffer.withUnsafeMutableBytes { try body($0, &count) }
+        precondition(count >= 0 && count <= size, "ChunkPool.fill: count out of range")
+        if count < size / 8 || size < 4096 {
+            let copy = count == 0 ? [] : Array(buffer[..<count])
+            giveBack(buffer, size: size)
+            return copy
+        }
+        if count < buffer.count { buffer.removeLast(buffer.count - count) }
+        lend(buffer, size: size)
+        return buffer
+    }
+
     private func reuse(size: Int) -> [UInt8]? {
         let storage: AnyObject? = entries.withLock { list in
             for i in list.indices where list[i].entry.size == size && isKnownUniquelyReferenced(&list[i].entry.storage) {
