@@ -12,7 +12,8 @@ struct SluiceMain {
     static func main() async {
         signal(SIGPIPE, SIG_DFL)  // a closed pipe ends the program quietly, as for grep
         // Chunks of about 1 MiB are allocated and freed all the time: keep them out of mmap so
-        // their pages are not faulted in again for every chunk (the chunk pool is off, see ChunkPool).
+        // their pages are not faulted in again for every chunk. The chunk pool (ChunkPool) now reuses
+        // read and inflate buffers; this tuning stays until it is measured unnecessary (issue 16).
         sluice_tune_allocator_for_streaming()
         // SIGINT and SIGTERM stop the input through the pipeline's StopToken (runCommandLine).
         exit(await runCommandLine(Array(CommandLine.arguments.dropFirst())))

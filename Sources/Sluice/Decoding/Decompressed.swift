@@ -466,8 +466,7 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         private mutating func decodeChunk() -> [UInt8] {
             guard let decoder else { return [] }
             let capacity = outputSize
-            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-                count = 0
+            return ChunkPool.shared.fill(size: capacity) { out, count in
                 filling: while count < capacity {
                     guard phase == .stream else {
                         if position < input.count { _ = consumeOutsideStream(); continue }

@@ -470,22 +470,17 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     /// whether the read filled the chunk; `nil` with `failure` set on an error.
     private func readChunk(_ fd: Int32, at position: Int64, failure: inout Int32?) -> (chunk: [UInt8], full: Bool)? {
         let size = spec.chunkSize
-        var buffer = pool.take(size: size)
         var n = 0
-        while true {
-            n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t(position)) }
-            if n < 0 && errno == EINTR { continue }
-            break
+        let chunk = pool.fill(size: size) { raw, count in
+            while true {
+                n = pread(fd, raw.baseAddress, size, off_t(position))
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            count = Swift.max(n, 0)
         }
-        if n < 0 { failure = errno; pool.giveBack(buffer, size: size); return nil }
-        if n < size / 8 || size < 4096 {
-            let copy = Array(buffer[..<n])
-            pool.giveBack(buffer, size: size)
-            return (copy, n == size)
-        }
-        if n < size { buffer.removeLast(size - n) }
-        pool.lend(buffer, size: size)
-        return (buffer, n == size)
+        if n < 0 { failure = errno; return nil }
+        return (chunk, n == size)
     }
 
     /// Reads from the offset to the current end; false when it has to wait for the consumer

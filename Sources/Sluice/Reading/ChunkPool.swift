@@ -20,7 +20,8 @@ final class ChunkPool: Sendable {
     let limit: Int
 
     private struct Entry {
-        var storage: AnyObject
+        /// Optional on purpose: see ``canReuse`` (never nil).
+        var storage: AnyObject?
         let size: Int
     }
     /// The buffers lent out, oldest first; only touched with the lock held.
@@ -31,17 +32,20 @@ final class ChunkPool: Sendable {
         var entry: Entry
     }
 
-    /// Off for now: measured, no buffer was ever found unique again (testChunkBuffersAreReused
-    /// saw 32 distinct buffers for 32 chunks), so tracking only kept 32 MiB alive. Looked at
-    /// again: it is not the consumers. With reuse on, a buffer whose every consumer has let it
-    /// go shows the same retain count (`_getRetainCount`) as a uniquely referenced array in a
-    /// stand-alone program where `isKnownUniquelyReferenced` answers true, yet here, through
-    /// `&list[i].entry.storage` inside `Locked.withLock`, it answers false every time (even for
-    /// a buffer taken, lent and dropped at once). Until that is understood the pool allocates,
-    /// and the CLI keeps its `mallopt` tuning.
-    /// Still so on 1 Dec (issue 16, helper follow3): switched on, testChunkBuffersAreReused
-    /// again saw 32 distinct buffers for 32 chunks (debug build), so it stays off.
-    static let canReuse = false
+    /// On where an array is one reference to its storage (Linux).
+    ///
+    /// Reuse was off until 1 Dec 2026 because no buffer was ever found unique again. The cause:
+    /// in the Swift 6 language mode, `isKnownUniquelyReferenced(&x)` with `x: AnyObject` opens
+    /// the existential (SE-0352) into a temporary copy, which is itself a second reference, so
+    /// it answers false for every object. The storage is therefore kept as `AnyObject?`: an
+    /// optional is not an existential, is not opened, and is checked in place.
+    static let canReuse: Bool = {
+        #if os(Linux)
+        return MemoryLayout<[UInt8]>.size == MemoryLayout<AnyObject>.size
+        #else
+        return false
+        #endif
+    }()
 
     init(limit: Int) { self.limit = limit }
 
@@ -53,6 +57,25 @@ final class ChunkPool: Sendable {
             return buffer
         }
         return [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+    }
+
+    /// A chunk of at most `size` bytes that `body` writes into a pooled buffer, setting how
+    /// many it wrote (starting from 0). The result is the buffer itself, cut to that count and
+    /// tracked for reuse, or, when less than an eighth of it (or nothing) was written, a copy of
+    /// that size, the buffer going back to the pool at once.
+    func fill(size: Int, _ body: (UnsafeMutableRawBufferPointer, inout Int) throws -> Void) rethrows -> [UInt8] {
+        var buffer = take(size: size)
+        var count = 0
+        try buffer.withUnsafeMutableBytes { try body($0, &count) }
+        precondition(count >= 0 && count <= size, "ChunkPool.fill: count out of range")
+        if count < size / 8 || size < 4096 {
+            let copy = count == 0 ? [] : Array(buffer[..<count])
+            giveBack(buffer, size: size)
+            return copy
+        }
+        if count < buffer.count { buffer.removeLast(buffer.count - count) }
+        lend(buffer, size: size)
+        return buffer
     }
 
     private func reuse(size: Int) -> [UInt8]? {

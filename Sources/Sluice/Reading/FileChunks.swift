@@ -331,10 +331,8 @@ private final class ChunkReader: @unchecked Sendable {
     /// One chunk from a regular file (`pread`) or a device (`read`) into `pending`.
     private func readBlocking() {
         let want = Int(Swift.min(Int64(spec.chunkSize), remaining))
-        var buffer = pool.take(size: want)
-        var count = 0
         var failure: Int32?
-        buffer.withUnsafeMutableBytes { raw in
+        let chunk = pool.fill(size: want) { raw, count in
             while count < want {
                 let n = kind == .regular
                     ? pread(fd, raw.baseAddress! + count, want - count, off_t(position) + off_t(count))
@@ -346,12 +344,11 @@ private final class ChunkReader: @unchecked Sendable {
                 break
             }
         }
+        let count = chunk.count
         if count > 0 {
             position += Int64(count)
             remaining -= Int64(count)
-            pending = deliverable(&buffer, count: count, size: want)
-        } else {
-            pool.giveBack(buffer, size: want)
+            pending = chunk
         }
         if let failure {
             ending = .some(SluiceError.io(path: spec.name, operation: "read", errno: failure))
@@ -365,12 +362,10 @@ private final class ChunkReader: @unchecked Sendable {
     /// What a stream has ready, without waiting, into `pending`; false when nothing was there.
     private func readAvailable() -> Bool {
         let want = Int(Swift.min(Int64(spec.chunkSize), remaining))
-        var buffer = pool.take(size: want)
-        var count = 0
         var failure: Int32?
         var atEnd = false
         var mayWait = sourceFired
-        buffer.withUnsafeMutableBytes { raw in
+        let chunk = pool.fill(size: want) { raw, count in
             while count < want {
                 let n = mode.read(readFD, raw.baseAddress! + count, want - count, mayWait: mayWait)
                 mayWait = false
@@ -381,32 +376,17 @@ private final class ChunkReader: @unchecked Sendable {
                 break
             }
         }
-        if count == 0 { sourceFired = false }
-        if count > 0 {
-            remaining -= Int64(count)
-            pending = deliverable(&buffer, count: count, size: want)
-        } else {
-            pool.giveBack(buffer, size: want)
+        if chunk.isEmpty { sourceFired = false }
+        if !chunk.isEmpty {
+            remaining -= Int64(chunk.count)
+            pending = chunk
         }
         if let failure {
             ending = .some(SluiceError.io(path: spec.name, operation: "read", errno: failure))
         } else if atEnd {
             ending = .some(nil)
         }
-        return count > 0 || ending != nil
-    }
-
-    /// The chunk to yield from a pooled buffer holding `count` bytes: the buffer itself, cut
-    /// to size and tracked for reuse, or (when mostly empty) a copy, the buffer going back.
-    private func deliverable(_ buffer: inout [UInt8], count: Int, size: Int) -> [UInt8] {
-        if count < size / 8 {
-            let copy = Array(buffer[..<count])
-            pool.giveBack(buffer, size: size)
-            return copy
-        }
-        if count < buffer.count { buffer.removeLast(buffer.count - count) }
-        pool.lend(buffer, size: size)
-        return buffer
+        return !chunk.isEmpty || ending != nil
     }
 
     /// One read of a DispatchIO channel; the next starts when it has been delivered.
