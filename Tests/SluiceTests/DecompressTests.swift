@@ -417,6 +417,13 @@ final class DecompressTests: XCTestCase {
                 XCTAssertTrue(out == Array(content.prefix(out.count)), "\(command) cut \(cut)")
                 XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .xz, offset: Int64(cut)), "\(command) cut \(cut)")
             }
+            // Bytes after the stream are named after its own format, not xz's.
+            let warnings = WarningLog()
+            let (after, afterError) = await ChunkedBytes(bytes: stream + Array("garbage".utf8), size: 4096)
+                .decompressed(onWarning: { warnings.add($0) }).collect()
+            XCTAssertNil(afterError, command)
+            XCTAssertTrue(after == content, command)
+            XCTAssertEqual(warnings.all.map(\.description), ["7 trailing bytes after \(decoder == "lzip" ? "lzip" : "lzma") data at byte \(stream.count) ignored"], command)
             if decoder == "lzip" {
                 let twice = stream + stream
                 let (out, error) = await ChunkedBytes(bytes: twice, size: 4096).decompressed().collect()
