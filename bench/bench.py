@@ -952,7 +952,7 @@ def build_rows(names, S, B, inp):
         elif name == "zstd-3":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "zstd", "-3"]], sluice=True),
-                Cmd("zstd -3", [["zstd", "-q", "-3", "-T1", "-c", F]], target=1.0)])
+                Cmd("zstd -3", [["zstd", "-q", "-3", "-T1", "-c"]], stdin=F, target=1.0)])
         elif name == "count-plain":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "count"]], sluice=True, cmp="count"),
