@@ -37,8 +37,9 @@ check-address:
 check-thread:
 	SLUICE_SANITIZER=thread SLUICE_BIN=$(CURDIR)/.build/tsan/debug/sluice TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build/tsan --sanitize=thread
 
-# libFuzzer on the gzip stage, the line splitter, the command-line parser and the field stages, FUZZ_SECONDS
-# each (default 60). Seeds come from Fixtures; a crash is saved in Fixtures/fuzz/<target>/,
+# libFuzzer on the gzip stage, the decoding stage per codec (gzip, zstd, xz, bzip2, lz4, each
+# against its library driven directly), the line splitter, the command-line parser and the field
+# stages, FUZZ_SECONDS each (default 60). Seeds come from Fixtures; a crash is saved in Fixtures/fuzz/<target>/,
 # which `make test` replays (see Sources/SluiceFuzz).
 FUZZ_SECONDS ?= 60
 FUZZ_BIN = .build/fuzz/debug/sluice-fuzz
@@ -48,7 +49,7 @@ fuzz:
 	$(SWIFT) build --scratch-path .build/fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
 	  -Xswiftc -DSLUICE_LIBFUZZER --product sluice-fuzz
 	bash Fixtures/scripts/fuzz-seeds.sh .build/fuzz-seeds
-	@for spec in gunzip:65536 lines:8192 plan:512 fields:8192; do \
+	@for spec in gunzip:65536 gzip:65536 zstd:65536 xz:65536 bzip2:65536 lz4:65536 lines:8192 plan:512 fields:8192; do \
 	  target=$${spec%%:*}; max_len=$${spec#*:}; \
 	  mkdir -p .build/fuzz-corpus/$$target Fixtures/fuzz/$$target; \
 	  echo "== fuzzing $$target for $(FUZZ_SECONDS) s"; \

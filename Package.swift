@@ -48,7 +48,7 @@ let package = Package(
                               .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
                           ]),
         // libFuzzer targets (`make fuzz`); in a normal build, a replayer of saved inputs.
-        .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib"], path: "Sources/SluiceFuzz"),
+        .executableTarget(name: "sluice-fuzz", dependencies: ["Sluice", "SluiceCommands", "CZlib", "CZstd", "CLzma", "CBzip2", "CLz4"], path: "Sources/SluiceFuzz"),
         // Measures the library's line loops for `make bench`; not installed.
         .executableTarget(name: "sluice-bench", dependencies: ["Sluice", "SluiceFoundation"], path: "Sources/SluiceBench"),
         // Small programs that use the library as batch jobs do; built by `make test`, run by its tests.

@@ -58,7 +58,7 @@ ROW_NAMES = [
     "grep-E-f-50-gzip", "grep-e-three-gzip", "grep-F-f-1k-gzip", "grep-F-f-100k-gzip", "grep-Fi-f-1k-gzip",
     "grep-F-f-10k-gzip",
     "time-window", "time-window-gzip", "time-window-bgzf", "grep-records", "lib-logtime",
-    "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1",
+    "grep-c-zst", "grep-c-xz", "grep-c-bz2", "grep-c-lz4", "grep-c-4gz", "gzip-1", "zstd-3",
     # issue 12: grep -r over a copy of /usr/share/doc (about 4,000 files, 1,700 of them .gz)
     "grep-r-doc", "grep-r-doc-raw",
     # issue 18: structured logs (1 GiB JSON Lines and logfmt logs from make-timed-log)
@@ -549,11 +549,20 @@ def prepare_inputs(args, need):
             subprocess.run(["cp", "-a", "/usr/share/doc", DOC_TREE], check=True)
         inp["doc"] = DOC_TREE
     if "rotated" in need:
-        # Four consecutive 100 MB slices of the corpus, each gzip -6, as rotated logs are.
-        paths, start = [], 0
+        # Four 100 MB slices of the corpus, each gzip -6, as rotated logs are: consecutive on a
+        # corpus of 400 MB or more, else starting evenly spread (overlapping, so that each is a
+        # real 100 MB slice; on the 200 MB corpus, at 0, 1/3, 2/3 and the last 100 MB).
+        paths, size = [], os.path.getsize(inp["F"])
+        slice_size = min(ROTATED_SIZE, size)
         for k in range(4):
             R = os.path.join(d, f"rotated.{k + 1}.log.gz")
-            cut = line_cut_from(inp["F"], start, ROTATED_SIZE)
+            start = k * slice_size if size >= 4 * slice_size else k * (size - slice_size) // 3
+            if start > 0:  # from the start of the next line
+                with open(inp["F"], "rb") as f:
+                    f.seek(start - 1)
+                    f.readline()
+                    start = f.tell()
+            cut = line_cut_from(inp["F"], start, slice_size)
             if not (os.path.isfile(R) and man.fresh(R, inp["F"], os.path.getsize(R))):
                 log(f"writing {R}")
                 with open(inp["F"], "rb") as src, open(R + ".tmp", "wb") as out:
@@ -570,7 +579,6 @@ def prepare_inputs(args, need):
                 os.replace(R + ".tmp", R)
                 man.record(R, inp["F"])
             paths.append(R)
-            start += cut
         inp["rotated"] = paths
     if "huge" in need:
         P = os.path.join(d, "one-line-300m.log")
@@ -954,6 +962,10 @@ def build_rows(names, S, B, inp):
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "gzip", "-1"]], sluice=True),
                 Cmd("gzip -1", [["gzip", "-1", "-c", F]], target=0.5)])
+        elif name == "zstd-3":
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "cat", F, "then", "zstd", "-3"]], sluice=True),
+                Cmd("zstd -3", [["zstd", "-q", "-3", "-T1", "-c"]], stdin=F, target=1.0)])
         elif name == "count-plain":
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "count"]], sluice=True, cmp="count"),

@@ -11,6 +11,25 @@ for f in "$here"/gzip/*.gz; do
   c=${control[$((i % 4))]}; i=$((i + 1))
   { printf "\\x$c"; head -c 60000 "$f"; } > "$out/gunzip/$(basename "$f")"
 done
+# Per codec: the codec fixtures of its format, and small streams written by its tool.
+mkdir -p "$out/gzip" "$out/zstd" "$out/xz" "$out/bzip2" "$out/lz4"
+cp "$out"/gunzip/* "$out/gzip/"
+seq 1 3000 > "$out/.text"
+for spec in "zstd:zstd -q -c" "zstd:zstd -q -19 -c" "xz:xz -c" "xz:xz -0 --check=sha256 -c" "xz:xz -9 --check=none -c" "xz:xz -1 --check=crc32 -c" \
+            "bzip2:bzip2 -c" "bzip2:bzip2 -1 -c" "bzip2:bzip2 -5 -c" "bzip2:bzip2 -9 -c" "bzip2:bzip2 -3 -c" "zstd:zstd -q --no-check -c" \
+            "lz4:lz4 -q -c" "lz4:lz4 -q --content-size -BD -c" "gzip:gzip -c"; do
+  codec=${spec%%:*}; tool=${spec#*:}
+  c=${control[$((i % 4))]}; i=$((i + 1))
+  if command -v "${tool%% *}" >/dev/null; then
+    { printf "\\x$c"; $tool < "$out/.text"; { $tool < "$out/.text" || true; } | head -c 200; } > "$out/$codec/tool-$i"
+  fi
+done
+for f in "$here"/codecs/*; do
+  case "$f" in *.zst) codec=zstd ;; *.xz) codec=xz ;; *.bz2) codec=bzip2 ;; *.lz4) codec=lz4 ;; *.gz) codec=gzip ;; *) continue ;; esac
+  c=${control[$((i % 4))]}; i=$((i + 1))
+  { printf "\\x$c"; head -c 60000 "$f"; } > "$out/$codec/$(basename "$f")"
+done
+rm -f "$out/.text"
 for f in "$here"/text/*.log "$here"/gzip/*.expected; do
   c=${control[$((i % 4))]}; i=$((i + 1))
   { printf "\\x$c"; head -c 60000 "$f"; } > "$out/lines/$(basename "$f")"

@@ -26,10 +26,11 @@ extension Plan {
         }
         let recorder = ErrorRecorder(suppressFileErrors: (stages[0] as? GrepVerb)?.noMessages ?? false, stop: stop)
         let pipeline = PipelineStatistics()
-        let inputs = makeInputs(settings, recorder: recorder, stop: stop, statistics: reportsStatistics || progress != false ? pipeline : nil)
+        let printed = PrintStatistics()
+        let inputs = makeInputs(settings, recorder: recorder, stop: stop, statistics: reportsStatistics || progress != false ? pipeline : nil,
+                                reports: printed)
         let meter = progressMeter(settings, pipeline)
         meter?.start()
-        let printed = PrintStatistics()
         defer {
             meter?.stop()
             if reportsStatistics { printStatistics(pipeline, selected: printed.selectedLines) }
@@ -48,9 +49,11 @@ extension Plan {
     }
 
     /// The inputs the first stage reads; their faults travel in the stream, reported in order.
-    func makeInputs(_ settings: InputSettings, recorder: ErrorRecorder, stop: StopToken, statistics: PipelineStatistics?) -> PipelineInputs {
+    func makeInputs(_ settings: InputSettings, recorder: ErrorRecorder, stop: StopToken, statistics: PipelineStatistics?,
+                    reports: PrintStatistics) -> PipelineInputs {
         var options = InputFiles.Options()
         options.stop = stop
+        options.inStreamReports = reports
         options.decompression.enabled = settings.decompress
         options.decompression.inflater = settings.inflater
         options.reportsErrorsInStream = true
@@ -113,9 +116,10 @@ extension Plan {
             let messages = statistics.takeMessages(), failures = statistics.takeFailures()
             guard !failures.isEmpty || !messages.isEmpty else { return }
             try writer.flush()
-            messages.forEach { printError($0) }
+            messages.forEach { printError($0); warningReported($0) }
             failures.forEach(recorder.record)
         }
+        defer { printUnreportedWarnings() }
         do {
             for try await bytes in composition.output {
                 if composition.quiet {

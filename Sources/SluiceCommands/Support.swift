@@ -42,12 +42,43 @@ func printError(_ message: String, prefixed: Bool = true) {
 /// error status: the run ends with status 2 (see ``reportDecompressionWarning(_:_:)``).
 let trailingBytesFail = Atomic(false)
 
-/// Prints a decoder's warning about bytes after the compressed data, `sluice: NAME: warning:
-/// ...`. As the codecs' own tools: `gzip -dc` warns and exits with 2, `zstd`, `xz` and `lz4`
-/// fail, `bzip2` warns and exits with 0; so the run's status becomes 2 except for bzip2.
+/// Takes a decoder's warning about bytes after the compressed data for the exit status. As
+/// the codecs' own tools: `gzip -dc` warns and exits with 2, `zstd`, `xz` and `lz4` fail,
+/// `bzip2` warns and exits with 0; so the run's status becomes 2 except for bzip2. The message
+/// (`sluice: NAME: warning: ...`) travels in the stream and is printed after the output
+/// before it (see `Plan.write`); one that no stage carried there is kept in
+/// ``unreportedWarnings`` and printed at the end.
 func reportDecompressionWarning(_ name: String, _ warning: DecompressionWarning) {
+    noteTrailingBytes(warning)
+    unreportedWarnings.withLock { $0.append("\(name): warning: \(warning)") }
+}
+
+/// The same, printed at once (tail, whose output comes after its whole input is read).
+func printDecompressionWarning(_ name: String, _ warning: DecompressionWarning) {
+    noteTrailingBytes(warning)
     printError("\(name): warning: \(warning)")
+}
+
+private func noteTrailingBytes(_ warning: DecompressionWarning) {
     if warning.codec != .bzip2 { trailingBytesFail.store(true, ordering: .relaxed) }
+}
+
+/// Warning messages told by the decoders that the printer has not reported yet.
+let unreportedWarnings = Mutex<[String]>([])
+
+/// Marks `message` as reported, if it is a decoder's warning.
+func warningReported(_ message: String) {
+    unreportedWarnings.withLock { list in
+        if let i = list.firstIndex(of: message) { list.remove(at: i) }
+    }
+}
+
+/// Prints the decoders' warnings no stage carried to the printer (after all the output).
+func printUnreportedWarnings() {
+    unreportedWarnings.withLock { list in
+        list.forEach { printError($0) }
+        list.removeAll()
+    }
 }
 
 /// Remembers whether any input failed, for the exit status.

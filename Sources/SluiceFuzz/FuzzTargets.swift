@@ -1,7 +1,8 @@
-// Fuzz targets for the gzip stage, the line splitter and the command-line parser.
+// Fuzz targets for the gzip stage, the decoding stage per codec, the line splitter, the
+// command-line parser and the field stages.
 //
 // Built with `make fuzz` (libFuzzer: `-sanitize=fuzzer,address` and SLUICE_LIBFUZZER), the
-// target is chosen by SLUICE_FUZZ_TARGET=gunzip|lines|plan|fields. In a normal build this is a
+// target is chosen by SLUICE_FUZZ_TARGET=gunzip|lines|plan|fields|gzip|zstd|xz|bzip2|lz4. In a normal build this is a
 // replayer: `sluice-fuzz TARGET FILE...` runs saved inputs (seeds and past crashes) through the
 // same checks, so `make test` keeps them fixed. A broken invariant stops the process.
 import Dispatch
@@ -16,7 +17,12 @@ func runTarget(_ target: String, _ input: [UInt8]) {
     case "lines": LinesTarget.run(input)
     case "plan": PlanTarget.run(input)
     case "fields": FieldsTarget.run(input)
-    default: fatalError("unknown fuzz target '\(target)' (gunzip, lines, plan, fields)")
+    case "gzip": CodecTarget.run(.gzip, input)
+    case "zstd": CodecTarget.run(.zstd, input)
+    case "xz": CodecTarget.run(.xz, input)
+    case "bzip2": CodecTarget.run(.bzip2, input)
+    case "lz4": CodecTarget.run(.lz4, input)
+    default: fatalError("unknown fuzz target '\(target)' (gunzip, lines, plan, fields, gzip, zstd, xz, bzip2, lz4)")
     }
 }
 
@@ -76,7 +82,7 @@ struct Replay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let target = arguments.first else {
-            FileHandle.standardError.write(Data("usage: sluice-fuzz gunzip|lines|plan FILE...\n".utf8))
+            FileHandle.standardError.write(Data("usage: sluice-fuzz gunzip|lines|plan|fields|gzip|zstd|xz|bzip2|lz4 FILE...\n".utf8))
             exit(2)
         }
         var count = 0

@@ -66,6 +66,42 @@ final class CLIFaultTests: XCTestCase {
         }
     }
 
+    /// With standard output and standard error on one file (`> out 2>&1`), every message comes
+    /// after the output before it: trailing-bytes warnings of each codec (their decoder runs
+    /// ahead, on the other core) and a truncated input, for `cat`, `cat then STAGE`, `grep`
+    /// and `grep -c` over several inputs. The oracle is each codec's own tool.
+    func testMessagesKeepTheirPlaceInOutput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tools = [("gzip", "gzip"), ("zstd", "zstd -q"), ("xz", "xz"), ("bzip2", "bzip2"), ("lz4", "lz4 -q"), ("lzma", "xz --format=lzma")]
+        var script = "set -e; seq 1 200000 > p.txt\n"
+        for (name, tool) in tools { script += "\(tool) -c < p.txt > p.\(name); (cat p.\(name); printf GARBAGE) > g.\(name)\n" }
+        script += "head -c 300000 p.gzip > t.gz; gzip -dc < t.gz > t.txt 2>/dev/null || true\n"
+        XCTAssertEqual(try shell(script, directory: dir).status, 0)
+        func run(_ command: String) throws -> String {
+            let r = try shell("$SLUICE \(command) > out 2>&1; echo \"status $?\" >> out; cat out", directory: dir)
+            return r.text
+        }
+        let plain = try String(contentsOf: dir.appendingPathComponent("p.txt"), encoding: .utf8)
+        let nines = plain.split(separator: "\n").filter { $0.contains("9") }.map { $0 + "\n" }.joined()
+        for (name, _) in tools {
+            let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("p.\(name)").path)[.size] as? Int)
+            let warning = "sluice: g.\(name): warning: 7 trailing bytes after \(name) data at byte \(size) ignored\n"
+            let status = name == "bzip2" ? "status 0\n" : "status 2\n"
+            XCTAssertEqual(try run("cat g.\(name) g.\(name)"), plain + warning + plain + warning + status, name)
+            XCTAssertEqual(try run("cat g.\(name) g.\(name) then grep 9"), nines + warning + nines + warning + status, name)
+            XCTAssertEqual(try run("grep 9 g.\(name) p.\(name)"),
+                           nines.split(separator: "\n").map { "g.\(name):\($0)\n" }.joined() + warning
+                           + nines.split(separator: "\n").map { "p.\(name):\($0)\n" }.joined() + status, name)
+            XCTAssertEqual(try run("grep -c 9 g.\(name) g.\(name)"), "g.\(name):\(nines.split(separator: "\n").count)\n" + warning
+                           + "g.\(name):\(nines.split(separator: "\n").count)\n" + warning + status, name)
+        }
+        // A truncated input: its bytes (a last line cut short), the error, then the next input.
+        let cut = try String(contentsOf: dir.appendingPathComponent("t.txt"), encoding: .utf8)
+        XCTAssertFalse(cut.isEmpty)
+        XCTAssertEqual(try run("cat t.gz p.gzip"), cut + "sluice: t.gz: truncated gzip input at byte 300000\n" + plain + "status 2\n")
+    }
+
     /// A gzip file cut inside its header, its deflate data and its trailer.
     func testTruncatedGzipAtSeveralOffsets() throws {
         let dir = try temporaryDirectory()

@@ -10,7 +10,7 @@ final class FuzzReplayTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: seeds) }
         let made = try runProgram("/bin/bash", [fixture("scripts/fuzz-seeds.sh"), seeds.path])
         XCTAssertEqual(made.status, 0, made.stderr)
-        for target in ["gunzip", "lines", "plan", "fields"] {
+        for target in ["gunzip", "lines", "plan", "fields", "gzip", "zstd", "xz", "bzip2", "lz4"] {
             var inputs: [String] = []
             for folder in [seeds.appendingPathComponent(target).path, fixture("fuzz/" + target)] {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

@@ -417,6 +417,13 @@ final class DecompressTests: XCTestCase {
                 XCTAssertTrue(out == Array(content.prefix(out.count)), "\(command) cut \(cut)")
                 XCTAssertEqual(error as? SluiceError, .truncatedInput(path: nil, codec: .xz, offset: Int64(cut)), "\(command) cut \(cut)")
             }
+            // Bytes after the stream are named after its own format, not xz's.
+            let warnings = WarningLog()
+            let (after, afterError) = await ChunkedBytes(bytes: stream + Array("garbage".utf8), size: 4096)
+                .decompressed(onWarning: { warnings.add($0) }).collect()
+            XCTAssertNil(afterError, command)
+            XCTAssertTrue(after == content, command)
+            XCTAssertEqual(warnings.all.map(\.description), ["7 trailing bytes after \(decoder == "lzip" ? "lzip" : "lzma") data at byte \(stream.count) ignored"], command)
             if decoder == "lzip" {
                 let twice = stream + stream
                 let (out, error) = await ChunkedBytes(bytes: twice, size: 4096).decompressed().collect()
@@ -439,19 +446,21 @@ final class DecompressTests: XCTestCase {
 
     /// Streams from the other writers of each format, as their tools' `-dc` read them: pigz
     /// (default, `-i` independent blocks, 4 threads with small blocks, `-11` zopfli), bgzip
-    /// (BGZF, with and without its EOF block), pbzip2 (multi-stream; lbzip2 is left out: run
-    /// from the test process it never ends, though it does from a shell), zstd with
+    /// (BGZF, with and without its EOF block), pbzip2 and lbzip2 (multi-stream; lbzip2 waits
+    /// for SIGUSR2 between its threads and never ends when started with it blocked, as this
+    /// test's threads (Dispatch's) have it: it is started with an empty signal mask), zstd with
     /// threads and long windows up to the limit, xz with threads (several blocks).
     func testOtherWriters() async throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let content = logText(3 << 20, seed: 26)
         let writers: [(String, String)] = [("pigz", "gzip"), ("pigz -i", "gzip"), ("pigz -p 4 -b 32", "gzip"), ("bgzip", "gzip"),
-                                           ("pbzip2 -p2", "bzip2"), ("zstd -q -T0 -3", "zstd"),
+                                           ("pbzip2 -p2", "bzip2"), (Self.unblocked + " lbzip2 -n 2", "bzip2"), ("zstd -q -T0 -3", "zstd"),
                                            ("zstd -q -T2 --long=27 -1", "zstd"), ("xz -T2 -0 --block-size=500000", "xz"),
                                            ("lz4 -q -B5 -BD", "lz4"), ("lz4 -q -B6 --content-size", "lz4"), ("lz4 -q -B7", "lz4")]
         for (command, decoder) in writers {
-            guard (try? toolOutput("command -v \(command.split(separator: " ")[0])")) != nil else { continue }
+            let tool = command.hasPrefix(Self.unblocked) ? "lbzip2" : command.split(separator: " ")[0]
+            guard (try? toolOutput("command -v \(tool)")) != nil else { continue }
             var stream = try compress(content, command, dir: dir)
             if command == "bgzip" {
                 XCTAssertEqual(Array(stream.suffix(28).prefix(4)), [0x1f, 0x8b, 0x08, 0x04], "the EOF block")
@@ -680,6 +689,9 @@ final class DecompressTests: XCTestCase {
         guard process.terminationStatus == 0 else { throw SluiceError.io(path: command, operation: "run", errno: process.terminationStatus) }
         return Array(FileManager.default.contents(atPath: out) ?? Data())
     }
+
+    /// Runs the command after it with no signal blocked (a test's thread blocks most of them).
+    static let unblocked = "python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); os.execvp(sys.argv[1], sys.argv[1:])'"
 
     func compress(_ bytes: [UInt8], _ command: String, dir: String) throws -> [UInt8] {
         let input = write(bytes, dir: dir)

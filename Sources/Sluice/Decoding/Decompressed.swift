@@ -99,9 +99,19 @@ public struct DecompressionWarning: Sendable, Equatable, CustomStringConvertible
     public let byteCount: Int64
     /// The codec of the data before them.
     public var codec: CompressionCodec = .gzip
+    /// The format of the data before them, as its tool names it: the codec's name, or `lzma`
+    /// or `lzip` for the formats the ``CompressionCodec/xz`` decoder also reads.
+    public var format: String
+
+    public init(offset: Int64, byteCount: Int64, codec: CompressionCodec = .gzip, format: String? = nil) {
+        self.offset = offset
+        self.byteCount = byteCount
+        self.codec = codec
+        self.format = format ?? codec.rawValue
+    }
 
     public var description: String {
-        "\(byteCount) trailing byte\(byteCount == 1 ? "" : "s") after \(codec) data at byte \(offset) ignored"
+        "\(byteCount) trailing byte\(byteCount == 1 ? "" : "s") after \(format) data at byte \(offset) ignored"
     }
 
     /// The default handler: ignores the warning (the library never prints); pass a handler
@@ -541,13 +551,13 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
                 if Magic.match(held, patterns) == .none {
                     // Bytes an lz4 legacy stream read as a block size, or short garbage after
                     // a skippable frame: trailing garbage.
-                    onWarning(DecompressionWarning(offset: heldOffset, byteCount: end - heldOffset, codec: codec))
+                    onWarning(DecompressionWarning(offset: heldOffset, byteCount: end - heldOffset, codec: codec, format: decoder?.formatName))
                 } else {
                     // The start of a magic number after a stream is a stream cut short (as gzip reads it).
                     pendingError = truncated(at: end)
                 }
             case .garbage(let start):
-                onWarning(DecompressionWarning(offset: start, byteCount: end - start, codec: codec))
+                onWarning(DecompressionWarning(offset: start, byteCount: end - start, codec: codec, format: decoder?.formatName))
             default:
                 break
             }

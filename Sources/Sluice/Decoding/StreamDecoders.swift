@@ -35,11 +35,15 @@ protocol StreamDecoder: AnyObject {
     /// Whether the input may end here without the stream being cut short (an lz4 legacy
     /// stream has no end marker: it ends between two blocks).
     var mayEndHere: Bool { get }
+    /// The format of the last stream, when the codec's decoder reads several (`lzma`, `lzip`);
+    /// `nil` for the codec's own.
+    var formatName: String? { get }
 }
 
 extension StreamDecoder {
     func takeBytesAfterStream() -> [UInt8] { [] }
     var mayEndHere: Bool { false }
+    var formatName: String? { nil }
 }
 
 /// The most handed to a C decoder in one call: several use 32-bit counters.
@@ -263,6 +267,15 @@ final class XzDecoder: StreamDecoder {
     }
 
     private enum Format { case xz, lzip, lzma }
+    private var format = Format.xz
+
+    var formatName: String? {
+        switch format {
+        case .xz: return nil
+        case .lzip: return "lzip"
+        case .lzma: return "lzma"
+        }
+    }
 
     private func start(_ format: Format) {
         let status: lzma_ret
@@ -273,6 +286,7 @@ final class XzDecoder: StreamDecoder {
         }
         // Only LZMA_MEM_ERROR can fail here: nothing to recover.
         precondition(status == LZMA_OK, "liblzma failed to initialise: \(status)")
+        self.format = format
         started = true
     }
 

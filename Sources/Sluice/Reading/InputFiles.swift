@@ -33,6 +33,13 @@ public struct InputFiles: Sendable {
         /// telling `onError` at once: a printer then reports it after every line before it has
         /// been output (see ``PrintStatistics/takeFailures()``). Byte streams still use `onError`.
         public var reportsErrorsInStream = false
+        /// With ``reportsErrorsInStream``, where a byte stream (``InputFiles/bytes``), which has
+        /// no markers, puts each input's fault and decoder warning, in stream order; the stream
+        /// then yields an empty chunk, so that a consumer that writes each chunk and then takes
+        /// them (``PrintStatistics/takeFailures()``, ``PrintStatistics/takeMessages()``) reports
+        /// them after the bytes before them. Line streams carry them as markers instead.
+        /// Without it, a byte stream tells `onError` (and `onWarning`) when it reaches them.
+        public var inStreamReports: PrintStatistics?
         /// Markers to yield before input `i` (key `paths.count`: after the last one): the notices
         /// of a ``DirectoryWalk`` (an unreadable directory, a loop), in their place among the inputs.
         public var preludes: [Int: [LineBatch]] = [:]
@@ -57,14 +64,19 @@ public struct InputFiles: Sendable {
     /// The inputs; `-` is standard input.
     public let paths: [String]
     /// How they are read.
-    public let options: Options
+    public internal(set) var options: Options
     /// Told of every input that fails, with the input named; the stream goes on with the next.
     /// Without a handler (`nil`, the default), the first failure ends the stream: it is thrown.
     public let errorHandler: (@Sendable (SluiceError) -> Void)?
     /// ``errorHandler``, or a handler that drops errors when there is none.
     public var onError: @Sendable (SluiceError) -> Void { errorHandler ?? { _ in } }
-    /// Told of trailing garbage after compressed data, with the input named.
-    public let onWarning: @Sendable (String, GunzipWarning) -> Void
+    /// Told of trailing garbage after compressed data, with the input named, when the stream
+    /// reaches the end of that input (not when its decoder, which may run ahead, sees it). With
+    /// ``Options/reportsErrorsInStream`` the warning is also carried in the stream, as the
+    /// message of a ``LineBatch/isNotice`` marker after the input's end marker (or in
+    /// ``Options/inStreamReports``, for bytes), `NAME: warning: ...`, for a printer to report
+    /// in order: the handler should then not print it itself.
+    public internal(set) var onWarning: @Sendable (String, GunzipWarning) -> Void
 
     public init(_ paths: [String], options: Options = Options(),
                 onError: (@Sendable (SluiceError) -> Void)? = nil,
@@ -151,7 +163,14 @@ public struct InputFiles: Sendable {
         let statistics = options.statistics
         // One input names the stream's faults (a too-long line); several make one unnamed stream.
         let name = paths.count == 1 ? displayName(paths[0]) : nil
-        return bytes.lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength, sourceName: name)
+        // Faults and warnings of the inputs, which a byte stream cannot carry, become notice
+        // markers before the first batch split after them (so after every line before them).
+        var files = self
+        let reports = PrintStatistics()
+        if options.reportsErrorsInStream { files.options.inStreamReports = reports }
+        return ReportedLineBatches(base: files.bytes.lineBatches(keepCarriageReturn: keepCarriageReturn, maxLineLength: maxLineLength,
+                                                                 sourceName: name),
+                                   reports: options.reportsErrorsInStream ? reports : nil)
             .observed { statistics?.addLines($0.lineCount) }
             .readAhead(options.readAhead)
     }
@@ -253,8 +272,11 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
         init(stream: InputFileStream) { self.stream = stream }
 
         /// Inputs after the current one already being searched (``Options/parallelInputs``).
-        private var started: [StartedInput<Element>] = []
+        private var started: [(input: StartedInput<Element>, warnings: InputWarnings)] = []
         private var currentStarted: StartedInput<Element>?
+        /// The warnings of the current input's decoder, reported when its end is reached.
+        private var currentWarnings: InputWarnings?
+        private var pendingMarkers: [Element] = []
         private var startedDone = false
         private var preludeIndex = -1
         private var prelude: [LineBatch] = []
@@ -262,6 +284,7 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             while true {
                 if let marker = pendingMarker { pendingMarker = nil; return marker }
+                if !pendingMarkers.isEmpty { return pendingMarkers.removeFirst() }
                 if current == nil && currentStarted == nil {
                     // The walk's notices before this input.
                     if preludeIndex != index, Element.self == LineBatch.self {
@@ -272,10 +295,12 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     guard index < stream.files.paths.count else { return nil }
                     if stream.files.options.parallelInputs > 1 {
                         startInputs(upTo: index + stream.files.options.parallelInputs)
-                        currentStarted = started.removeFirst()
+                        (currentStarted, currentWarnings) = started.removeFirst()
                         startedDone = false
                     } else {
-                        current = stream.make(stream.files, stream.files.paths[index]).makeAsyncIterator()
+                        let warnings = InputWarnings()
+                        currentWarnings = warnings
+                        current = stream.make(stream.files.collectingWarnings(in: warnings), stream.files.paths[index]).makeAsyncIterator()
                     }
                     producedFromCurrent = false
                     index += 1
@@ -290,6 +315,7 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     }
                     current = nil
                     currentStarted = nil
+                    if let empty = reportWarnings() { return empty }
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
@@ -304,7 +330,15 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                     guard stream.files.errorHandler != nil || stream.files.options.reportsErrorsInStream else { throw failure }
                     var notice = false
                     if failure.kind == .io, !producedFromCurrent { notice = true }
-                    guard Element.self == LineBatch.self else { stream.files.onError(failure); continue }
+                    guard Element.self == LineBatch.self else {
+                        if stream.files.options.reportsErrorsInStream, let reports = stream.files.options.inStreamReports,
+                           let empty = [UInt8]() as? Element {
+                            reports.addFailure(failure)
+                            return empty
+                        }
+                        stream.files.onError(failure)
+                        continue
+                    }
                     if stream.files.options.reportsErrorsInStream {
                         let marker = notice ? LineBatch.notice(failure, source: name)
                             : LineBatch.endOfSource(name, keepsCarriageReturn: true, failure: failure)
@@ -321,6 +355,28 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }
 
+        /// At the end of an input: tells `onWarning` of its decoder's warnings and, with
+        /// ``Options/reportsErrorsInStream``, carries them on (markers after it in a line
+        /// stream; in ``Options/inStreamReports`` and an empty chunk, returned, in a byte stream).
+        private mutating func reportWarnings() -> Element? {
+            guard let warnings = currentWarnings?.take(), !warnings.isEmpty else { return nil }
+            currentWarnings = nil
+            let files = stream.files
+            let name = files.displayName(files.paths[index - 1])
+            for warning in warnings {
+                files.onWarning(name, warning)
+                guard files.options.reportsErrorsInStream else { continue }
+                let message = "\(name): warning: \(warning)"
+                if Element.self == LineBatch.self {
+                    pendingMarkers.append(LineBatch.notice(message: message, source: nil) as! Element)
+                } else {
+                    files.options.inStreamReports?.addMessage(message)
+                }
+            }
+            guard files.options.reportsErrorsInStream, files.options.inStreamReports != nil, Element.self != LineBatch.self else { return nil }
+            return [UInt8]() as? Element
+        }
+
         /// Starts searching the inputs before index `end` that are not started yet, and the small
         /// files after them, up to 4 times as many: each of those is one short task, and the
         /// cores keep searching while the consumer prints the ones before. Only regular files
@@ -335,7 +391,8 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                 let small = stream.files.isSmall(paths[i])
                 guard i < end || small else { break }
                 if i > index && !small && !Self.isRegularFile(paths[i]) { break }
-                started.append(StartedInput(stream.make(stream.files, paths[i])))
+                let warnings = InputWarnings()
+                started.append((StartedInput(stream.make(stream.files.collectingWarnings(in: warnings), paths[i])), warnings))
                 i += 1
             }
         }
@@ -344,6 +401,51 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
             var info = stat()
             return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
+    }
+}
+
+/// Line batches split from a byte stream that puts its faults and warnings in `reports`:
+/// each is yielded as a notice marker before the batch split after it was put there.
+struct ReportedLineBatches<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == LineBatch {
+    typealias Element = LineBatch
+    let base: Base
+    let reports: PrintStatistics?
+
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), reports: reports) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let reports: PrintStatistics?
+        var pending: [LineBatch] = []
+
+        mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
+            if !pending.isEmpty { return pending.removeFirst() }
+            let batch = try await base.next(isolation: actor)
+            guard let reports else { return batch }
+            pending = reports.takeFailures().map { LineBatch.notice($0, source: $0.path) }
+                + reports.takeMessages().map { LineBatch.notice(message: $0, source: nil) }
+            guard !pending.isEmpty else { return batch }
+            if let batch { pending.append(batch) }
+            return pending.removeFirst()
+        }
+
+        mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
+    }
+}
+
+/// The decoder warnings of one input, held until the stream reaches the input's end.
+final class InputWarnings: Sendable {
+    private let warnings = Locked<[GunzipWarning]>([])
+    func add(_ warning: GunzipWarning) { warnings.withLock { $0.append(warning) } }
+    func take() -> [GunzipWarning] { warnings.withLock { taken in defer { taken.removeAll() }; return taken } }
+}
+
+extension InputFiles {
+    /// The same inputs, with each decoder warning held in `box` instead of told at once.
+    func collectingWarnings(in box: InputWarnings) -> InputFiles {
+        var files = self
+        files.onWarning = { _, warning in box.add(warning) }
+        return files
     }
 }
 

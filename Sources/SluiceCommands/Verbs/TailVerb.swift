@@ -140,7 +140,7 @@ extension TailVerb: Verb {
         for path in paths {
             let name = path == "-" ? "standard input" : path
             let compressed = !noDecompress && startsWithCompressedMagic(path)
-            let warn: @Sendable (DecompressionWarning) -> Void = { reportDecompressionWarning(name, $0) }
+            let warn: @Sendable (DecompressionWarning) -> Void = { printDecompressionWarning(name, $0) }
             if bytes != nil && !(path != "-" && isRegularFile(path) && !compressed) {
                 onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
                 continue
