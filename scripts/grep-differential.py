@@ -342,6 +342,12 @@ REGRESSIONS = [
     # -o -v prints the matches of the context lines (the selected ones have none), marked "-".
     regression("C", ["-n", "-b", "-v", "-o", "-A", "1", "-e", "]"], b"a]\nb\nc]]\nd\n"),
     regression("C", ["-n", "-v", "-o", "-B", "1", "-e", "]", "-e", "b"], b"a]\nb\nc]]\nd\n"),
+    # -o -w: GNU's fixed-string matcher (-F lists, -F in UTF-8, lists of plain BREs) takes the end
+    # of the last match as a word boundary; its regex matcher (one alternation) does not.
+    regression("C.UTF-8", ["-F", "-w", "-o", "-e", "b", "-e", "-ab", "-e", "ab"], b"a b-ab\n"),
+    regression("C.UTF-8", ["-w", "-o", "-e", "b", "-e", "-ab", "-e", "ab"], b"a b-ab\n"),
+    regression("C", ["-w", "-o", "-e", "b\\|-ab\\|ab"], b"a b-ab\n"),
+    regression("C.UTF-8", ["-F", "-w", "-o", "-e", "-a"], b"-a-a\n"),
 ]
 
 

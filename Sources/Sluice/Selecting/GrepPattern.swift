@@ -53,6 +53,8 @@ public struct GrepPattern: Sendable {
     /// The patterns as one PCRE2 regex with their groups, compiled on first use by
     /// ``firstMatch(in:)`` (see GrepMatch.swift).
     let captures: CaptureCode
+    /// The `-o` extents under `-w` where the matcher's own are not GNU's (see ``WordExtents``).
+    let wordExtents: WordExtents?
 
     /// Compiles `patterns`; throws ``SluiceError/patternSyntax(reason:)`` (GNU grep's message)
     /// for a BRE or ERE GNU grep rejects, ``SluiceError/badPattern(pattern:offset:reason:)``
@@ -193,6 +195,31 @@ public struct GrepPattern: Sendable {
             let code = try compile(wrapped(sources))
             matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
         }
+        wordExtents = try Self.wordExtents(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord,
+                                           wholeLine: wholeLine, literals: literals, matcher: matcher)
+    }
+
+    /// GNU's `-o` extents under `-w` for literal lists where the matcher's are not: those GNU
+    /// searches as fixed strings (the start of each search is a word boundary), and in the C
+    /// locale a literal set GNU searches as a regex (it is not). A UTF-8 list that GNU folds as
+    /// a regex keeps PCRE2's extents, which are GNU's there.
+    static func wordExtents(_ patterns: [String], syntax: Syntax, utf8: Bool, ignoreCase: Bool, wholeWord: Bool,
+                            wholeLine: Bool, literals: [[UInt8]]?, matcher: Matcher) throws -> WordExtents? {
+        guard wholeWord, !wholeLine else { return nil }
+        var own: LiteralSet?
+        switch matcher {
+        case .literalSet(let set), .unicodeWordLiteralSet(let set, _): own = set
+        default: own = nil
+        }
+        guard let keys = WordExtents.gnuFixedKeys(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase,
+                                                  wholeWord: wholeWord) else {
+            guard !utf8, let own else { return nil }
+            return WordExtents(set: own, unicode: false, previousEndIsBoundary: false)
+        }
+        // The folding GNU's fixed-string matcher does is ASCII's (see WordExtents.foldsByByte).
+        let set = try own.flatMap { literals.map(Set.init) == Set(keys) ? $0 : nil }
+            ?? LiteralSet(keys, folding: ignoreCase ? .ascii : .none, wholeWord: true, wholeLine: false, engine: .hashed)
+        return WordExtents(set: set, unicode: utf8, previousEndIsBoundary: true)
     }
 
     /// Whether the literal-set matcher gives GNU's answer: it folds ASCII only and knows ASCII
@@ -226,7 +253,8 @@ public struct GrepPattern: Sendable {
     /// The non-empty, non-overlapping matches in `bytes`, as byte ranges (for `-o` and colour);
     /// those found before a match failure, if the regex engine gives up.
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
-        matcher.matchRanges(in: bytes)
+        if let wordExtents { return wordExtents.ranges(in: bytes) }
+        return matcher.matchRanges(in: bytes)
     }
 
     /// The PCRE2 code of a pattern that is matched as a regex (not as literals), for capture groups.
@@ -483,26 +511,6 @@ struct LiteralMatcher: Sendable {
         return try fallback.firstMatch(in: bytes, from: from, to: to)?.lowerBound
     }
 
-    static func isWordByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
-    }
-
-    /// Whether the character that ends just before `i` is a word character.
-    func wordBefore(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
-        guard i > 0 else { return false }
-        if !unicodeWords || line[i - 1] < 0x80 { return Self.isWordByte(line[i - 1]) }
-        var start = i - 1
-        while start > 0 && i - start < 4 && line[start] & 0xC0 == 0x80 { start -= 1 }
-        return UTF8Word.decode(line, at: start).map { $0.end == i && $0.isWord } ?? false
-    }
-
-    /// Whether the character that starts at `i` is a word character.
-    func wordAfter(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
-        guard i < line.count else { return false }
-        if !unicodeWords || line[i] < 0x80 { return Self.isWordByte(line[i]) }
-        return UTF8Word.decode(line, at: i)?.isWord ?? false
-    }
-
     /// Where the valid UTF-8 character that `i` falls inside (not at its start) starts, or `nil`.
     func characterStart(_ line: UnsafeRawBufferPointer, _ i: Int) -> Int? {
         guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return nil }
@@ -532,7 +540,9 @@ struct LiteralMatcher: Sendable {
                 return hit..<hit
             }
             if !wholeWord { return hit..<end }
-            if !wordBefore(line, hit) && !wordAfter(line, end) { return hit..<end }
+            if !UTF8Word.wordBefore(line, hit, unicode: unicodeWords) && !UTF8Word.wordAfter(line, end, unicode: unicodeWords) {
+                return hit..<end
+            }
             start = hit + 1
         }
         return nil
@@ -544,6 +554,44 @@ struct LiteralMatcher: Sendable {
 /// UTF-8 decoding for word checks: a character and whether it is a letter or a digit (the C
 /// library's C.UTF-8 classes, as GNU grep's; without that locale, general categories L and N).
 enum UTF8Word {
+    /// GNU grep's word bytes in the C locale (`[A-Za-z0-9_]`).
+    @inline(__always)
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+    }
+
+    /// Whether the character that ends just before `i` is a word character (`unicode`: a
+    /// letter, digit or `_` of UTF-8; else a word byte). Bytes that are not UTF-8 are not.
+    static func wordBefore(_ line: UnsafeRawBufferPointer, _ i: Int, unicode: Bool) -> Bool {
+        guard i > 0 else { return false }
+        if !unicode || line[i - 1] < 0x80 { return isWordByte(line[i - 1]) }
+        var start = i - 1
+        while start > 0 && i - start < 4 && line[start] & 0xC0 == 0x80 { start -= 1 }
+        return decode(line, at: start).map { $0.end == i && $0.isWord } ?? false
+    }
+
+    /// Whether the character that starts at `i` is a word character (see ``wordBefore``).
+    static func wordAfter(_ line: UnsafeRawBufferPointer, _ i: Int, unicode: Bool) -> Bool {
+        guard i < line.count else { return false }
+        if !unicode || line[i] < 0x80 { return isWordByte(line[i]) }
+        return decode(line, at: i)?.isWord ?? false
+    }
+
+    /// The bytes of the word characters that start at `i` (GNU's `wordchars_size`).
+    static func wordLength(_ line: UnsafeRawBufferPointer, at i: Int, unicode: Bool) -> Int {
+        var j = i
+        while j < line.count {
+            if !unicode || line[j] < 0x80 {
+                guard isWordByte(line[j]) else { break }
+                j += 1
+            } else {
+                guard let (end, isWord) = decode(line, at: j), isWord else { break }
+                j = end
+            }
+        }
+        return j - i
+    }
+
     /// The length of the valid UTF-8 character at `i`, or `nil`.
     static func validLength(_ b: UnsafeRawBufferPointer, at i: Int) -> Int? {
         if b[i] < 0x80 { return 1 }

@@ -117,9 +117,7 @@ final class LiteralSet: @unchecked Sendable {
 
     /// GNU grep's word constituents in the C locale (`[A-Za-z0-9_]`).
     @inline(__always)
-    static func isWordByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
-    }
+    static func isWordByte(_ b: UInt8) -> Bool { UTF8Word.isWordByte(b) }
 
     // MARK: Occurrences
 
@@ -229,30 +227,76 @@ final class LiteralSet: @unchecked Sendable {
     }
 
     /// The non-empty matches GNU grep prints for `-o` (and colours): at each step the leftmost
-    /// start, the longest literal there, then on after it. With `-w` only whole words count, and
-    /// (as GNU grep 3.8 does, since each search after a match starts there) the end of the
-    /// previous match counts as a word boundary on the left: `foo bar` with `foo` and ` bar`
-    /// prints both.
+    /// start, the longest literal there, then on after it. With `-w` see ``wordExtents``
+    /// (ASCII word bytes, as GNU's fixed-string matcher in the C locale).
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if wholeLine { return !line.isEmpty && lineMatches(line) ? [0..<line.count] : [] }
+        if wholeWord { return wordExtents(in: line, unicode: false, previousEndIsBoundary: true) }
         var found: [(start: Int, end: Int)] = []
         _ = forEachOccurrence(in: line, from: 0, to: line.count) { _, s, e in
-            if !wholeWord || end(e, isBoundedIn: line) { found.append((s, e)) }
+            found.append((s, e))
             return false
         }
         found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         var ranges: [Range<Int>] = []
         var next = 0
         for o in found where o.start >= next {
-            if wholeWord && o.start != next && o.start > 0 && Self.isWordByte(line[o.start - 1]) { continue }
             ranges.append(o.start..<o.end)
             next = o.end
         }
         return ranges
     }
 
-    private func end(_ e: Int, isBoundedIn line: UnsafeRawBufferPointer) -> Bool {
-        e == line.count || !Self.isWordByte(line[e])
+    /// The `-o` extents of these literals under `-w`, as GNU grep 3.8 prints them.
+    ///
+    /// Each search starts where the last match ended (or one byte after an empty match) and
+    /// takes the leftmost start whose character before is no word character, with the longest
+    /// literal there that the character after does not continue; a start whose longest literal
+    /// fails is tried with the shorter ones that start there. Word characters are `unicode`
+    /// letters and digits (and `_`), or ASCII word bytes.
+    ///
+    /// With `previousEndIsBoundary`, the start of a search counts as a word boundary whatever
+    /// comes before it: GNU's fixed-string matcher (`Fexecute`, which GNU uses for `-F` lists, a
+    /// `-F` pattern in a UTF-8 locale and lists of plain BREs and EREs) looks back no further
+    /// than where the search starts, so `b-ab` with `b` and `-ab` prints both. Its regex matcher
+    /// (a single BRE or ERE, `-F` patterns it cannot fold) looks at the real character before.
+    func wordExtents(in line: UnsafeRawBufferPointer, unicode: Bool, previousEndIsBoundary: Bool) -> [Range<Int>] {
+        // Every occurrence's length by start, longest first (the empty pattern: every start).
+        var lengths: [Int: [Int]] = [:]
+        _ = forEachOccurrence(in: line, from: 0, to: line.count) { _, s, e in
+            lengths[s, default: []].append(e - s)
+            return false
+        }
+        if containsEmpty { for p in 0...line.count { lengths[p, default: []].append(0) } }
+        for key in lengths.keys { lengths[key]!.sort(by: >) }
+        let starts = lengths.keys.sorted()
+        var ranges: [Range<Int>] = []
+        var cur = 0
+        var k = 0  // the first start at or after the search's position
+        search: while cur < line.count || (cur == line.count && containsEmpty) {
+            // One search from `cur` (GNU's Fexecute with start_ptr, or EGexecute).
+            var lookBack = cur  // where the character before may be looked at from
+            var position = cur
+            while true {
+                while k < starts.count && starts[k] < position { k += 1 }
+                guard k < starts.count else { break search }
+                let p = starts[k]
+                let before = p == lookBack && previousEndIsBoundary ? false : UTF8Word.wordBefore(line, p, unicode: unicode)
+                if !before, let length = lengths[p]!.first(where: { !UTF8Word.wordAfter(line, p + $0, unicode: unicode) }) {
+                    if length == 0 {
+                        cur = p + 1
+                    } else {
+                        ranges.append(p..<p + length)
+                        cur = p + length
+                    }
+                    continue search
+                }
+                // No match at p: skip the word characters from p (none can start a word), and a byte.
+                lookBack = p + UTF8Word.wordLength(line, at: p, unicode: unicode)
+                position = lookBack + 1
+            }
+        }
+        return ranges
     }
 }
 
