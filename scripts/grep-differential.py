@@ -589,6 +589,11 @@ def main():
         for name in os.listdir(directory):
             os.unlink(os.path.join(directory, name))
         os.rmdir(directory)
+        if s[0] == 2 and not s[1] and b"grep: unsupported: " in s[2]:
+            # A refusal (status 2, nothing printed) where Sluice knows it would differ from GNU.
+            reason = "refused by sluice: " + s[2].decode(errors="replace").split("unsupported: ", 1)[1][:48] + "..."
+            skipped[reason] = skipped.get(reason, 0) + 1
+            return None
         return (n, case, g, s) if differs(g, s) else None
 
     with ThreadPoolExecutor(args.jobs) as pool:

@@ -62,6 +62,7 @@ enum CodecTarget {
         case .xz: return [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]
         case .bzip2: return Array("BZh".utf8)
         case .lz4: return [0x04, 0x22, 0x4d, 0x18]
+        case .compress: return [0x1f, 0x9d]
         }
     }
 
@@ -79,6 +80,7 @@ enum CodecTarget {
             let tail = Array(r[4...])
             return tail == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] || tail == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]
         case .gzip: return r.starts(with: magic(.gzip))
+        case .compress: return false  // no end marker: nothing follows a .Z stream
         }
     }
 
@@ -135,7 +137,7 @@ final class LibraryDecoder {
         case .xz: _ = lzma_stream_decoder(&lzma, 128 << 20, 0)
         case .bzip2: _ = BZ2_bzDecompressInit(&bzip, 0, 0)
         case .lz4: _ = LZ4F_createDecompressionContext(&lz4, sluice_lz4f_version())
-        case .gzip: break
+        case .gzip, .compress: break
         }
     }
 
@@ -145,7 +147,7 @@ final class LibraryDecoder {
         case .xz: lzma_end(&lzma)
         case .bzip2: BZ2_bzDecompressEnd(&bzip)
         case .lz4: LZ4F_freeDecompressionContext(lz4)
-        case .gzip: break
+        case .gzip, .compress: break
         }
     }
 
@@ -175,7 +177,8 @@ final class LibraryDecoder {
             var inSize = input.count, outSize = output.count
             let r = LZ4F_decompress(lz4, output.baseAddress, &outSize, input.baseAddress, &inSize, nil)
             return (inSize, outSize, LZ4F_isError(r) == 0 && r == 0, LZ4F_isError(r) != 0)
-        case .gzip:
+        case .gzip, .compress:
+            // gzip has its own reference (zlib); compress has no library (no target).
             return (0, 0, false, true)
         }
     }

@@ -230,6 +230,35 @@ final class PatternListConformanceTests: XCTestCase {
         XCTAssertTrue(outcome.stderr.contains("bad(paren"), outcome.stderr)
         XCTAssertLessThan(outcome.stderr.utf8.count, 400, outcome.stderr)
     }
+
+    /// Where Sluice's answer is known to differ from GNU grep's it refuses, status 2 and a
+    /// message, and prints nothing; the same lines are still selected where the difference is
+    /// only in the extents. Each refused case differs from GNU grep 3.8 when not refused (the
+    /// examples come from the differential runs).
+    func testKnownDifferencesAreRefused() throws {
+        let input = dir.appendingPathComponent("known.txt")
+        try Data("a b-ab\nfoo\nab\u{00a0}cd \u{00e9}\n\u{00e9}\nx\n".utf8).write(to: input)
+        let refused: [[String]] = [
+            ["-w", "-F", "-e", "", "-e", "ab"], ["-c", "-w", "-e", "", "-e", "foo"],
+            ["-o", "-w", "-E", "-e", "a.", "-e", "b+"], ["--color=always", "-w", "-e", "a", "-e", "b\\+"],
+            ["--json", "-w", "-E", "-e", "a|b", "-e", "f.o"], ["-o", "-x", "-w", "\u{00e9}"], ["-o", "-x", "-w", "foo"],
+        ]
+        for args in refused {
+            let outcome = try sluice(["grep"] + args + [input.path], environment: ["LC_ALL": "C.UTF-8"])
+            XCTAssertEqual(outcome.status, 2, "\(args): \(outcome.text)")
+            XCTAssertEqual(outcome.stdout, Data(), "\(args)")
+            XCTAssertTrue(outcome.stderr.contains("unsupported"), outcome.stderr)
+        }
+        // Not refused, and as GNU grep: the lines of those lists, and the C locale's -x -w -o.
+        for (args, locale) in [(["-c", "-w", "-E", "-e", "a.", "-e", "b+"], "C.UTF-8"), (["-n", "-w", "-e", "a", "-e", "fo*"], "C.UTF-8"),
+                               (["-x", "-w", "foo"], "C"), (["-c", "-w", "-F", "-e", "", "-e", "ab"], "C"),
+                               (["-o", "-w", "-F", "-e", "b", "-e", "-ab", "-e", "ab"], "C.UTF-8")] {
+            let ours = try sluice(["grep"] + args + [input.path], environment: ["LC_ALL": locale])
+            let gnu = try runProgram("/bin/grep", args + [input.path], environment: ["LC_ALL": locale])
+            XCTAssertEqual(ours.status, gnu.status, "\(locale) \(args): \(ours.stderr)")
+            XCTAssertEqual(ours.stdout, gnu.stdout, "\(locale) \(args)")
+        }
+    }
 }
 
 extension PatternListConformanceTests.Generator: RandomNumberGenerator {

@@ -56,6 +56,23 @@ public struct GrepPattern: Sendable {
     /// The `-o` extents under `-w` where the matcher's own are not GNU's (see ``WordExtents``).
     let wordExtents: WordExtents?
 
+    /// Where this pattern's answer is known to differ from GNU grep 3.8's. A caller that
+    /// promises GNU's output (the `sluice grep` command) refuses these rather than print a
+    /// plausible answer.
+    public struct KnownDifferences: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The lines selected: in UTF-8, a `-w` list holding the empty pattern, which GNU's
+        /// fixed-string matcher lets match inside multibyte characters that are not letters.
+        public static let selection = KnownDifferences(rawValue: 1)
+        /// The match extents (`-o`, colour, JSON spans): `-w` lists of regular expressions
+        /// (GNU tries each pattern on its own, shorter matches too, at each start), and `-x -w`
+        /// (GNU prints an empty match as well).
+        public static let wordExtents = KnownDifferences(rawValue: 2)
+    }
+    /// See ``KnownDifferences``.
+    public let knownDifferences: KnownDifferences
+
     /// Compiles `patterns`; throws ``SluiceError/patternSyntax(reason:)`` (GNU grep's message)
     /// for a BRE or ERE GNU grep rejects, ``SluiceError/badPattern(pattern:offset:reason:)``
     /// for a PCRE2 pattern that does not compile.
@@ -197,6 +214,20 @@ public struct GrepPattern: Sendable {
         }
         wordExtents = try Self.wordExtents(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord,
                                            wholeLine: wholeLine, literals: literals, matcher: matcher)
+        var differences: KnownDifferences = []
+        let distinct = Set(patterns).count
+        if wholeWord && syntax != .perl {
+            if utf8 && distinct > 1 && patterns.contains("") { differences.insert(.selection) }
+            // Lists of fixed-length patterns agree with GNU (measured); a repetition or an
+            // alternation (any of `*+?{|`, escaped or not) lets GNU's per-pattern search end
+            // shorter than Sluice's.
+            let variableLength = patterns.contains { $0.contains(where: { "*+?{|".contains($0) }) }
+            if !wholeLine && distinct > 1 && wordExtents == nil && literals == nil && variableLength {
+                differences.insert(.wordExtents)
+            }
+            if wholeLine { differences.insert(.wordExtents) }
+        }
+        knownDifferences = differences
     }
 
     /// GNU's `-o` extents under `-w` for literal lists where the matcher's are not: those GNU

@@ -453,6 +453,14 @@ extension GrepVerb: Verb {
             throw CLIError("grep: \(describe(patternError: error, patterns: patterns) { (try? GrepPattern($0, syntax: syntax, encoding: encoding, ignoreCase: caseless)) != nil })")
         }
         for warning in pattern.warnings { printError("grep: warning: \(warning)") }
+        // Where Sluice's answer is known to differ from GNU grep's, it refuses (status 2).
+        if pattern.knownDifferences.contains(.selection) {
+            throw CLIError("grep: unsupported: -w with the empty pattern among other patterns in a UTF-8 locale (GNU grep lets it match inside non-letter characters); use LC_ALL=C or leave the empty pattern out")
+        }
+        let extents = onlyMatching || json || color == .always || (color == .auto && isatty(STDOUT_FILENO) != 0)
+        if extents && pattern.knownDifferences.contains(.wordExtents) && !count && !selectsOnce {
+            throw CLIError("grep: unsupported: the match extents of -w with \(lineRegexp ? "-x" : "a list of regular expressions") (for -o, --color or --json) can differ from GNU grep's; select the lines without -o, or search for each pattern on its own")
+        }
         return pattern
     }
 
