@@ -705,6 +705,7 @@ class Cmd:
         self.expect = expect            # expected count printed (sluice only)
         self.missing = None             # reason it cannot run
         self.walls = []
+        self.once = False               # timed once (a slow anchor): see measure_row
         self.rss = []                   # KiB
         self.rss_exact = True
         self.out = None                 # (length, crc32, head bytes) from the warm-up
@@ -1167,6 +1168,9 @@ def build_rows(names, S, B, inp):
     return rows
 
 
+SLOW_ANCHOR_S = 30.0
+
+
 def measure_row(row, runs, time_ok, tmpdir):
     cmds = [c for c in row.cmds if not c.missing]
     sl = row.cmds[0]
@@ -1174,7 +1178,7 @@ def measure_row(row, runs, time_ok, tmpdir):
     for rnd in range(rounds):
         warm = rnd == 0
         for c in cmds:
-            if c.failed:
+            if c.failed or (not warm and c.once):
                 continue
             wrap = c.sluice and time_ok and (warm or row.rss_every_run)
             res = run_once(c, capture=warm, rss_wrap=wrap, tmpdir=tmpdir)
@@ -1188,6 +1192,11 @@ def measure_row(row, runs, time_ok, tmpdir):
                 continue
             if warm:
                 c.out = (res.length, res.crc, res.head)
+                if not c.sluice and res.wall > SLOW_ANCHOR_S:
+                    # An anchor this slow (GNU grep -Fi -f takes about 4 minutes on the corpus,
+                    # jq several) is timed once: its warm-up is its one timed run.
+                    c.walls.append(res.wall)
+                    c.once = True
             else:
                 c.walls.append(res.wall)
             if c.sluice and res.rss_kib is not None and (wrap or not time_ok):
@@ -1701,23 +1710,32 @@ def main():
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
 
     started = time.strftime("%Y-%m-%d %H:%M:%S")
+    finished, interrupted = [], False
     with tempfile.TemporaryDirectory(prefix="run-", dir=args.dir) as tmpdir:
-        for r in rows:
-            log(f"=== {r.name}")
-            if r.kind == "follow":
-                measure_follow(r, args.runs, tmpdir)
-                continue
-            if not r.skip:
-                measure_row(r, args.runs, time_ok, tmpdir)
-            if r.kind == "tail":
-                finish_tail(r, time_ok, have_strace)
-            elif r.kind == "growth":
-                finish_growth(r, time_ok)
-            else:
-                finish_std_row(r, time_ok)
-            if r.skip:  # nothing ran: every target of the row is "not evaluated"
-                r.checks = [(t, r.skip) for t in r.targets]
-                r.cells = {"sluice": "-", "rss": "-"}
+        try:
+            for r in rows:
+                log(f"=== {r.name}")
+                if r.kind == "follow":
+                    measure_follow(r, args.runs, tmpdir)
+                    finished.append(r)
+                    continue
+                if not r.skip:
+                    measure_row(r, args.runs, time_ok, tmpdir)
+                if r.kind == "tail":
+                    finish_tail(r, time_ok, have_strace)
+                elif r.kind == "growth":
+                    finish_growth(r, time_ok)
+                else:
+                    finish_std_row(r, time_ok)
+                if r.skip:  # nothing ran: every target of the row is "not evaluated"
+                    r.checks = [(t, r.skip) for t in r.targets]
+                    r.cells = {"sluice": "-", "rss": "-"}
+                finished.append(r)
+        except KeyboardInterrupt:
+            # Stopped (Ctrl-C, SIGTERM): the rows finished so far are still reported and written.
+            log(f"interrupted: reporting the {len(finished)} rows finished")
+            interrupted = True
+    rows = finished
 
     body = table_rows(rows)
     notes = [n for r in rows for n in r.notes]
@@ -1735,7 +1753,7 @@ def main():
     uname = os.uname()
     info = [
         f"# sluice benchmark results", "",
-        f"- started {started}, {args.runs} timed runs per command (after 1 warm-up), medians",
+        f"- started {started}, {args.runs} timed runs per command (after 1 warm-up), medians; an anchor slower than {SLOW_ANCHOR_S:.0f} s in its warm-up is timed once",
         f"- machine: {uname.sysname} {uname.release} {uname.machine}, {os.cpu_count()} CPUs, "
         f"locale LANG={os.environ.get('LANG', '')} LC_ALL={os.environ.get('LC_ALL', '')}",
         f"- corpus: {inp.get('origin') or '-'}",
@@ -1754,7 +1772,7 @@ def main():
     with open(os.path.join(args.dir, "results.md"), "w") as f:
         f.write("\n".join(info) + "\n")
     log(f"wrote {os.path.join(args.dir, 'results.md')}")
-    return 0
+    return 130 if interrupted else 0
 
 
 def cleanup():
