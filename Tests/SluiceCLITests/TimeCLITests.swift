@@ -80,6 +80,37 @@ final class TimeCLITests: XCTestCase {
         XCTAssertLessThan(Int(read ?? "") ?? .max, 700_000, stats.stderr)  // of 1.5 MB
     }
 
+    /// A log in a format sluice does not read: since, until, grep --records and merge fail
+    /// (status 2, a message naming it) rather than print nothing or everything; among other
+    /// files, the others still give their answer.
+    func testLogWithoutTimestampsSluiceReadsIsAnError() throws {
+        let dir = try temporaryDirectory()
+        let untimed = (0..<30).map { "May 13, 2024 8:00:\($0 + 10) AM request \($0) ok\n" }.joined()
+        let bad = try write(untimed, "bad.log", in: dir)
+        let records = makeRecords(200, seed: 3)
+        let good = try write(text(records), "good.log", in: dir)
+        let t = Self.iso(records[100].time)
+        let message = "bad.log: no line starts with a timestamp sluice reads (see --time-format)"
+        let gz = dir.appendingPathComponent("bad.log.gz").path
+        XCTAssertEqual(try shell("gzip -c '\(bad)' > '\(gz)'").status, 0)
+        for args in [["since", t, bad], ["until", t, bad], ["grep", "--records", "request", bad],
+                     ["since", t, gz], ["cat", bad, "then", "since", t], ["cat", bad, "then", "until", t],
+                     ["cat", bad, "then", "grep", "--records", "ok"]] {
+            let out = try sluice(args)
+            XCTAssertEqual(out.status, 2, "\(args)")
+            XCTAssertEqual(out.text, "", "\(args)")
+            XCTAssertTrue(out.stderr.contains("no line starts with a timestamp sluice reads"), "\(args): \(out.stderr)")
+        }
+        let mixed = try sluice(["since", t, bad, good])
+        XCTAssertEqual(mixed.status, 2)
+        XCTAssertTrue(mixed.stderr.contains(message), mixed.stderr)
+        XCTAssertEqual(mixed.text, text(records.filter { $0.time >= records[100].time }))
+        let grepMixed = try sluice(["grep", "--records", "-c", "Exception", good, bad])
+        XCTAssertEqual(grepMixed.status, 2)
+        XCTAssertTrue(grepMixed.stderr.contains(message), grepMixed.stderr)
+        XCTAssertTrue(grepMixed.text.hasPrefix("\(good):\(records.filter { $0.lines.joined().contains("Exception") }.count)\n"), grepMixed.text)
+    }
+
     func testFileOutOfOrderIsReadInFullWithANotice() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -64,4 +64,70 @@ final class TimeWindowTests: XCTestCase {
         for try await batch in chain.until(.instant(t), parser: parser) where batch.endsSource { markers += 1 }
         XCTAssertEqual(markers, 1)
     }
+
+    /// A log in a format the parser does not read is an error, never an empty (since) or whole
+    /// (until, records) answer: at its end, or once 1 MiB of it has no timestamp; the lines held
+    /// before a first timestamp are not given out.
+    func testSourceWithoutTimestampsFails() async throws {
+        let untimed = Array((0..<40).map { "May 13, 2024 8:00:\($0 % 60) AM line \($0)\n" }.joined().utf8)
+        let t = Int64(1_715_587_200) * LogTime.second
+        let pattern = try GrepPattern("line", syntax: .fixed)
+        for size in [4096, 97] {
+            let input = ChunkedBytes(bytes: untimed, size: size).lineBatches()
+            let results = [("since", await drain(input.since(.instant(t), parser: parser))),
+                           ("until", await drain(input.until(.instant(t), parser: parser))),
+                           ("records", await drain(input.grepRecords(pattern, parser: parser)))]
+            for (name, (lines, error)) in results {
+                XCTAssertEqual(error?.kind, .noTimestamp, "\(name) \(size)")
+                XCTAssertNil(error?.limit, "\(name) \(size)")
+                XCTAssertEqual(lines, 0, "\(name) \(size): lines given before the error")
+            }
+        }
+        // 1 MiB without a timestamp: the stream ends there, without reading on.
+        let big = Array(repeating: Array("no time on this line, none at all\n".utf8), count: 40_000).flatMap { $0 }
+        let (_, caught) = await drain(ChunkedBytes(bytes: big, size: 65536).lineBatches().until(.instant(t), parser: parser))
+        XCTAssertEqual(caught?.kind, .noTimestamp)
+        XCTAssertEqual(caught?.limit, 1 << 20)
+    }
+
+    /// Named sources: the one without timestamps fails on its own (a notice), the others are
+    /// windowed; a timed log after an untimed head still keeps that head (until).
+    func testUntimedSourceFailsAloneAmongOthers() async throws {
+        let a = TimedLog(count: 50, seed: 1), b = TimedLog(count: 50, seed: 2, untimedHead: true)
+        let junk = Array("no time\nnor here\n".utf8)
+        let t = a.times[25]
+        let sources: [AsyncChainedLineSources.Source] = [
+            ("a", ChunkedBytes(bytes: a.text, size: 100).lineBatches(sourceName: "a")),
+            ("junk", ChunkedBytes(bytes: junk, size: 5).lineBatches(sourceName: "junk")),
+            ("b", ChunkedBytes(bytes: b.text, size: 100).lineBatches(sourceName: "b")),
+        ]
+        let chain = AsyncChainedLineSources(sources, onError: { _ in })
+        var lines: [String] = []
+        var failures: [SluiceError] = []
+        for try await batch in chain.until(.instant(t), parser: parser, stop: .endOfSource) {
+            if let failure = batch.failure { failures.append(failure) }
+            for line in batch { lines.append(String(line)) }
+        }
+        XCTAssertEqual(failures.map(\.kind), [.noTimestamp])
+        XCTAssertEqual(failures.first?.path, "junk")
+        XCTAssertEqual(lines, a.lines { $0! <= t } + b.lines { ($0 ?? Int64.min) <= t })
+    }
+}
+
+/// The number of lines a stream gives and the error that ends it (thrown, or carried by an
+/// end-of-source marker or notice).
+private func drain(_ s: some AsyncSequence<LineBatch, any Error>) async -> (Int, SluiceError?) {
+    var lines = 0
+    var failure: SluiceError?
+    do {
+        for try await batch in s {
+            lines += batch.lineCount
+            if let f = batch.failure { failure = f }
+        }
+    } catch let error as SluiceError {
+        return (lines, error)
+    } catch {
+        return (lines, nil)
+    }
+    return (lines, failure)
 }

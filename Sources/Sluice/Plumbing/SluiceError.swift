@@ -49,6 +49,11 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A fault that the process which made a partial result met and recorded in it:
         /// ``SluiceError/reason`` is its message, as that process printed it.
         public static let reported = Kind("reported")
+        /// A stage that groups lines by time (`since`, `until`, records) found no line that starts
+        /// with a timestamp its ``LogTime`` reads: in the whole input, or in its first
+        /// ``SluiceError/limit`` bytes. Its format is not one ``LogTime`` recognises (name it with
+        /// ``LogTime/format``).
+        public static let noTimestamp = Kind("noTimestamp")
         public var description: String { name }
     }
 
@@ -145,6 +150,12 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
         SluiceError(kind: .reported, reason: message)
     }
 
+    /// No line of input `path` (in its first `limit` bytes, or at all when `limit` is `nil`)
+    /// starts with a timestamp in a format the parser reads.
+    public static func noTimestamp(path: String?, limit: Int?) -> SluiceError {
+        SluiceError(kind: .noTimestamp, path: path, limit: limit)
+    }
+
     /// True for a write to a pipe whose reader went away (`EPIPE`).
     public var isBrokenPipe: Bool { kind == .write && errno == EPIPE }
 
@@ -172,6 +183,9 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
                 "; simplify the pattern (nested repeats such as (a+)+ backtrack without end)"
         case .write:
             return "write error: \(Self.systemMessage(errno ?? 0))"
+        case .noTimestamp:
+            let part = limit.map { "in the first \($0 >> 20) MiB, " } ?? ""
+            return "\(name): \(part)no line starts with a timestamp sluice reads (see --time-format)"
         default:
             return [path, reason].compactMap { $0 }.joined(separator: ": ")
         }

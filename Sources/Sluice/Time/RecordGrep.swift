@@ -2,7 +2,10 @@ extension AsyncSequence where Element == LineBatch {
     /// Selects whole records: a line with a timestamp (see ``LogTime``) and the lines without
     /// one after it (a Java stack trace, say) are one record, which is selected when any of its
     /// lines matches `pattern` (with `invert`, when none does), and then all its lines pass.
-    /// Lines before a source's first timestamp form a record of their own. `maxCount` limits
+    /// Lines before a source's first timestamp form a record of their own. A source none of
+    /// whose lines (in its first MiB, or at all) starts with a timestamp the parser reads fails
+    /// with ``SluiceError/Kind/noTimestamp`` and nothing of it is selected: each of its lines
+    /// would be one record of a single, unbounded record. `maxCount` limits
     /// the records selected per source; with `firstLinesOnly` only each selected record's first
     /// line passes (what `grep -c`, `-l` and `-q` need: one line per record).
     public func grepRecords(_ pattern: GrepPattern, parser: LogTime, options: RecordGrepOptions = RecordGrepOptions())
@@ -55,6 +58,10 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
         private var failure: (any Error)?
         private var sourceName: String?
         private var keepsCarriageReturn = true
+        /// Whether the current source has a stamped line yet (see ``TimestampPresence``).
+        private var presence = TimestampPresence()
+        /// The rest of the current source is not read for records (it failed).
+        private var skippingSource = false
 
         init(base: Base.AsyncIterator, matcher: Matcher, wholeBuffer: Bool, parser: LogTime, options: RecordGrepOptions) {
             self.base = base
@@ -72,11 +79,26 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
             while true {
                 guard let batch = try await base.next(isolation: actor) else {
                     out.reset()
+                    if presence.failsAtEnd && !skippingSource {
+                        dropRecord()
+                        presence = TimestampPresence()
+                        throw TimestampPresence.failure(sourceName, atEnd: true)
+                    }
                     finishRecord()
                     return out.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
                 }
                 if batch.endsSource {
                     out.reset()
+                    let failed = presence.failsAtEnd && !skippingSource
+                    presence = TimestampPresence()
+                    skippingSource = false
+                    if failed {
+                        // A source without a timestamp: nothing of it is selected, a notice says why.
+                        dropRecord()
+                        selectedInSource = 0
+                        pendingMarker = batch
+                        return .notice(TimestampPresence.failure(batch.sourceName ?? sourceName, atEnd: true), source: batch.sourceName)
+                    }
                     finishRecord()
                     selectedInSource = 0
                     if let flushed = out.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName) {
@@ -87,17 +109,25 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
                 }
                 sourceName = batch.sourceName
                 keepsCarriageReturn = batch.keepsCarriageReturn
+                if skippingSource { continue }
                 out.reset()
                 if batch.entries == nil && !options.invert && wholeBuffer, let hits = regionHits(batch),
                    selectAroundHits(batch, hits) {
+                    presence.noteStamped()
                     if let selected = out.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName) {
                         return selected
                     }
                     continue
                 }
+                var untimed = false
                 do {
                     for line in batch {
-                        if parser.parse(line) != nil { finishRecord() }
+                        let stamped = parser.parse(line) != nil
+                        if !presence.stamped && presence.note(stamped: stamped, length: line.byteCount) {
+                            untimed = true
+                            break
+                        }
+                        if stamped { finishRecord() }
                         if limitReached { continue }
                         record.append(line)
                         if !recordMatches {
@@ -110,6 +140,14 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
                     }
                 } catch let error as SluiceError {
                     failure = batch.sourceName.map { error.naming($0) } ?? error
+                }
+                if untimed {
+                    // Past the limit without a timestamp: an unnamed stream ends, a named source is skipped.
+                    dropRecord()
+                    let failure = TimestampPresence.failure(batch.sourceName, atEnd: false)
+                    guard batch.sourceName != nil else { throw failure }
+                    skippingSource = true
+                    return .notice(failure, source: batch.sourceName)
                 }
                 if let selected = out.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName) {
                     return selected
@@ -217,6 +255,12 @@ public struct AsyncRecordGrepSequence<Base: AsyncSequence>: AsyncSequence where 
                 }
                 return true
             }
+        }
+
+        /// Forgets the record in progress.
+        private mutating func dropRecord() {
+            record.removeAll(keepingCapacity: false)
+            recordMatches = false
         }
 
         /// Decides the record in progress and starts a new one.

@@ -3,14 +3,18 @@ extension AsyncSequence where Element == LineBatch {
     ///
     /// A record is a line with a timestamp (see ``LogTime``) and the lines without one after it;
     /// a record is kept or dropped whole. Lines before the first timestamp of a source have no
-    /// time and are dropped. Every record is tested, so a stream that is not in time order
+    /// time and are dropped. A source none of whose lines (in its first MiB, or at all) starts
+    /// with a timestamp the parser reads fails with ``SluiceError/Kind/noTimestamp``: its end
+    /// marker (or a notice, when it passes the limit) carries the failure, or the stream throws
+    /// it when it has no markers, and none of its lines pass. Every record is tested, so a stream that is not in time order
     /// still gives every record of the window. Nothing is copied: kept lines are listed in the
     /// input's buffers.
     public func since(_ bound: TimeBound, parser: LogTime) -> AsyncTimeWindowSequence<Self> {
         AsyncTimeWindowSequence(base: self, since: bound, until: nil, parser: parser, stop: .never)
     }
 
-    /// Keeps the records stamped at or before `bound` (lines before the first timestamp too).
+    /// Keeps the records stamped at or before `bound` (lines before the first timestamp too:
+    /// they are held until it comes, and a source without one fails as in ``since(_:parser:)``).
     /// At the first record stamped after it, `stop` says whether to end the stream there (the
     /// input is no longer read: right for a log in time order), to skip to the next source, or
     /// to go on testing every record.
@@ -69,6 +73,14 @@ public struct AsyncTimeWindowSequence<Base: AsyncSequence>: AsyncSequence where 
         private var finishing = false
         /// The kept lines of the batch being read (reused).
         private var scratch: [LineBatch.Entry] = []
+        /// Whether the current source has a stamped line yet (see ``TimestampPresence``).
+        private var presence = TimestampPresence()
+        /// The source passed ``TimestampPresence/limit`` bytes without a timestamp.
+        private var presenceFailed = false
+        /// Kept lines before the source's first timestamp (`until`), held until it comes.
+        private var held: [LineBatch] = []
+        /// Batches to give before reading on.
+        private var ready: [LineBatch] = []
 
         init(_ s: AsyncTimeWindowSequence) {
             base = s.base.makeAsyncIterator()
@@ -87,6 +99,7 @@ public struct AsyncTimeWindowSequence<Base: AsyncSequence>: AsyncSequence where 
         private var keepsUntimed: Bool { sinceBound == nil }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
+            if !ready.isEmpty { return ready.removeFirst() }
             if finishing {
                 finishing = false
                 base = nil
@@ -95,18 +108,57 @@ public struct AsyncTimeWindowSequence<Base: AsyncSequence>: AsyncSequence where 
             }
             while let batch = try await base?.next(isolation: actor) {
                 if batch.endsSource {
-                    keeping = keepsUntimed
-                    skippingSource = false
-                    sourceOpen = false
-                    return batch
+                    let failed = presence.failsAtEnd && !presenceFailed
+                    startSource()
+                    guard failed else { return batch }
+                    // A source without a timestamp: nothing of it passes, its marker says why.
+                    let failure = TimestampPresence.failure(batch.sourceName ?? lastSource, atEnd: true)
+                    if batch.failure == nil && !batch.isNotice {
+                        return .endOfSource(batch.sourceName, keepsCarriageReturn: batch.keepsCarriageReturn, failure: failure)
+                    }
+                    ready.append(batch)
+                    return .notice(failure, source: batch.sourceName)
                 }
                 sourceOpen = true
                 lastSource = batch.sourceName
                 if skippingSource { continue }
-                if let kept = select(batch) { return kept }
+                let kept = select(batch)
+                if presenceFailed {
+                    held = []
+                    let failure = TimestampPresence.failure(batch.sourceName, atEnd: false)
+                    // An unnamed stream is one source: it ends here. A named one is skipped to its end.
+                    guard batch.sourceName != nil else { base = nil; throw failure }
+                    skippingSource = true
+                    return .notice(failure, source: batch.sourceName)
+                }
+                if let kept {
+                    if !presence.stamped { held.append(kept); continue }
+                    if !held.isEmpty {
+                        let first = held[0]
+                        ready = Array(held.dropFirst()) + [kept]
+                        held = []
+                        return first
+                    }
+                    return kept
+                }
                 if finishing { return try await next(isolation: actor) }
             }
+            if base != nil && presence.failsAtEnd && !presenceFailed {
+                base = nil
+                held = []
+                throw TimestampPresence.failure(lastSource, atEnd: true)
+            }
             return nil
+        }
+
+        /// A source begins: the state of the one before is dropped.
+        private mutating func startSource() {
+            keeping = keepsUntimed
+            skippingSource = false
+            sourceOpen = false
+            held = []
+            presence = TimestampPresence()
+            presenceFailed = false
         }
 
         public mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
@@ -122,7 +174,12 @@ public struct AsyncTimeWindowSequence<Base: AsyncSequence>: AsyncSequence where 
             scratch.removeAll(keepingCapacity: true)
             var stopped = false
             batch.forEachLine { bytes, range, number, offset, entry in
-                if let t = parser.parse(UnsafeRawBufferPointer(rebasing: bytes[range])) {
+                let stamp = parser.parse(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                if !presence.stamped && presence.note(stamped: stamp != nil, length: range.count) {
+                    presenceFailed = true
+                    return false
+                }
+                if let t = stamp {
                     if !resolved { resolve(t) }
                     if t > upper && stop != .never {
                         stopped = true

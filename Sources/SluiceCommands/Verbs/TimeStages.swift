@@ -51,7 +51,9 @@ extension SinceVerb: Verb {
                 do {
                     let result = try seek.search(path: path, for: bound)
                     if result.firstTimestamp == nil && result.bytesRead > 0 {
-                        printError("\(name): no line starts with a timestamp sluice reads (see --time-format)")
+                        // Not a log in a format sluice reads: an error (status 2), not an empty window.
+                        inputs.onError(.noTimestamp(path: name, limit: nil))
+                        continue
                     }
                     switch result.outcome {
                     case .found(let offset):
@@ -74,15 +76,13 @@ extension SinceVerb: Verb {
                 if let tolerance { seek.tolerance = tolerance.microseconds }
                 do {
                     let result = try seek.search(path: path, for: bound)
-                    if result.firstTimestamp == nil {
-                        printError("\(name): no line starts with a timestamp sluice reads (see --time-format)")
-                    }
                     switch result.outcome {
                     case .found(let block, let skip):
                         let lines = BGZFTimeSeek.lineBatches(path: path, name: name, block: block, skip: skip,
                                                              probeBytes: result.bytesRead, maxLineLength: inputs.maxLineLength,
                                                              statistics: files.options.statistics)
-                        // Without a timestamp in its first MiB the file is read from its start, and since resolves TIME itself.
+                        // Without a timestamp in its first MiB the file is read from its start, and since resolves
+                        // TIME itself (or fails the file, when it has none: see TimestampPresence).
                         sources.append((name, sinceStage(lines, result.firstTimestamp == nil ? bound : .instant(result.target), parser)))
                         continue
                     case .unordered(let offset):
