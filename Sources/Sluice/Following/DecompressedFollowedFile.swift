@@ -1,7 +1,7 @@
 extension FollowedFile {
     /// The followed file's content, decoded when the file is compressed: a file whose first
     /// bytes are a compression format's magic number (gzip, zstd, xz, bzip2, lz4, compress) is
-    /// read from its start, whatever ``start`` says, and decoded as
+    /// read from its start, whatever `start` says, and decoded as
     /// ``_Concurrency/AsyncSequence/decompressed(_:onWarning:)`` decodes; anything else passes
     /// through unchanged, with its lines kept whole.
     ///

@@ -88,7 +88,7 @@ public struct FollowedFile: AsyncSequence, Sendable {
     /// Ends following, after what the file holds has been read, once requested.
     public var stop: StopToken?
     /// Set by ``decompressed(_:onWarning:)``: a file compressed at its start is read from
-    /// its start, whatever ``start`` says, and the stream tells whether it began compressed.
+    /// its start, whatever `start` says, and the stream tells whether it began compressed.
     var decodes = false
 
     public init(path: String, start: Start = .offset(0), follow: Follow = .name, retry: Bool = true,
