@@ -124,17 +124,27 @@ final class FollowManyTests: XCTestCase {
         }
     }
 
+    /// 1,000 files of one line each in a fresh folder, and `sluice tail -F OPTIONS f*.log`
+    /// following them under `ulimit -n 1100`; `finish` stops it and removes the files.
+    func followThousand(options: String) throws -> (writers: Writers, follower: RunningProgram, finish: () -> Void) {
+        let dir = try temporaryDirectory()
+        let writers = Writers(dir: dir, count: Self.fileCount)
+        for i in 0..<Self.fileCount { writers.write(i, lines: 1) }
+        let cleanUp = { writers.closeAll(); try? FileManager.default.removeItem(at: dir) }
+        do {
+            let follower = try RunningProgram("/bin/sh", ["-c", "ulimit -n 1100 && exec \"$SLUICE\" tail -F \(options) f*.log"],
+                                              directory: dir, environment: ["SLUICE": sluiceBinary], timeout: 120)
+            return (writers, follower, { follower.stop(); cleanUp() })
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
     func testThousandFilesFollowedUnderUlimit() throws {
         let count = Self.fileCount
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let writers = Writers(dir: dir, count: count)
-        defer { writers.closeAll() }
-        for i in 0..<count { writers.write(i, lines: 1) }
-
-        let follower = try RunningProgram("/bin/sh", ["-c", "ulimit -n 1100 && exec \"$SLUICE\" tail -F -n +1 f*.log"],
-                                          directory: dir, environment: ["SLUICE": sluiceBinary], timeout: 120)
-        defer { follower.stop() }
+        let (writers, follower, finish) = try followThousand(options: "-n +1")
+        defer { finish() }
         let parsed = Parsed()
         var rng = SystemRandomNumberGenerator()
 
@@ -226,15 +236,9 @@ final class FollowManyTests: XCTestCase {
     /// in each file's order. The figures are printed.
     func testThousandFilesMemoryBound() throws {
         let count = Self.fileCount
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let writers = Writers(dir: dir, count: count)
-        defer { writers.closeAll() }
-        for i in 0..<count { writers.write(i, lines: 1) }
         // -q: no headers, so the output is the lines alone, 13 bytes each.
-        let follower = try RunningProgram("/bin/sh", ["-c", "ulimit -n 1100 && exec \"$SLUICE\" tail -F -q -n +1 f*.log"],
-                                          directory: dir, environment: ["SLUICE": sluiceBinary], timeout: 120)
-        defer { follower.stop() }
+        let (writers, follower, finish) = try followThousand(options: "-q -n +1")
+        defer { finish() }
 
         /// Waits until every byte written was printed.
         func caughtUp(_ what: String, seconds: Double = 30) -> Bool {
