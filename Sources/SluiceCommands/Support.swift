@@ -166,13 +166,35 @@ func inflaterFromEnvironment() -> Inflater? {
     return inflater
 }
 
-/// Whether a file starts with the magic number of a codec that `decompressed()` decodes.
-func startsWithCompressedMagic(_ path: String) -> Bool {
-    guard path != "-" else { return false }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
-    let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    return n > 0 && CompressionCodec.detect(prefix[..<n]) != nil
+/// What a path is, from one `stat` and, for a non-empty regular file, one read of its first
+/// bytes (nothing else is opened: opening a FIFO would wait for a writer, and reading it would
+/// take bytes from the stream).
+struct PathProbe {
+    var exists = false
+    var isRegularFile = false
+    /// A FIFO, character device (a terminal) or socket: read as a stream, never backwards.
+    var isStream = false
+    /// The codec whose magic number starts a regular file, if any.
+    var codec: CompressionCodec?
+
+    /// Nothing known (standard input, or nothing asked).
+    init() {}
+
+    /// `readsHead: false`: the `stat` alone (``codec`` stays nil).
+    init(_ path: String, readsHead: Bool = true) {
+        guard path != "-" else { return }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        exists = true
+        let kind = st.st_mode & S_IFMT
+        isRegularFile = kind == S_IFREG
+        isStream = kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
+        guard readsHead, isRegularFile, st.st_size > 0 else { return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
+        let n = prefix.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        if n > 0 { codec = CompressionCodec.detect(prefix[..<n]) }
+    }
 }

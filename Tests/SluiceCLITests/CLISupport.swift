@@ -162,6 +162,8 @@ final class RunningProgram: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
     var output: Data { lock.lock(); defer { lock.unlock() }; return stdoutData }
+    /// How many bytes it has printed so far (without copying them).
+    var outputCount: Int { lock.lock(); defer { lock.unlock() }; return stdoutData.count }
     var errors: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
 
     /// SIGTERM, then SIGKILL if it has not ended within 5 s; returns its status.
@@ -192,9 +194,10 @@ enum ProcessFigures {
         guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
         return user + system
     }
-    static func residentKiB(_ pid: Int32) -> Int? {
+    /// Resident memory now (`VmRSS`), or its peak so far with `field: "VmHWM"`, in KiB.
+    static func residentKiB(_ pid: Int32, field: String = "VmRSS") -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
 }

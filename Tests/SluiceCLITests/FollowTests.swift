@@ -258,6 +258,23 @@ final class FollowTests: XCTestCase {
         let r = try shell("seq 1 2000000 > \(path) && $SLUICE tail -n 10 \(path)")
         XCTAssertEqual(r.text, (1999991...2000000).map(String.init).joined(separator: "\n") + "\n")
     }
+    /// A FIFO named as a file is read as a stream from its first byte: the start-up looks at it
+    /// with a `stat` only (opening it would wait for a writer, and reading its first bytes to
+    /// look for a magic number would take them from the stream). GNU tail is the oracle.
+    func testTailOfFifoReadsEveryByte() throws {
+        let r = try shell("""
+            d=$(mktemp -d); mkfifo "$d/plain" "$d/gz"
+            seq 1 3000 > "$d/text"; gzip -c "$d/text" > "$d/text.gz"
+            cat "$d/text" > "$d/plain" & w1=$!
+            cat "$d/text.gz" > "$d/gz" & w2=$!
+            timeout 20 $SLUICE tail -n +1 "$d/plain" > "$d/out"; echo "status $?"
+            timeout 20 $SLUICE tail -n 3 "$d/gz"; echo "status $?"
+            tail -n +1 "$d/text" | cmp - "$d/out" && echo same
+            kill $w1 $w2 2>/dev/null; rm -rf "$d"
+            """)
+        XCTAssertEqual(r.text, "status 0\n2998\n2999\n3000\nstatus 0\nsame\n", r.stderr)
+    }
+
     /// A line still being written when its file is rotated is never spliced with the new file's
     /// lines: late writes complete it, and the new file's unfinished line waits for its LF.
     func testPartialLineAtRotationStaysWhole() throws {

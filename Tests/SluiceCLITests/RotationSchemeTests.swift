@@ -240,6 +240,24 @@ final class RotationSchemeTests: XCTestCase {
         }
     }
 
+    /// The followed name is a fixed symlink into another folder (`/var/log/containers/*.log`
+    /// to `/var/log/pods/.../0.log`), and the file behind it is rotated (the kubelet renames
+    /// it, the runtime writes a few late lines to it, then creates a new one). Sluice sees the
+    /// link dangle, then the new target within 3 s (it watches the target's folder; without
+    /// that watch it would wait for the old file's 5 s of grace, or for ever once that ended).
+    /// GNU tail polls when a name is a symlink and leaves the renamed target.
+    func testRotatedBehindSymlink() throws {
+        try scheme("rotated behind a symlink", path: "current.log", writerPath: "pods/0.log",
+                   tailMayLose: "it leaves the renamed target when the link dangles") { writer, followers, _ in
+            XCTAssertEqual(rename(writer.path, writer.path + ".20261202"), 0)
+            writer.write(20, burst: 10)  // late lines, to the renamed file
+            XCTAssertTrue(Self.waitForNotice(followers.sluice, "has become inaccessible"), "sluice saw the link dangle")
+            writer.reopen()
+            writer.write(5, burst: 5)
+            XCTAssertTrue(Self.wait(followers.sluice, for: writer.next - 1, seconds: 3), "sluice followed the new target within 3 s")
+        }
+    }
+
     /// The file is deleted with lines in it that the followers may not have read yet, then
     /// created again by the writer.
     func testDeletedThenRecreated() throws {

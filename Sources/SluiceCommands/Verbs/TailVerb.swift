@@ -139,40 +139,33 @@ extension TailVerb: Verb {
         let chunkSize = followMode == .none ? FileChunks.defaultChunkSize : FollowedFile.chunkSize(following: paths.count)
         for path in paths {
             let name = path == "-" ? "standard input" : path
-            let compressed = !noDecompress && startsWithCompressedMagic(path)
+            // One stat, and one read of a regular file's first bytes when the CLI needs to know
+            // whether it is compressed (-c refuses it; without following, its last lines are
+            // kept from the decoded stream); when following, the library decides alone.
+            let probe = PathProbe(path, readsHead: !noDecompress && (bytes != nil || followMode == .none))
+            let compressed = probe.codec != nil
             let warn: @Sendable (DecompressionWarning) -> Void = { printDecompressionWarning(name, $0) }
-            if bytes != nil && !(path != "-" && isRegularFile(path) && !compressed) {
+            if bytes != nil && !(probe.isRegularFile && !compressed) {
                 onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
                 continue
             }
-            if path == "-" || !isRegularFile(path) && isReadableStream(path) {
+            if path == "-" || probe.isStream {
                 // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
                 let chunks = (path == "-" ? FileChunks.standardInput() : FileChunks(path: path)).stopping(on: stop)
                 let lines = chunks.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
                 sources.append((name, lastLines(lines)))
-            } else if compressed {
-                var follower = FollowedFile(path: path, start: .offset(0), follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
-                                            onNotice: { printError($0) })
-                follower.keepsLinesWhole = false  // compressed bytes: lines are found after decoding
-                follower.stop = stop
-                let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
-                // A growing compressed file is decoded from its start; without following, its last lines are kept.
-                sources.append((name, followMode == .none ? lastLines(lines) : lines))
-            } else {
-                var follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
-                                            pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
-                                            onNotice: { printError($0) })
-                follower.stop = stop
-                if followMode != .none && decompression.enabled && !hasContent(path) {
-                    // Empty or missing now, it may yet be written compressed (a growing .gz):
-                    // what it turns out to be is decoded; text passes through unchanged.
-                    sources.append((name, follower.decompressed(decompression, onWarning: warn)
-                        .lineBatches(keepCarriageReturn: true, sourceName: name)))
-                } else {
-                    sources.append((name, follower.lineBatches(keepCarriageReturn: true, sourceName: name)))
-                }
+                continue
             }
+            var follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
+                                        pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
+                                        onNotice: { printError($0) })
+            follower.stop = stop
+            // The library decodes a file compressed from its start, from there (whatever -n
+            // says), and one empty or missing now that is then written compressed (a growing
+            // .gz); text passes through with its lines whole.
+            let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
+            // Without following, a compressed file's last lines are kept from the decoded stream.
+            sources.append((name, compressed && followMode == .none ? lastLines(lines) : lines))
         }
         if followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
         return AsyncChainedLineSources(sources, reportsErrorsInStream: true, onError: onError)
@@ -187,22 +180,3 @@ extension TailVerb: Verb {
         }
     }
 }
-
-/// Whether the file exists and holds at least one byte.
-func hasContent(_ path: String) -> Bool {
-    var st = stat()
-    return stat(path, &st) == 0 && st.st_size > 0
-}
-
-func isRegularFile(_ path: String) -> Bool {
-    var st = stat()
-    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-}
-
-func isReadableStream(_ path: String) -> Bool {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return false }
-    let kind = st.st_mode & S_IFMT
-    return kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
-}
-

@@ -44,7 +44,8 @@ extension SinceVerb: Verb {
             let name = files.displayName(path)
             let parser: LogTime
             do { parser = try time.parser(for: path) } catch { throw CLIError("\(error)") }
-            let seekable = !scan && path != "-" && isRegularFile(path) && !(files.options.decompress && startsWithCompressedMagic(path))
+            let probe = scan ? PathProbe() : PathProbe(path)  // one stat, and one read of a regular file's first bytes
+            let seekable = probe.isRegularFile && !(files.options.decompress && probe.codec != nil)
             if seekable {
                 var seek = TimeSeek(parser: parser)
                 if let tolerance { seek.tolerance = tolerance.microseconds }
@@ -71,7 +72,7 @@ extension SinceVerb: Verb {
                 }
             }
             // A BGZF file (bgzip's) is bisected by block; other gzip files are read until the window.
-            if !scan && path != "-" && files.options.decompress && isRegularFile(path) && BGZFTimeSeek.isBGZF(path: path) {
+            if probe.isRegularFile && files.options.decompress && probe.codec == .gzip && BGZFTimeSeek.isBGZF(path: path) {
                 var seek = BGZFTimeSeek(parser: parser)
                 if let tolerance { seek.tolerance = tolerance.microseconds }
                 do {
