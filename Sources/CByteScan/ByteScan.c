@@ -153,46 +153,12 @@ static const uint8_t *find_sse2(const sluice_literal *l, const uint8_t *hay, siz
     return find_scalar(l, hay, n, p);
 }
 
-__attribute__((target("avx2")))
-static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) {
+/* How many times `byte` occurs in p[0..<n]: up to 255 rounds of byte-wide counts, then a
+   horizontal sum with SAD. With `has_nul`, also whether a NUL occurs, from the same loads
+   (inlined with NULL, that test is gone). */
+__attribute__((target("avx2"), always_inline))
+static inline size_t count_avx2_impl(const uint8_t *p, size_t n, uint8_t byte, int *has_nul) {
     const __m256i target = _mm256_set1_epi8((char)byte), zero = _mm256_setzero_si256();
-    size_t i = 0, total = 0;
-    while (i + 32 <= n) {
-        /* Up to 255 rounds of byte-wide counts, then a horizontal sum with SAD. */
-        __m256i acc = zero;
-        size_t rounds = (n - i) / 32;
-        if (rounds > 255) rounds = 255;
-        for (size_t r = 0; r < rounds; r++, i += 32)
-            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), target));
-        __m256i sums = _mm256_sad_epu8(acc, zero);
-        total += (size_t)_mm256_extract_epi64(sums, 0) + (size_t)_mm256_extract_epi64(sums, 1)
-               + (size_t)_mm256_extract_epi64(sums, 2) + (size_t)_mm256_extract_epi64(sums, 3);
-    }
-    for (; i < n; i++) total += p[i] == byte;
-    return total;
-}
-
-static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) {
-    const __m128i target = _mm_set1_epi8((char)byte), zero = _mm_setzero_si128();
-    size_t i = 0, total = 0;
-    while (i + 16 <= n) {
-        __m128i acc = zero;
-        size_t rounds = (n - i) / 16;
-        if (rounds > 255) rounds = 255;
-        for (size_t r = 0; r < rounds; r++, i += 16)
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), target));
-        __m128i sums = _mm_sad_epu8(acc, zero);
-        total += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
-    }
-    for (; i < n; i++) total += p[i] == byte;
-    return total;
-}
-
-/* Line feeds counted and NUL looked for with the same loads: 255 rounds of byte-wide counts,
-   then a horizontal sum (as count_avx2), the NUL matches OR-ed together. */
-__attribute__((target("avx2")))
-static size_t count_lines_avx2(const uint8_t *p, size_t n, int *has_nul) {
-    const __m256i lf = _mm256_set1_epi8('\n'), zero = _mm256_setzero_si256();
     size_t i = 0, total = 0;
     __m256i nul = zero;
     while (i + 32 <= n) {
@@ -201,21 +167,21 @@ static size_t count_lines_avx2(const uint8_t *p, size_t n, int *has_nul) {
         if (rounds > 255) rounds = 255;
         for (size_t r = 0; r < rounds; r++, i += 32) {
             __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
-            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(v, lf));
-            nul = _mm256_or_si256(nul, _mm256_cmpeq_epi8(v, zero));
+            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(v, target));
+            if (has_nul) nul = _mm256_or_si256(nul, _mm256_cmpeq_epi8(v, zero));
         }
         __m256i sums = _mm256_sad_epu8(acc, zero);
         total += (size_t)_mm256_extract_epi64(sums, 0) + (size_t)_mm256_extract_epi64(sums, 1)
                + (size_t)_mm256_extract_epi64(sums, 2) + (size_t)_mm256_extract_epi64(sums, 3);
     }
     int found = _mm256_movemask_epi8(nul) != 0;
-    for (; i < n; i++) { total += p[i] == '\n'; found |= p[i] == 0; }
-    *has_nul = found;
+    for (; i < n; i++) { total += p[i] == byte; found |= p[i] == 0; }
+    if (has_nul) *has_nul = found;
     return total;
 }
 
-static size_t count_lines_sse2(const uint8_t *p, size_t n, int *has_nul) {
-    const __m128i lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+static inline size_t count_sse2_impl(const uint8_t *p, size_t n, uint8_t byte, int *has_nul) {
+    const __m128i target = _mm_set1_epi8((char)byte), zero = _mm_setzero_si128();
     size_t i = 0, total = 0;
     __m128i nul = zero;
     while (i + 16 <= n) {
@@ -224,17 +190,27 @@ static size_t count_lines_sse2(const uint8_t *p, size_t n, int *has_nul) {
         if (rounds > 255) rounds = 255;
         for (size_t r = 0; r < rounds; r++, i += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, lf));
-            nul = _mm_or_si128(nul, _mm_cmpeq_epi8(v, zero));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, target));
+            if (has_nul) nul = _mm_or_si128(nul, _mm_cmpeq_epi8(v, zero));
         }
         __m128i sums = _mm_sad_epu8(acc, zero);
         total += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
     int found = _mm_movemask_epi8(nul) != 0;
-    for (; i < n; i++) { total += p[i] == '\n'; found |= p[i] == 0; }
-    *has_nul = found;
+    for (; i < n; i++) { total += p[i] == byte; found |= p[i] == 0; }
+    if (has_nul) *has_nul = found;
     return total;
 }
+
+__attribute__((target("avx2")))
+static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) { return count_avx2_impl(p, n, byte, NULL); }
+
+__attribute__((target("avx2")))
+static size_t count_lines_avx2(const uint8_t *p, size_t n, int *has_nul) { return count_avx2_impl(p, n, '\n', has_nul); }
+
+static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) { return count_sse2_impl(p, n, byte, NULL); }
+
+static size_t count_lines_sse2(const uint8_t *p, size_t n, int *has_nul) { return count_sse2_impl(p, n, '\n', has_nul); }
 
 static int has_avx2(void) {
     static int cached = -1;
