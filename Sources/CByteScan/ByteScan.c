@@ -64,34 +64,64 @@ static const uint8_t *find_scalar(const sluice_literal *l, const uint8_t *hay, s
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2")))
-static const uint8_t *find_avx2(const sluice_literal *l, const uint8_t *hay, size_t n) {
+/* The candidates at[0..<32] whose two rare bytes (at i1 and i2 on) both match, as a vector of
+   0xff bytes; caseless, each of the two either in lower or upper case. */
+__attribute__((target("avx2"), always_inline))
+static inline __m256i pair_mask_avx2(const uint8_t *at, size_t i1, size_t i2, __m256i lo1, __m256i up1,
+                                     __m256i lo2, __m256i up2, const int caseless) {
+    __m256i v1 = _mm256_loadu_si256((const __m256i *)(at + i1));
+    __m256i v2 = _mm256_loadu_si256((const __m256i *)(at + i2));
+    __m256i e1 = _mm256_cmpeq_epi8(v1, lo1), e2 = _mm256_cmpeq_epi8(v2, lo2);
+    if (caseless) {
+        e1 = _mm256_or_si256(e1, _mm256_cmpeq_epi8(v1, up1));
+        e2 = _mm256_or_si256(e2, _mm256_cmpeq_epi8(v2, up2));
+    }
+    return _mm256_and_si256(e1, e2);
+}
+
+/* The search, for a constant `caseless` (inlined twice: no case test in the loops). A block of
+   32 candidates starting at p is read whole while p + m + 31 <= n (both rare bytes' loads, at
+   most m - 1 + 32 bytes on, then stay inside the haystack); two blocks are tested with one
+   branch while both fit. */
+__attribute__((target("avx2"), always_inline))
+static inline const uint8_t *find_avx2_blocks(const sluice_literal *l, const uint8_t *hay, size_t n, const int caseless) {
     const size_t m = l->length, i1 = l->rare1, i2 = l->rare2;
     const uint8_t b1 = l->needle[i1], b2 = l->needle[i2];
-    const __m256i lo1 = _mm256_set1_epi8((char)ascii_lower(b1)), up1 = _mm256_set1_epi8((char)(l->caseless ? ascii_upper(b1) : ascii_lower(b1)));
-    const __m256i lo2 = _mm256_set1_epi8((char)ascii_lower(b2)), up2 = _mm256_set1_epi8((char)(l->caseless ? ascii_upper(b2) : ascii_lower(b2)));
-    const __m256i ex1 = _mm256_set1_epi8((char)b1), ex2 = _mm256_set1_epi8((char)b2);
+    /* Caseless, the lower and upper case forms; else the bytes themselves. */
+    const __m256i lo1 = _mm256_set1_epi8((char)(caseless ? ascii_lower(b1) : b1)), up1 = _mm256_set1_epi8((char)ascii_upper(b1));
+    const __m256i lo2 = _mm256_set1_epi8((char)(caseless ? ascii_lower(b2) : b2)), up2 = _mm256_set1_epi8((char)ascii_upper(b2));
     size_t p = 0;
-    while (p + m + 32 <= n + 1 && p + (i1 > i2 ? i1 : i2) + 32 <= n) {
-        __m256i v1 = _mm256_loadu_si256((const __m256i *)(hay + p + i1));
-        __m256i v2 = _mm256_loadu_si256((const __m256i *)(hay + p + i2));
-        __m256i e1, e2;
-        if (l->caseless) {
-            e1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, lo1), _mm256_cmpeq_epi8(v1, up1));
-            e2 = _mm256_or_si256(_mm256_cmpeq_epi8(v2, lo2), _mm256_cmpeq_epi8(v2, up2));
-        } else {
-            e1 = _mm256_cmpeq_epi8(v1, ex1);
-            e2 = _mm256_cmpeq_epi8(v2, ex2);
+    if (n >= m + 31) {
+        const size_t last = n - m - 31;   /* the last p whose block fits */
+        while (p + 32 <= last) {
+            __m256i a = pair_mask_avx2(hay + p, i1, i2, lo1, up1, lo2, up2, caseless);
+            __m256i b = pair_mask_avx2(hay + p + 32, i1, i2, lo1, up1, lo2, up2, caseless);
+            __m256i any = _mm256_or_si256(a, b);
+            if (_mm256_testz_si256(any, any)) { p += 64; continue; }
+            uint64_t mask = (uint64_t)(unsigned)_mm256_movemask_epi8(a) | (uint64_t)(unsigned)_mm256_movemask_epi8(b) << 32;
+            while (mask) {
+                unsigned k = (unsigned)__builtin_ctzll(mask);
+                if (matches_at(l, hay + p + k)) return hay + p + k;
+                mask &= mask - 1;
+            }
+            p += 64;
         }
-        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(e1, e2));
-        while (mask) {
-            unsigned k = (unsigned)__builtin_ctz(mask);
-            if (p + k + m <= n && matches_at(l, hay + p + k)) return hay + p + k;
-            mask &= mask - 1;
+        while (p <= last) {
+            unsigned mask = (unsigned)_mm256_movemask_epi8(pair_mask_avx2(hay + p, i1, i2, lo1, up1, lo2, up2, caseless));
+            while (mask) {
+                unsigned k = (unsigned)__builtin_ctz(mask);
+                if (matches_at(l, hay + p + k)) return hay + p + k;
+                mask &= mask - 1;
+            }
+            p += 32;
         }
-        p += 32;
     }
     return find_scalar(l, hay, n, p);
+}
+
+__attribute__((target("avx2")))
+static const uint8_t *find_avx2(const sluice_literal *l, const uint8_t *hay, size_t n) {
+    return l->caseless ? find_avx2_blocks(l, hay, n, 1) : find_avx2_blocks(l, hay, n, 0);
 }
 
 static const uint8_t *find_sse2(const sluice_literal *l, const uint8_t *hay, size_t n) {
@@ -123,40 +153,64 @@ static const uint8_t *find_sse2(const sluice_literal *l, const uint8_t *hay, siz
     return find_scalar(l, hay, n, p);
 }
 
-__attribute__((target("avx2")))
-static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) {
+/* How many times `byte` occurs in p[0..<n]: up to 255 rounds of byte-wide counts, then a
+   horizontal sum with SAD. With `has_nul`, also whether a NUL occurs, from the same loads
+   (inlined with NULL, that test is gone). */
+__attribute__((target("avx2"), always_inline))
+static inline size_t count_avx2_impl(const uint8_t *p, size_t n, uint8_t byte, int *has_nul) {
     const __m256i target = _mm256_set1_epi8((char)byte), zero = _mm256_setzero_si256();
     size_t i = 0, total = 0;
+    __m256i nul = zero;
     while (i + 32 <= n) {
-        /* Up to 255 rounds of byte-wide counts, then a horizontal sum with SAD. */
         __m256i acc = zero;
         size_t rounds = (n - i) / 32;
         if (rounds > 255) rounds = 255;
-        for (size_t r = 0; r < rounds; r++, i += 32)
-            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), target));
+        for (size_t r = 0; r < rounds; r++, i += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(v, target));
+            if (has_nul) nul = _mm256_or_si256(nul, _mm256_cmpeq_epi8(v, zero));
+        }
         __m256i sums = _mm256_sad_epu8(acc, zero);
         total += (size_t)_mm256_extract_epi64(sums, 0) + (size_t)_mm256_extract_epi64(sums, 1)
                + (size_t)_mm256_extract_epi64(sums, 2) + (size_t)_mm256_extract_epi64(sums, 3);
     }
-    for (; i < n; i++) total += p[i] == byte;
+    int found = _mm256_movemask_epi8(nul) != 0;
+    for (; i < n; i++) { total += p[i] == byte; found |= p[i] == 0; }
+    if (has_nul) *has_nul = found;
     return total;
 }
 
-static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) {
+static inline size_t count_sse2_impl(const uint8_t *p, size_t n, uint8_t byte, int *has_nul) {
     const __m128i target = _mm_set1_epi8((char)byte), zero = _mm_setzero_si128();
     size_t i = 0, total = 0;
+    __m128i nul = zero;
     while (i + 16 <= n) {
         __m128i acc = zero;
         size_t rounds = (n - i) / 16;
         if (rounds > 255) rounds = 255;
-        for (size_t r = 0; r < rounds; r++, i += 16)
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), target));
+        for (size_t r = 0; r < rounds; r++, i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, target));
+            if (has_nul) nul = _mm_or_si128(nul, _mm_cmpeq_epi8(v, zero));
+        }
         __m128i sums = _mm_sad_epu8(acc, zero);
         total += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
-    for (; i < n; i++) total += p[i] == byte;
+    int found = _mm_movemask_epi8(nul) != 0;
+    for (; i < n; i++) { total += p[i] == byte; found |= p[i] == 0; }
+    if (has_nul) *has_nul = found;
     return total;
 }
+
+__attribute__((target("avx2")))
+static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) { return count_avx2_impl(p, n, byte, NULL); }
+
+__attribute__((target("avx2")))
+static size_t count_lines_avx2(const uint8_t *p, size_t n, int *has_nul) { return count_avx2_impl(p, n, '\n', has_nul); }
+
+static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) { return count_sse2_impl(p, n, byte, NULL); }
+
+static size_t count_lines_sse2(const uint8_t *p, size_t n, int *has_nul) { return count_sse2_impl(p, n, '\n', has_nul); }
 
 static int has_avx2(void) {
     static int cached = -1;
@@ -171,6 +225,18 @@ size_t sluice_count_byte(const uint8_t *p, size_t n, uint8_t byte) {
 #else
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += p[i] == byte;
+    return total;
+#endif
+}
+
+size_t sluice_count_lines(const uint8_t *p, size_t n, int *has_nul) {
+#if defined(__x86_64__)
+    return has_avx2() ? count_lines_avx2(p, n, has_nul) : count_lines_sse2(p, n, has_nul);
+#else
+    size_t total = 0;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) { total += p[i] == '\n'; found |= p[i] == 0; }
+    *has_nul = found;
     return total;
 #endif
 }

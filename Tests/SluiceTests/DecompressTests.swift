@@ -508,7 +508,7 @@ final class DecompressTests: XCTestCase {
     }
 
     /// 1 GiB of zeros in each format (16 streams of 64 MiB, each written by the tool) decode
-    /// in chunks of at most the output size, with the process's peak memory flat.
+    /// in chunks of at most the output size (an lz4 frame's block size for lz4), with the process's peak memory flat.
     func testZeroBombsInBoundedChunks() async throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -525,7 +525,8 @@ final class DecompressTests: XCTestCase {
                 XCTAssert(chunk.first == 0 && chunk.last == 0, tool.name)
             }
             XCTAssertEqual(total, 1 << 30, tool.name)
-            XCTAssertLessThanOrEqual(largest, 256 << 10, tool.name)
+            // lz4 frames come in chunks of their block size (4 MiB by default), decoded in place.
+            XCTAssertLessThanOrEqual(largest, tool.codec == .lz4 ? 4 << 20 : 256 << 10, tool.name)
             if !runningUnderSanitizer { XCTAssertLessThan(peakResidentBytes() - before, 32 << 20, tool.name) }
         }
     }

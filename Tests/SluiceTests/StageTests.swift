@@ -84,6 +84,146 @@ final class StageTests: XCTestCase {
     }
 }
 
+/// The merging of selected lines in inputs searched ahead (``SelectedLinesMerger``, used by
+/// ``StartedInput``): batch boundaries change, nothing else.
+final class SelectedLinesMergerTests: XCTestCase {
+    /// Every line (source, CR flag, number, offset, context and group flags, bytes) and every
+    /// marker, in order: what a stream says, whatever its batches' boundaries.
+    static func events(_ batches: [LineBatch]) -> [String] {
+        var out: [String] = []
+        for batch in batches {
+            if let entries = batch.entries, !batch.endsSource {
+                for e in entries {
+                    out.append("L \(batch.sourceName ?? "-") \(batch.keepsCarriageReturn) \(e.number) \(e.byteOffset) \(e.isContext) "
+                               + "\(e.startsGroup) " + String(decoding: batch.storage[e.range], as: UTF8.self))
+                }
+            } else {
+                out.append("M \(batch.sourceName ?? "-") \(batch.endsSource) \(batch.isNotice) \(batch.binaryMatch) "
+                           + "\(batch.failure.map { "\($0)" } ?? "") \(batch.message ?? "") \(batch.lineCount)")
+            }
+        }
+        return out
+    }
+
+    /// Random streams of filtered batches (two sources, both CR settings, context lines),
+    /// region batches and markers, merged with random "elements waiting": the same events;
+    /// no merged batch above the limit by more than one batch; a batch that comes while
+    /// nothing waits (and nothing is merged) passes as it is.
+    func testSameLinesAndMarkersInOrder() {
+        var random = SplitMix(seed: 16)
+        for round in 0..<300 {
+            var input: [LineBatch] = []
+            var number = 1
+            for _ in 0..<Int.random(in: 0...40, using: &random) {
+                let source = Bool.random(using: &random) ? "a.log" : "b.log"
+                let keepsCR = Int.random(in: 0..<8, using: &random) == 0
+                switch Int.random(in: 0..<10, using: &random) {
+                case 0:
+                    input.append(.endOfSource(source, keepsCarriageReturn: keepsCR))
+                case 1:
+                    input.append(.notice(message: "note \(round)", source: source))
+                case 2:
+                    input.append(.endOfBinarySource(source, binaryMatch: true, skipped: false))
+                case 3:
+                    let text = Array("r1\nr2\n".utf8)
+                    input.append(LineBatch(storage: text, region: 0..<text.count, firstLineNumber: number, lineCount: 2,
+                                           firstByteOffset: 0, keepsCarriageReturn: keepsCR, sourceName: source))
+                default:
+                    // A chunk of which some lines are listed, as grep lists them (up to 600 KiB of lines).
+                    let lines = Int.random(in: 0...60, using: &random)
+                    let length = Int.random(in: 0...1, using: &random) == 0 ? 10 : 10_000
+                    var storage: [UInt8] = []
+                    var entries: [LineBatch.Entry] = []
+                    for k in 0..<lines {
+                        let text = Array("line \(number) of \(round) ".utf8) + [UInt8](repeating: UInt8(97 + k % 26), count: length)
+                        storage += Array("skipped\n".utf8)
+                        let start = storage.count
+                        storage += text + [0x0A]
+                        if Bool.random(using: &random) {
+                            entries.append(.init(range: start..<(start + text.count), number: number, byteOffset: Int64(start) * 3,
+                                                 isContext: Int.random(in: 0..<4, using: &random) == 0,
+                                                 startsGroup: Int.random(in: 0..<4, using: &random) == 0))
+                        }
+                        number += 1
+                    }
+                    input.append(LineBatch(storage: storage, entries: entries, keepsCarriageReturn: keepsCR, sourceName: source))
+                }
+            }
+            var merger = SelectedLinesMerger()
+            var output: [LineBatch] = []
+            func address(_ batch: LineBatch) -> UnsafeRawPointer? { batch.storage.withUnsafeBytes { $0.baseAddress } }
+            for batch in input {
+                let waiting = Int.random(in: 0..<4, using: &random) != 0
+                let heldBefore = merger.isHolding
+                let (first, second) = merger.add(batch, othersWaiting: waiting)
+                let handed = [first, second].compactMap { $0 }
+                for out in handed {
+                    let bytes = out.entries?.reduce(0) { $0 + $1.range.count } ?? 0
+                    XCTAssertLessThanOrEqual(bytes, SelectedLinesMerger.limit + 60 * 10_100, "round \(round)")
+                }
+                output += handed
+                if !waiting && !heldBefore && batch.entries != nil && !batch.endsSource && !batch.storage.isEmpty {
+                    // Nothing waits and nothing was held: the batch itself, uncopied.
+                    XCTAssertEqual(handed.count, 1, "round \(round)")
+                    XCTAssertEqual(handed.last.flatMap(address), address(batch), "round \(round)")
+                }
+                // Nothing is held once nothing waits.
+                if !waiting { XCTAssertFalse(merger.isHolding, "round \(round)") }
+            }
+            if let rest = merger.flush() { output.append(rest) }
+            XCTAssertNil(merger.flush())
+            XCTAssertEqual(Self.events(output), Self.events(input), "round \(round)")
+        }
+    }
+
+    /// Several gzip inputs searched two at a time, with a consumer slow enough that selected
+    /// lines of the input read ahead get merged: the same lines, numbers and markers as one
+    /// input after another.
+    func testInputsSearchedAheadGiveTheSameLines() async throws {
+        let dir = NSTemporaryDirectory() + "sluice-merge-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var paths: [String] = []
+        for k in 0..<4 {
+            var text = ""
+            for i in 0..<30_000 { text += i % 7 == k ? "\(k) Failed password for user\(i)\n" : "\(k) accepted \(i) ok\n" }
+            let path = dir + "/r\(k).log"
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+            if k % 2 == 0 {
+                let gzip = Process()
+                gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+                gzip.arguments = ["-c", "gzip -6 '\(path)'"]
+                try gzip.run()
+                gzip.waitUntilExit()
+                XCTAssertEqual(gzip.terminationStatus, 0)
+                paths.append(path + ".gz")
+            } else {
+                paths.append(path)
+            }
+        }
+        let pattern = try GrepPattern("Failed", ignoreCase: false)
+        func run(parallel: Int, slow: Bool) async throws -> [String] {
+            var options = InputFiles.Options()
+            options.parallelInputs = parallel
+            options.chunkSize = 64 << 10
+            options.decompression.outputSize = 16 << 10
+            let files = InputFiles(paths + paths, options: options)
+            var batches: [LineBatch] = []
+            for try await batch in files.lineBatches(eachInput: { $0.grep(pattern) }) {
+                batches.append(batch)
+                // Slow: the inputs searched ahead fill their queues.
+                if slow && batches.count % 8 == 0 { try await Task.sleep(nanoseconds: 2_000_000) }
+            }
+            return SelectedLinesMergerTests.events(batches)
+        }
+        let oracle = try await run(parallel: 1, slow: false)
+        XCTAssertEqual(oracle.filter { $0.hasPrefix("L ") }.count, 8 * (0..<30_000).filter { $0 % 7 == 0 }.count)
+        XCTAssertEqual(oracle.filter { $0.hasPrefix("M ") }.count, 8)
+        let ahead = try await run(parallel: 2, slow: true)
+        XCTAssertEqual(ahead, oracle)
+    }
+}
+
 final class ErrorLog: @unchecked Sendable {
     // @unchecked Sendable: every access holds `lock`.
     private let lock = NSLock()

@@ -9,6 +9,10 @@
 /// How many times `byte` occurs in `p[0..<n]`.
 size_t sluice_count_byte(const uint8_t *p, size_t n, uint8_t byte);
 
+/// How many line feeds `p[0..<n]` holds, with `*has_nul` set to whether it holds a NUL byte:
+/// both from one pass over the bytes.
+size_t sluice_count_lines(const uint8_t *p, size_t n, int *has_nul);
+
 /// The last `byte` in `p[0..<n]`, or NULL (glibc's memrchr).
 const uint8_t *sluice_last_byte(const uint8_t *p, size_t n, uint8_t byte);
 

@@ -77,7 +77,8 @@ public struct DecompressionOptions: Sendable, Hashable {
     public var passesThroughUnknown = true
     /// The gzip inflater.
     public var inflater = Inflater.isal
-    /// The most bytes in one output chunk.
+    /// The most bytes in one output chunk; more for an lz4 frame whose blocks are larger (up to
+    /// 4 MiB), so that liblz4 decodes each block straight into the chunk instead of copying it.
     public var outputSize = 256 << 10
     /// The most memory one stream's decoder may need: a zstd frame whose window, or an xz
     /// stream whose dictionary, is larger is refused with an error that says so. 128 MiB is
@@ -475,7 +476,8 @@ public struct AsyncDecompressedSequence<Base: AsyncSequence>: AsyncSequence wher
         /// Decodes from `input` into one output chunk, crossing stream boundaries.
         private mutating func decodeChunk() -> [UInt8] {
             guard let decoder else { return [] }
-            let capacity = outputSize
+            // An lz4 frame with blocks larger than a chunk gets chunks of its block size.
+            let capacity = Swift.max(outputSize, decoder.preferredOutputSize ?? 0)
             return ChunkPool.shared.fill(size: capacity) { out, count in
                 filling: while count < capacity {
                     guard phase == .stream else {

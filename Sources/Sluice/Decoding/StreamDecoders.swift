@@ -38,12 +38,16 @@ protocol StreamDecoder: AnyObject {
     /// The format of the last stream, when the codec's decoder reads several (`lzma`, `lzip`);
     /// `nil` for the codec's own.
     var formatName: String? { get }
+    /// The output room in which the current stream decodes fastest, when it is more than the
+    /// stage's chunk size (an lz4 frame's block size: see ``Lz4Decoder``); `nil`: any room.
+    var preferredOutputSize: Int? { get }
 }
 
 extension StreamDecoder {
     func takeBytesAfterStream() -> [UInt8] { [] }
     var mayEndHere: Bool { false }
     var formatName: String? { nil }
+    var preferredOutputSize: Int? { nil }
 }
 
 /// The most handed to a C decoder in one call: several use 32-bit counters.
@@ -379,11 +383,20 @@ final class Bzip2Decoder: StreamDecoder {
 /// block, up to the end of the input or a "size" too large to be one, which is the magic number
 /// of what follows (as the `lz4` tool reads it). Told apart by the magic number at the start of
 /// each stream.
+///
+/// liblz4 decodes a frame's block straight into the output only when the room left there is
+/// at least the frame's block size (its header says: 64 KiB to 4 MiB, and `lz4` writes 4 MiB
+/// blocks by default); with less, it decodes into a buffer of its own and copies from there.
+/// ``preferredOutputSize`` asks the stage for such room.
 final class Lz4Decoder: StreamDecoder {
     private let context: OpaquePointer
     private enum Mode { case undecided, frame, legacy }
     private var mode = Mode.undecided
     private var legacy: Lz4LegacyDecoder?
+    /// The current frame's block size, from its header (4 MiB until it is read).
+    private var blockSize: Int?
+
+    var preferredOutputSize: Int? { mode == .frame ? blockSize ?? (4 << 20) : nil }
 
     init() {
         var context: OpaquePointer?
@@ -412,6 +425,10 @@ final class Lz4Decoder: StreamDecoder {
                 legacy!.reset()
             } else {
                 mode = .frame
+                // The frame descriptor's BD byte (after the magic number and FLG): bits 4-6 are
+                // the block size's id, 4 to 7 for 64 KiB, 256 KiB, 1 MiB and 4 MiB.
+                let id = input.count >= 6 ? Int(input[5] >> 4) & 7 : 0
+                blockSize = id >= 4 ? 1 << (8 + 2 * id) : nil
             }
         }
         if mode == .legacy { return legacy!.decode(input, into: output) }

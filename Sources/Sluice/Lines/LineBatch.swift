@@ -62,10 +62,14 @@ public struct LineBatch: Sendable, Sequence {
     /// A message for standard error that reports no fault (`NAME: binary file matches`), carried
     /// on a ``isNotice`` marker so that it keeps its place after the output before it.
     public let message: String?
+    /// The region is known to hold no NUL byte (the splitter checks while it counts the lines,
+    /// so grep's binary check need not read the bytes again); false when not known.
+    let regionIsNulFree: Bool
 
     /// A region batch, as the splitter makes it.
     init(storage: [UInt8], region: Range<Int>, firstLineNumber: Int, lineCount: Int, firstByteOffset: Int64,
-         keepsCarriageReturn: Bool, sourceName: String?) {
+         keepsCarriageReturn: Bool, sourceName: String?, regionIsNulFree: Bool = false) {
+        self.regionIsNulFree = regionIsNulFree
         self.storage = storage
         self.region = region
         self.entries = nil
@@ -85,6 +89,7 @@ public struct LineBatch: Sendable, Sequence {
 
     /// A batch that lists its lines.
     public init(storage: [UInt8], entries: [Entry], keepsCarriageReturn: Bool = false, sourceName: String? = nil) {
+        self.regionIsNulFree = false
         self.storage = storage
         self.region = 0..<0
         self.entries = entries
@@ -133,6 +138,7 @@ public struct LineBatch: Sendable, Sequence {
 
     private init(endOfSource name: String?, keepsCarriageReturn: Bool, failure: SluiceError?, isNotice: Bool,
                  binaryMatch: Bool = false, skippedAsBinary: Bool = false, isBinarySource: Bool = false, message: String? = nil) {
+        regionIsNulFree = false
         storage = []
         region = 0..<0
         entries = nil

@@ -126,10 +126,11 @@ public struct AsyncLineBatchSequence<Base: AsyncSequence>: AsyncSequence where B
                         pendingError = tooLong(lineStartOffset: chunkOffset + Int64(offset))
                         return
                     }
-                    let count = ByteSearch.count(ByteSearch.newline, in: bytes, from: region.lowerBound, to: region.upperBound)
+                    // Whether the lines hold a NUL (grep's binary check) comes with the count, from the same pass.
+                    let (count, hasNul) = ByteSearch.countLines(in: bytes, from: region.lowerBound, to: region.upperBound)
                     queue(LineBatch(storage: chunk, region: region, firstLineNumber: nextLineNumber, lineCount: count,
                                     firstByteOffset: chunkOffset + Int64(start), keepsCarriageReturn: keepCarriageReturn,
-                                    sourceName: sourceName))
+                                    sourceName: sourceName, regionIsNulFree: !hasNul))
                     nextLineNumber += count
                     start = lastNewline + 1
                 }

@@ -35,6 +35,12 @@ public struct InputChunks: AsyncSequence, Sendable {
     /// must fetch from a disk blocks the task for each read (the kernel's read-ahead still
     /// overlaps the disk with the work): choose it for inputs that are not decoded, whose
     /// work is light per byte.
+    ///
+    /// Files are read, not memory-mapped (ripgrep maps a single file): a chunk is an `[UInt8]`
+    /// that the stages after it share and keep, which a mapping cannot be without the copy
+    /// `pread` makes anyway, and a mapped file truncated while it is read raises SIGBUS, which
+    /// only a process-wide signal handler (no library's to install) could turn into the end of
+    /// the input that the reliability table promises.
     public init(_ chunks: FileChunks, readsRegularFilesInline: Bool) {
         self.chunks = chunks
         self.readsRegularFilesInline = readsRegularFilesInline

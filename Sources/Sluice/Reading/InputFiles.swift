@@ -110,9 +110,12 @@ public struct InputFiles: Sendable {
         return SplitBytes(path: splitPath, split: options.split, decompress: decompression.enabled) { part in
             var decoding = decompression
             decoding.enabled = part.decodes
+            // Read inline, a chunk is searched right after the kernel copied it: small enough
+            // to stay in the core's L2 cache for the line split and the search after the copy.
+            let chunkSize = inline ? Swift.min(options.chunkSize, InputFiles.inlineChunkSize) : options.chunkSize
             let file = path == "-" && options.split == nil
                 ? FileChunks(fileDescriptor: 0, name: name, closeWhenDone: false, chunkSize: options.chunkSize)
-                : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(options.chunkSize, 64 << 10) : options.chunkSize,
+                : FileChunks(path: splitPath, chunkSize: part.isTail ? Swift.min(chunkSize, 64 << 10) : chunkSize,
                              offset: part.offset, length: part.length,
                              readAhead: part.isTail ? 1 : Swift.max(1, Swift.min(4, 2 * options.readAhead)))
             return InputChunks(file.stopping(on: options.stop), readsRegularFilesInline: inline)
@@ -121,6 +124,10 @@ public struct InputFiles: Sendable {
         }
         .observed { statistics?.addInflated($0.count) }
     }
+
+    /// The largest chunk of a file read inline (in the task that searches it): 256 KiB, half
+    /// of a core's L2 cache on the smallest current x86-64 cores.
+    static let inlineChunkSize = 256 << 10
 
     /// Sets the statistics' total to the summed size of the inputs that are regular files
     /// (a set, not an add: making the stream twice does not count the files twice).
@@ -390,9 +397,12 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
             while i < window {
                 let small = stream.files.isSmall(paths[i])
                 guard i < end || small else { break }
-                if i > index && !small && !Self.isRegularFile(paths[i]) { break }
+                let regular = small || Self.isRegularFile(paths[i])
+                if i > index && !regular { break }
                 let warnings = InputWarnings()
-                started.append((StartedInput(stream.make(stream.files.collectingWarnings(in: warnings), paths[i])), warnings))
+                // A regular file's stream never waits for data: its selected lines may be merged.
+                started.append((StartedInput(stream.make(stream.files.collectingWarnings(in: warnings), paths[i]),
+                                             mergesSelectedLines: regular), warnings))
                 i += 1
             }
         }
@@ -450,19 +460,41 @@ extension InputFiles {
 }
 
 /// One input searched ahead in a task of its own, its elements handed over in order.
+///
+/// At most 4 elements wait. A filtered batch (grep's selected lines) refers to the whole chunk
+/// its lines were selected from, so 4 of them held an input read ahead to a few chunks: its
+/// decoding hardly overlapped the current input's (4 rotated `.gz` files were inflated one
+/// after another, one core doing it while the other was mostly idle). With
+/// `mergesSelectedLines` (for a regular file, whose stream never waits for data), a filtered
+/// batch that comes while elements already wait is copied into one merged batch instead
+/// (see ``SelectedLinesMerger``), and its chunk is freed. Each element then holds at most
+/// about 1 MiB of selected lines or one chunk, so an input read ahead holds at most 5 MiB
+/// more than its readers' and decoder's buffers; with sparse matches it reads its whole file
+/// ahead. A batch that comes while nothing waits is passed on at once, uncopied.
 final class StartedInput<Element: Sendable>: Sendable {
     let channel = HandOff<Element>(capacity: 4)
     private let task: Task<Void, Never>
 
-    init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
+    init<S: AsyncSequence & Sendable>(_ sequence: S, mergesSelectedLines: Bool = false) where S.Element == Element {
         let channel = self.channel
+        let merges = mergesSelectedLines && Element.self == LineBatch.self
         task = Task {
+            var merger = SelectedLinesMerger()
             do {
                 for try await element in sequence {
-                    if !(await channel.send(element)) { return }
+                    guard merges, let batch = element as? LineBatch else {
+                        if !(await channel.send(element)) { return }
+                        continue
+                    }
+                    let (first, second) = merger.add(batch, othersWaiting: channel.queuedCount > 0)
+                    if let first, !(await channel.send(first as! Element)) { return }
+                    if let second, !(await channel.send(second as! Element)) { return }
                 }
+                if let rest = merger.flush(), !(await channel.send(rest as! Element)) { return }
                 channel.finish()
             } catch {
+                // The lines selected before the failure come first.
+                if let rest = merger.flush(), !(await channel.send(rest as! Element)) { return }
                 channel.finish(throwing: error)
             }
         }
@@ -471,5 +503,53 @@ final class StartedInput<Element: Sendable>: Sendable {
     deinit {
         channel.cancel()
         task.cancel()
+    }
+}
+
+/// Merges consecutive filtered batches (listed lines, no marker) of one source into one batch
+/// of copied lines, up to ``limit`` bytes, for ``StartedInput``. The lines, their numbers,
+/// offsets and context flags are kept as they were; only the batches' boundaries change.
+struct SelectedLinesMerger {
+    /// The most line bytes one merged batch holds (it is handed on once it holds more).
+    static let limit = 1 << 20
+
+    private var builder = OutputBuilder()
+    private var bytes = 0
+    private var keepsCarriageReturn = false
+    private var sourceName: String?
+
+    /// What to hand on, in order, now that `batch` has come: `othersWaiting` says whether
+    /// elements already wait to be taken (then a filtered batch is merged rather than queued).
+    mutating func add(_ batch: LineBatch, othersWaiting: Bool) -> (LineBatch?, LineBatch?) {
+        let mergeable = batch.entries != nil && !batch.endsSource && !batch.isNotice && batch.failure == nil
+            && batch.message == nil && !batch.binaryMatch && !batch.skippedAsBinary && !batch.isBinarySource
+        var flushed: LineBatch?
+        if !builder.isEmpty && (!mergeable || batch.keepsCarriageReturn != keepsCarriageReturn || batch.sourceName != sourceName) {
+            flushed = flush()
+        }
+        guard mergeable, othersWaiting || !builder.isEmpty else { return (flushed, batch) }
+        if builder.isEmpty {
+            keepsCarriageReturn = batch.keepsCarriageReturn
+            sourceName = batch.sourceName
+        }
+        batch.storage.withUnsafeBytes { raw in
+            for entry in batch.entries! {
+                builder.append(UnsafeRawBufferPointer(rebasing: raw[entry.range]), number: entry.number, byteOffset: entry.byteOffset,
+                               isContext: entry.isContext, startsGroup: entry.startsGroup)
+                bytes += entry.range.count
+            }
+        }
+        // Handed on when full, or at once when nothing waits (the consumer has caught up).
+        if bytes >= Self.limit || !othersWaiting { return (flushed, flush()) }
+        return (flushed, nil)
+    }
+
+    /// Lines are held, waiting to be handed on.
+    var isHolding: Bool { !builder.isEmpty }
+
+    /// The merged batch so far, if any; the merger is then empty.
+    mutating func flush() -> LineBatch? {
+        defer { builder.reset(); bytes = 0 }
+        return builder.finish(keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
     }
 }

@@ -49,7 +49,7 @@ extension LineSelector {
         let region = batch.region
         let start = region.lowerBound + Int(Swift.max(0, Swift.min(Int64(region.count), from - batch.firstByteOffset)))
         let end = region.lowerBound + Int(Swift.max(0, Swift.min(Int64(region.count), to - batch.firstByteOffset)))
-        guard start < end else { return nil }
+        guard start < end, !batch.regionIsNulFree else { return nil }
         return batch.storage.withUnsafeBytes { bytes in
             ByteSearch.first(0, in: bytes, from: start, to: end).map { batch.firstByteOffset + Int64($0 - region.lowerBound) }
         }

@@ -32,6 +32,15 @@ enum ByteSearch {
         return sluice_count_byte(base + from, to - from, byte)
     }
 
+    /// How many line feeds `bytes[from..<to]` holds, and whether it holds a NUL byte (one pass).
+    @inline(__always)
+    static func countLines(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> (count: Int, hasNul: Bool) {
+        guard from < to, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return (0, false) }
+        var hasNul: Int32 = 0
+        let count = sluice_count_lines(base + from, to - from, &hasNul)
+        return (count, hasNul != 0)
+    }
+
     /// The index of the first occurrence of `needle` in `bytes[from..<to]`, or `nil`.
     @inline(__always)
     static func find(_ needle: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
