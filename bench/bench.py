@@ -710,6 +710,7 @@ class Cmd:
         self.rss_exact = True
         self.out = None                 # (length, crc32, head bytes) from the warm-up
         self.failed = None
+        self.stderr = ""                # standard error of the last run
 
     def shell(self):
         s = " | ".join(shlex.join(a) for a in self.stages)
@@ -1112,6 +1113,9 @@ def build_rows(names, S, B, inp):
             r = Row(name, [T], [
                 Cmd("sluice-bench", [[B, "logtime", T]], sluice=True),
                 Cmd("wc -l", [["wc", "-l"]], stdin=T)])
+            # The target: lines of the file (wc -l's count) per second of the whole
+            # sluice-bench process (reading, splitting and parsing every line).
+            r.lines_floor = 10e6
             if not os.access(B, os.X_OK):
                 r.skip = "bench binary missing"
         elif name in ("where-json", "where-logfmt"):
@@ -1199,6 +1203,7 @@ def measure_row(row, runs, time_ok, tmpdir):
                     c.once = True
             else:
                 c.walls.append(res.wall)
+            c.stderr = res.stderr
             if c.sluice and res.rss_kib is not None and (wrap or not time_ok):
                 c.rss.append(res.rss_kib)
                 c.rss_exact = c.rss_exact and res.rss_exact
@@ -1295,6 +1300,17 @@ def finish_std_row(row, time_ok):
             rate = sl.out[0] / sl.median() / 1e6
             row.notes.append(f"{row.name}: sluice output {rate:.0f} MB/s")
             row.checks.append(("output MB/s", "yes" if rate >= floor else "NO"))
+    lines_floor = getattr(row, "lines_floor", None)
+    if lines_floor is not None:
+        targets.append(f"lines>={lines_floor / 1e6:g}M/s")
+        wc = next((c for c in anchors if c.label == "wc -l"), None)
+        if sl.failed or not sl.median() or wc is None or wc.failed or wc.out is None:
+            row.checks.append(("lines/s", "failed"))
+        else:
+            rate = ints(wc.out[2])[0] / sl.median()
+            own = first_line(sl.stderr)
+            row.notes.append(f"{row.name}: {rate / 1e6:.2f} M lines/s over the whole process; its own report: {own}")
+            row.checks.append(("lines/s", "yes" if rate >= lines_floor else "NO"))
     sluices = [c for c in row.cmds if c.sluice]
     cells["rss"], peak = rss_cell(sluices, time_ok)
     targets.append(f"rss<={row.rss_limit}")

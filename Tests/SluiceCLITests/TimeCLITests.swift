@@ -257,6 +257,35 @@ final class TimeCLITests: XCTestCase {
         XCTAssertTrue(out.text == oracle.text, "merge of 50 inputs differs from sort -m")
     }
 
+    /// A missing input and a damaged gzip one are reported (status 2), not dropped: the other
+    /// input is merged in full, and what the damaged one held before its damage too, its
+    /// message after its last line (as `cat` places it). Merge once ended with status 0 and no
+    /// message here.
+    func testMergeReportsMissingAndDamagedInputs() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = makeRecords(3000, seed: 21), b = makeRecords(3000, seed: 22)
+        let pathA = try write(text(a), "a.log", in: dir)
+        let pathB = try write(text(b), "b.log", in: dir)
+        let cut = pathB + ".cut.gz", missing = dir.appendingPathComponent("missing.log").path
+        XCTAssertEqual(try shell("gzip -c '\(pathB)' | head -c 20000 > '\(cut)'").status, 0)
+        let out = try shell("\"$SLUICE\" merge -H --zone UTC '\(pathA)' '\(cut)' '\(missing)' 2>&1")
+        XCTAssertEqual(out.status, 2, out.text.suffix(300).description)
+        let lines = out.text.split(separator: "\n").map(String.init)
+        func from(_ path: String) -> [String] { lines.filter { $0.hasPrefix(path + ":") }.map { String($0.dropFirst(path.count + 1)) } }
+        XCTAssertEqual(from(pathA), a.flatMap(\.lines))
+        // A prefix of b's lines (the last one perhaps cut short), then the message.
+        let fromB = from(cut), linesB = b.flatMap(\.lines)
+        XCTAssertGreaterThan(fromB.count, 100)
+        XCTAssertLessThan(fromB.count, linesB.count)
+        XCTAssertEqual(Array(fromB.dropLast()), Array(linesB.prefix(fromB.count - 1)))
+        XCTAssertTrue(linesB[fromB.count - 1].hasPrefix(fromB.last ?? "-"))
+        let message = lines.firstIndex { $0.hasPrefix("sluice: \(cut): truncated gzip") }
+        XCTAssertNotNil(message, out.text.suffix(300).description)
+        XCTAssertGreaterThan(message ?? -1, lines.lastIndex { $0.hasPrefix(cut + ":") } ?? .max)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sluice: \(missing): ") && $0.contains("No such file") }, out.text.prefix(300).description)
+    }
+
     func testGrepRecordsMatchesTheOracle() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -31,17 +31,9 @@ public struct BGZFTimeSeek: Sendable {
         case unordered(offset: Int64)
     }
 
-    /// The outcome and what it cost.
-    public struct Result: Sendable, Equatable {
-        public var outcome: Outcome
-        /// The file's first timestamp (`nil` when its first MiB has none), which resolves a time of day.
-        public var firstTimestamp: Int64?
-        /// The instant searched for.
-        public var target: Int64
-        /// How many probes were made, and how many compressed bytes they read.
-        public var probes: Int
-        public var bytesRead: Int64
-    }
+    /// The outcome and what it cost (`bytesRead` counts compressed bytes; `firstTimestamp` is
+    /// `nil` when the file's first MiB of text has none).
+    public typealias Result = TimeSeekResult<Outcome>
 
     public var parser: LogTime
     /// How far back in time a later probe may be before the file counts as not in order, in microseconds.

@@ -23,17 +23,8 @@ public struct TimeSeek: Sendable {
         case unordered(offset: Int64)
     }
 
-    /// The outcome and what it cost.
-    public struct Result: Sendable, Equatable {
-        public var outcome: Outcome
-        /// The first timestamp of the file (`nil` when none was found), which resolves a time of day.
-        public var firstTimestamp: Int64?
-        /// The instant searched for.
-        public var target: Int64
-        /// How many probes were made, and how many bytes they read.
-        public var probes: Int
-        public var bytesRead: Int64
-    }
+    /// The outcome and what it cost (`bytesRead` counts the file's bytes).
+    public typealias Result = TimeSeekResult<Outcome>
 
     /// The parser of the file's timestamps.
     public var parser: LogTime
@@ -141,6 +132,29 @@ extension TimeSeek {
             .observed { statistics?.addRead($0.count); statistics?.addInflated($0.count) }
             .lineBatches(keepCarriageReturn: true, maxLineLength: maxLineLength, sourceName: name)
             .observed { statistics?.addLines($0.lineCount) }
+    }
+}
+
+/// What a search by time found (``TimeSeek``, ``BGZFTimeSeek``: each has its own `Outcome`,
+/// where to start reading) and what it cost.
+public struct TimeSeekResult<Outcome: Sendable & Equatable>: Sendable, Equatable {
+    public var outcome: Outcome
+    /// The first timestamp of the file (`nil` when none was found), which resolves a time of day.
+    public var firstTimestamp: Int64?
+    /// The instant searched for.
+    public var target: Int64
+    /// How many probes were made, and how many bytes of the file they read (compressed bytes
+    /// for ``BGZFTimeSeek``).
+    public var probes: Int
+    public var bytesRead: Int64
+
+    /// A result with these fields.
+    public init(outcome: Outcome, firstTimestamp: Int64?, target: Int64, probes: Int, bytesRead: Int64) {
+        self.outcome = outcome
+        self.firstTimestamp = firstTimestamp
+        self.target = target
+        self.probes = probes
+        self.bytesRead = bytesRead
     }
 }
 

@@ -136,9 +136,10 @@ extension MergeVerb: Verb {
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
         var sources: [AsyncTimeMergedLineSources.Source] = []
         var parsers: [LogTime] = []
-        // Memory: each input holds its batch being merged, one batch split ahead and two chunks
-        // read ahead (or being inflated): about 5 × 256 KiB per input, plus one output batch
-        // (see AsyncTimeMergedLineSources).
+        // Memory: each input holds its batch being merged, one batch whose timestamps were read
+        // ahead and one being read, one batch split ahead and two chunks read ahead (or being
+        // inflated): about 7 × 256 KiB per input, plus one output batch (see
+        // AsyncTimeMergedLineSources; merge-4 measured 33 MiB peak RSS).
         var options = inputs.files.options
         options.readAhead = 1
         options.chunkSize = Swift.min(options.chunkSize, 256 << 10)
