@@ -24,6 +24,9 @@ final class GrepShrunkCaseTests: XCTestCase {
         // the `{`), not an empty match that selects every line.
         Case(locale: "C.UTF-8", args: ["-E", "-e", "]\\<", "-e", "{,}|m"], input: Array("x\n,}\n".utf8)),
         Case(locale: "C", args: ["-E", "-c", "-e", "(a)\\1", "-e", "{,}|m"], input: Array("x\n,}\nm\n".utf8)),
+        // ... and skips the brace of an interval at the start of an expression: `{1}` is `1}`.
+        Case(locale: "C", args: ["-E", "-e", "(a)\\1|^{1}"], input: Array("1}\n{1}\nx\n".utf8)),
+        Case(locale: "C", args: ["-E", "-e", "(a)\\1|(b|{1})"], input: Array("1}\n{1}\nab{1}\nx\n".utf8)),
         // -w under GNU's regex loop: a shorter match at the same start, the line cut short by
         // the distance searched from the second -o match on, empty matches only where longest.
         Case(locale: "C", args: ["-owE", "a(-b)?"], input: Array("q a-b q a-bc\nq a-bc\n".utf8)),

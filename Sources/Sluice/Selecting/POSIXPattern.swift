@@ -478,10 +478,12 @@ struct POSIXTranslator {
         let glibcReadsCharacters = ere && glibcStart
         defer { if glibcReadsCharacters { glibcStart = false } }
         if case .valid = parsed, (ere && glibcStart) || (!ere && atom?.kind == .assertion) {
-            // glibc reads the brace and what follows as ordinary characters.
+            // glibc skips an ERE's brace here (at the start of an expression, `{1}` is `1}`:
+            // `echo 1} | grep -E '(a)\1|^{1}'` matches), and reads a BRE's as an ordinary
+            // character; what follows is ordinary characters.
             if glibcSemantics {
                 if ere && lastStart { warnings.append("{...} at start of expression") }
-                literalUnit(0x7B)
+                if !ere { literalUnit(0x7B) }
                 return
             }
             readingsDiffer = true
