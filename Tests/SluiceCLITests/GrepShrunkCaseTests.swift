@@ -35,6 +35,10 @@ final class GrepShrunkCaseTests: XCTestCase {
         Case(locale: "C.UTF-8", args: ["-cwE", "(-b)*"], input: Array("-bc\n".utf8)),
         Case(locale: "C", args: ["-cwE", "(-b)*"], input: Array("-bc\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-nwE", "-e", "(-b)*", "-e", "x+"], input: Array("-bc\nx\n-b\n".utf8)),
+        // Seed 4: the empty line, which GNU's loop selects (an empty match), had no stretch of
+        // valid UTF-8 for PCRE2's DFA matcher to match.
+        Case(locale: "C.UTF-8", args: ["-E", "-w", "-e", "[[nk:]]|?"], input: Array("\nINFO x\r\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "a*"], input: Array("\n\nb\n".utf8)),
     ]
 
     /// Cases Sluice refuses: GNU grep's answer comes from a bug of glibc's regex.

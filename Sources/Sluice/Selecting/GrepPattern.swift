@@ -989,7 +989,8 @@ final class PCRE2Code: @unchecked Sendable {
                         notEOL: Bool = false) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         let startAt = startAt ?? from
-        guard utf else {
+        // (An empty line has no valid stretch to match in UTF mode, but may match as it is.)
+        guard utf, from < to else {
             longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: !notEOL, firstOnly: firstOnly,
                            startAt: startAt - from, into: &ranges)
             return ranges
