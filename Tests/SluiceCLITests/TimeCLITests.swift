@@ -93,7 +93,7 @@ final class TimeCLITests: XCTestCase {
         let message = "bad.log: no line starts with a timestamp sluice reads (see --time-format)"
         let gz = dir.appendingPathComponent("bad.log.gz").path
         XCTAssertEqual(try shell("gzip -c '\(bad)' > '\(gz)'").status, 0)
-        for args in [["since", t, bad], ["until", t, bad], ["grep", "--records", "request", bad],
+        for args in [["since", t, bad], ["until", t, bad], ["grep", "--records", "request", bad], ["merge", bad],
                      ["since", t, gz], ["cat", bad, "then", "since", t], ["cat", bad, "then", "until", t],
                      ["cat", bad, "then", "grep", "--records", "ok"]] {
             let out = try sluice(args)
@@ -105,6 +105,10 @@ final class TimeCLITests: XCTestCase {
         XCTAssertEqual(mixed.status, 2)
         XCTAssertTrue(mixed.stderr.contains(message), mixed.stderr)
         XCTAssertEqual(mixed.text, text(records.filter { $0.time >= records[100].time }))
+        let merged = try sluice(["merge", bad, good])
+        XCTAssertEqual(merged.status, 2)
+        XCTAssertTrue(merged.stderr.contains(message), merged.stderr)
+        XCTAssertEqual(merged.text, text(records))
         let grepMixed = try sluice(["grep", "--records", "-c", "Exception", good, bad])
         XCTAssertEqual(grepMixed.status, 2)
         XCTAssertTrue(grepMixed.stderr.contains(message), grepMixed.stderr)

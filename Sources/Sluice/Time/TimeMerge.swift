@@ -365,11 +365,43 @@ struct StampedBatches: AsyncSequence, Sendable {
     struct Iterator: AsyncIteratorProtocol {
         var base: any AsyncIteratorProtocol<LineBatch, any Error>
         let parser: LogTime
+        /// Whether the source has a stamped line yet: until it has, its batches are held (at most
+        /// ``TimestampPresence/limit`` bytes), and a source without one fails rather than being
+        /// merged as lines of no time (see ``TimestampPresence``).
+        var presence = TimestampPresence()
+        var held: [StampedBatch] = []
+        var ready: [StampedBatch] = []
+        var failed = false
+        var sourceName: String?
+
+        init(base: any AsyncIteratorProtocol<LineBatch, any Error>, parser: LogTime) {
+            self.base = base
+            self.parser = parser
+        }
+
+        /// The source has no timestamp (`atEnd`: at all; else in its first MiB): its held lines
+        /// are dropped and a notice says why.
+        mutating func fail(atEnd: Bool) -> StampedBatch {
+            held = []
+            failed = !atEnd
+            presence = TimestampPresence()
+            return StampedBatch(batch: .notice(TimestampPresence.failure(sourceName, atEnd: atEnd), source: sourceName), stamps: [])
+        }
 
         mutating func next(isolation actor: isolated (any Actor)?) async throws -> StampedBatch? {
-            while let batch = try await base.next(isolation: actor) {
-                if batch.isNotice { return StampedBatch(batch: batch, stamps: []) }
+            if !ready.isEmpty { return ready.removeFirst() }
+            while !failed, let batch = try await base.next(isolation: actor) {
+                if batch.sourceName != nil { sourceName = batch.sourceName }
+                if batch.isNotice {
+                    let notice = StampedBatch(batch: batch, stamps: [])
+                    if !held.isEmpty { held.append(notice); continue }
+                    return notice
+                }
                 if batch.endsSource {
+                    if presence.failsAtEnd {
+                        ready = batch.asNotice.map { [StampedBatch(batch: $0, stamps: [])] } ?? []
+                        return fail(atEnd: true)
+                    }
                     if let notice = batch.asNotice { return StampedBatch(batch: notice, stamps: []) }
                     if batch.binaryMatch {  // a grep before the merge (as `Piped` passes it on)
                         let text = "\(batch.sourceName ?? "(standard input)"): binary file matches"
@@ -383,16 +415,34 @@ struct StampedBatches: AsyncSequence, Sendable {
                 stamps.reserveCapacity(Swift.min(batch.lineCount, batch.storage.count / 7 + 1))
                 var index = 0
                 let parser = self.parser
+                var untimedBytes = 0
                 batch.forEachLine { bytes, range, _, _, _ in
                     if range.count >= 6 {
                         let t = parser.instant(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound, range.count)
                         if t != LogTime.none { stamps.append(.init(line: index, start: range.lowerBound, time: t)) }
                     }
+                    if stamps.isEmpty { untimedBytes += range.count + 1 }
                     index += 1
                     return true
                 }
-                return StampedBatch(batch: batch, stamps: stamps)
+                let stamped = StampedBatch(batch: batch, stamps: stamps)
+                if !presence.stamped {
+                    if stamps.isEmpty {
+                        held.append(stamped)
+                        if presence.note(stamped: false, length: untimedBytes - 1) { return fail(atEnd: false) }
+                        continue
+                    }
+                    presence.noteStamped()
+                    if !held.isEmpty {
+                        let first = held[0]
+                        ready = Array(held.dropFirst()) + [stamped]
+                        held = []
+                        return first
+                    }
+                }
+                return stamped
             }
+            if presence.failsAtEnd { return fail(atEnd: true) }
             return nil
         }
 
