@@ -76,10 +76,10 @@ public struct InputChunks: AsyncSequence, Sendable {
             switch state {
             case .start:
                 do {
-                    if let file = try InlineFile.opening(chunks, anySize: anySize) {
-                        state = .inline(file)
-                    } else {
-                        state = .threaded(chunks.makeAsyncIterator())
+                    switch try InlineFile.opening(chunks, anySize: anySize) {
+                    case .inline(let file): state = .inline(file)
+                    case .notInline: state = .threaded(chunks.makeAsyncIterator())
+                    case .opened(let other): state = .threaded(other.makeAsyncIterator())
                     }
                 } catch {
                     state = .done
@@ -133,14 +133,26 @@ private final class InlineFile {
 
     deinit { close(fd) }
 
-    /// The file open for inline reading, or `nil` when `chunks` is not a regular file read
-    /// whole (small, unless `anySize`): the ``FileChunks`` reads it. Opening a FIFO may block,
-    /// and that is left to the reading thread: for small files the type is checked with `stat`
-    /// before `open`; with `anySize` (the caller has just seen a regular file) the file is
-    /// opened without blocking and given back to the ``FileChunks`` if it is not one now.
-    static func opening(_ chunks: FileChunks, anySize: Bool) throws -> InlineFile? {
+    /// How an input is read: inline, by its ``FileChunks`` as given, or by one reading the
+    /// descriptor already opened.
+    enum Opening {
+        case inline(InlineFile)
+        case notInline
+        /// Not a regular file after all: read from the descriptor opened here. Closing it and
+        /// opening the path again would lose a FIFO's data: a writer that wrote and closed
+        /// while this was its only reader leaves nothing for the next one, which then waits
+        /// for a writer that never comes.
+        case opened(FileChunks)
+    }
+
+    /// The file open for inline reading, or how else to read `chunks` when it is not a regular
+    /// file read whole (small, unless `anySize`). Opening a FIFO may block, and that is left to
+    /// the reading thread: for small files the type is checked with `stat` before `open`; with
+    /// `anySize` (the caller has just seen a regular file) the file is opened without blocking,
+    /// and read by a ``FileChunks`` from that descriptor if it is not one now.
+    static func opening(_ chunks: FileChunks, anySize: Bool) throws -> Opening {
         guard case .path(let path) = chunks.source, chunks.offset == 0, chunks.length == nil,
-              anySize || InputChunks.isSmallRegularFile(path, chunkSize: chunks.chunkSize) else { return nil }
+              anySize || InputChunks.isSmallRegularFile(path, chunkSize: chunks.chunkSize) else { return .notInline }
         let fd = open(path, O_RDONLY | O_CLOEXEC | (anySize ? O_NONBLOCK : 0))
         if fd < 0 { throw SluiceError.io(path: path, operation: "open", errno: errno) }
         var info = stat()
@@ -150,11 +162,12 @@ private final class InlineFile {
             throw SluiceError.io(path: path, operation: "stat", errno: code)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            // Replaced since the `stat`: read it as FileChunks would (it opens the path again).
-            close(fd)
-            return nil
+            // Not (or no longer) a regular file: the reading thread reads this descriptor.
+            let other = FileChunks(fileDescriptor: fd, name: path, closeWhenDone: true, chunkSize: chunks.chunkSize,
+                                   readAhead: chunks.readAhead)
+            return .opened(other.stopping(on: chunks.stop))
         }
-        return InlineFile(fd: fd, name: path, chunkSize: chunks.chunkSize, size: Int(info.st_size), stop: chunks.stop)
+        return .inline(InlineFile(fd: fd, name: path, chunkSize: chunks.chunkSize, size: Int(info.st_size), stop: chunks.stop))
     }
 
     /// The next chunk, as FileChunks would yield it (up to `chunkSize` bytes); `nil` at the end
