@@ -1673,6 +1673,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
     ap.add_argument("--rows", help="comma-separated subset of: " + ",".join(ROW_NAMES))
     ap.add_argument("--dir", help="inputs and results directory (default .bench in the repo)")
+    ap.add_argument("--prepare", action="store_true",
+                    help="make the inputs the chosen rows need, and time nothing (so that the timed "
+                         "runs can come later, on a quiet machine)")
     args = ap.parse_args()
 
     if args.runs < 1:
@@ -1722,6 +1725,9 @@ def main():
         bin_dir = os.path.join(args.dir, "bin")
         os.makedirs(bin_dir, exist_ok=True)
         inp["simdjson-where"] = simdjson_where_binary(bin_dir)
+    if args.prepare:
+        log(f"inputs ready in {args.dir}; nothing timed (--prepare)")
+        return 0
     rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
 
