@@ -39,7 +39,18 @@ final class GrepShrunkCaseTests: XCTestCase {
         // valid UTF-8 for PCRE2's DFA matcher to match.
         Case(locale: "C.UTF-8", args: ["-E", "-w", "-e", "[[nk:]]|?"], input: Array("\nINFO x\r\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "a*"], input: Array("\n\nb\n".utf8)),
+        // Seed 1 of the dialect matrix: an empty match before a byte that is not valid UTF-8,
+        // or after the last one (GNU tries those positions; only the valid stretches were).
+        Case(locale: "C.UTF-8", args: ["-a", "-n", "-w", "-e", "^"], input: GrepShrunkCaseTests.invalidBytes),
+        Case(locale: "C.UTF-8", args: ["-a", "-n", "-w", "-e", "$"], input: GrepShrunkCaseTests.invalidBytes),
+        Case(locale: "C.UTF-8", args: ["-a", "-c", "-i", "-w", "-e", "x*"], input: GrepShrunkCaseTests.invalidBytes),
+        Case(locale: "C.UTF-8", args: ["-a", "-n", "-w", "-e", "^D\\?\\|\\w\\W\\+\\w*a"], input: GrepShrunkCaseTests.invalidBytes),
+        Case(locale: "C.UTF-8", args: ["-a", "-o", "-b", "-w", "-e", "\\W*"], input: GrepShrunkCaseTests.invalidBytes),
     ]
+
+    /// Lines that start, hold or end with bytes that are not valid UTF-8.
+    static let invalidBytes: [UInt8] = [0xC0, 0xAF, 0x80, 0x61, 0x62, 0x20, 0xF0, 0x9F, 0x98, 0x0A, 0xC0, 0x20, 0x61, 0x0A,
+                                        0xFF, 0x0A, 0x61, 0x62, 0xFF, 0x0A, 0x61, 0x62, 0x0A, 0x61, 0xFF, 0x62, 0x20, 0xC3, 0x28, 0x0A]
 
     /// Cases Sluice refuses: GNU grep's answer comes from a bug of glibc's regex.
     static let refused: [Case] = [

@@ -995,15 +995,19 @@ final class PCRE2Code: @unchecked Sendable {
                            startAt: startAt - from, into: &ranges)
             return ranges
         }
+        // Each stretch of valid characters is matched on its own, and so is the empty stretch
+        // before each byte that is not valid UTF-8 and after the last one: glibc tries an empty
+        // match at each of these positions too (`printf '\xC0abc\n' | grep -cw '^'` is 1).
         var i = from
-        while i < to {
+        while true {
             let start = i
             while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
-            if i > start && i >= startAt {
+            if i >= startAt {
                 longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to && !notEOL,
                                firstOnly: firstOnly, startAt: Swift.max(0, startAt - start), into: &ranges)
                 if firstOnly && !ranges.isEmpty { return ranges }
             }
+            if i >= to { break }
             i += 1
         }
         return ranges
