@@ -53,8 +53,10 @@ public struct GrepPattern: Sendable {
     /// The patterns as one PCRE2 regex with their groups, compiled on first use by
     /// ``firstMatch(in:)`` (see GrepMatch.swift).
     let captures: CaptureCode
-    /// The `-o` extents under `-w` where the matcher's own are not GNU's (see ``WordExtents``).
+    /// The `-o` extents under `-w` where the matcher's own are not GNU's: of GNU's fixed-string
+    /// matcher (see ``WordExtents``), or of its regex matcher (``WordRegexLoop``).
     let wordExtents: WordExtents?
+    let wordLoop: WordRegexLoop?
 
     /// Where this pattern's answer is known to differ from GNU grep 3.8's. A caller that
     /// promises GNU's output (the `sluice grep` command) refuses these rather than print a
@@ -62,13 +64,18 @@ public struct GrepPattern: Sendable {
     public struct KnownDifferences: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
-        /// The lines selected: in UTF-8, a `-w` list holding the empty pattern, which GNU's
-        /// fixed-string matcher lets match inside multibyte characters that are not letters.
+        /// The lines selected: in UTF-8, a `-w` list of plain strings holding the empty
+        /// pattern, which GNU's fixed-string matcher lets match inside multibyte characters
+        /// that are not letters.
         public static let selection = KnownDifferences(rawValue: 1)
-        /// The match extents (`-o`, colour, JSON spans): `-w` lists of regular expressions
-        /// (GNU tries each pattern on its own, shorter matches too, at each start), and `-x -w`
-        /// (GNU prints an empty match as well).
+        /// The match extents (`-o`, colour, JSON spans): `-x -w` (GNU prints an empty match as
+        /// well), and `-w` lists of regular expressions with a repetition or an alternation
+        /// whose copy of GNU's regex loop does not compile (too large for PCRE2).
         public static let wordExtents = KnownDifferences(rawValue: 2)
+        /// The lines selected: a BRE or ERE with a back-reference to a group in which `*` or `+`
+        /// repeats a group or a repetition (`(y**)\1`, `((y*)*)\1`): glibc's regex, which GNU
+        /// grep runs for back-references, misses some of its matches (`echo a | grep -cE '(y**)\1'` is 0).
+        public static let glibcBackReferences = KnownDifferences(rawValue: 4)
     }
     /// See ``KnownDifferences``.
     public let knownDifferences: KnownDifferences
@@ -86,6 +93,12 @@ public struct GrepPattern: Sendable {
         var literals: [[UInt8]]?
         var sources: [String]
         var backReferences = false
+        // GNU's dfa gives up on a whole list when one pattern needs glibc's regex (see
+        // POSIXPattern.decidedByGlibc): then glibc reads every pattern.
+        var glibcList = false
+        // GNU's DFA decides the lines of -w only in the C locale, and when no pattern needs glibc.
+        var dfaGivesUp = utf8
+        var repeatedBackReferences = false
         switch syntax {
         case .fixed:
             literals = patterns.map { Array($0.utf8) }
@@ -94,16 +107,27 @@ public struct GrepPattern: Sendable {
             literals = patterns.allSatisfy({ !Self.hasMetacharacters($0) }) ? patterns.map { Array($0.utf8) } : nil
             sources = literals != nil ? patterns.map { POSIXPattern.literalSource($0, utf8: utf8, caseless: false) } : patterns
         case .basic, .extended:
-            var groups = 0
+            var translated: [POSIXPattern] = []
+            for pass in 0..<2 {
+                var groups = 0
+                translated = try patterns.map { p in
+                    let t = try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
+                                             caseless: ignoreCase, groupOffset: groups, glibcDecides: glibcList)
+                    groups += t.groups
+                    return t
+                }
+                guard pass == 0, patterns.count > 1, translated.contains(where: \.decidedByGlibc),
+                      translated.contains(where: { $0.readsDifferently && !$0.decidedByGlibc }) else { break }
+                glibcList = true
+            }
             var found: [[UInt8]] = []
             var allPlain = true
             sources = []
-            for p in patterns {
-                let t = try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                         caseless: ignoreCase, groupOffset: groups)
-                groups += t.groups
+            for t in translated {
                 warnings += t.warnings
                 backReferences = backReferences || t.hasBackReferences
+                repeatedBackReferences = repeatedBackReferences || t.glibcMissesMatches
+                dfaGivesUp = dfaGivesUp || t.decidedByGlibc
                 sources.append(t.pcre)
                 if let l = t.alternativeLiterals { found += l } else { allPlain = false }
             }
@@ -148,8 +172,9 @@ public struct GrepPattern: Sendable {
         captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                foldsInPattern: foldsInPattern, longest: (posix || syntax == .fixed) && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
+        let base: Matcher
         if patterns.isEmpty {
-            matcher = .never
+            base = .never
         } else if let literals, literals.count == 1, !ignoreCase || asciiLiteral {
             let needle = literals[0]
             // In UTF-8 mode GNU folds s and i to U+017F and U+0131 as well (and PCRE2 folds k to
@@ -162,8 +187,8 @@ public struct GrepPattern: Sendable {
                 if folded.contains(0x6B) && syntax == .perl { specials.append([0xE2, 0x84, 0xAA]) }
             }
             let fallback = specials.isEmpty ? nil : try compile(wrapped(sources))
-            matcher = .literal(LiteralMatcher(needle, caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine,
-                                              unicodeWords: utf8 && syntax != .perl, utf8: utf8, specials: specials, fallback: fallback))
+            base = .literal(LiteralMatcher(needle, caseless: ignoreCase, wholeWord: wholeWord, wholeLine: wholeLine,
+                                           unicodeWords: utf8 && syntax != .perl, utf8: utf8, specials: specials, fallback: fallback))
         } else if let literals, literals.count > 1, Self.literalSetFits(literals, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord) {
             // Several literals: one pass over the buffer for all of them (see LiteralSet).
             let set = try LiteralSet(literals, folding: ignoreCase ? .ascii : .none, wholeWord: wholeWord, wholeLine: wholeLine)
@@ -173,9 +198,9 @@ public struct GrepPattern: Sendable {
             if utf8 && ignoreCase && !folding.isEmpty {
                 // (A BRE/ERE alternation gives several literals from one source: then all sources.)
                 let folded = sources.count == literals.count ? folding.map { sources[$0] } : sources
-                matcher = .foldedLiteralSet(set, try compile(wrapped(folded)))
+                base = .foldedLiteralSet(set, try compile(wrapped(folded)))
             } else {
-                matcher = .literalSet(set)
+                base = .literalSet(set)
             }
         } else if let literals, literals.count > 1, utf8, wholeWord, !wholeLine, !literals.contains(where: \.isEmpty),
                   !ignoreCase || literals.allSatisfy({ $0.allSatisfy { $0 < 0x80 && ($0 | 0x20) != 0x73 && ($0 | 0x20) != 0x69 } }) {
@@ -189,7 +214,7 @@ public struct GrepPattern: Sendable {
             }
             let codes = try PatternCodes.make(count: alone.count, joined: { wrapped(alone) }, one: { wrapped([alone[$0]]) },
                                               separately: false, longest: true, compile: compile)
-            matcher = .unicodeWordLiteralSet(set, codes)
+            base = .unicodeWordLiteralSet(set, codes)
         } else if (posix || syntax == .perl) && patterns.count > 1 {
             // Several regexes: Vectorscan for those it takes, one pass over each buffer (see RegexSet).
             // The patterns it refuses are translated again, numbered as a list of their own.
@@ -202,27 +227,50 @@ public struct GrepPattern: Sendable {
                 var groups = 0
                 return try refused.map { i in
                     let t = try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                             caseless: ignoreCase, groupOffset: groups)
+                                             caseless: ignoreCase, groupOffset: groups, glibcDecides: glibcList)
                     groups += t.groups
                     return t.pcre
                 }
             } compile: { try compile($0) }
-            matcher = .regexSet(set)
+            base = .regexSet(set)
         } else {
             let code = try compile(wrapped(sources))
-            matcher = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
+            base = .regex(code, confirmPerLine: literals == nil || wholeLine || wholeWord)
         }
-        wordExtents = try Self.wordExtents(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord,
-                                           wholeLine: wholeLine, literals: literals, matcher: matcher)
-        var differences: KnownDifferences = []
+        let fixedKeys = wholeWord ? WordExtents.gnuFixedKeys(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase,
+                                                             wholeWord: wholeWord) : nil
+        // -w where GNU searches with its regex matcher: its loop (see WordRegexLoop).
+        var loop: WordRegexLoop?
+        if wholeWord && !wholeLine && fixedKeys == nil {
+            loop = WordRegexLoop.make(patterns, syntax: syntax, utf8: utf8, selectsLines: dfaGivesUp) { i in
+                if syntax == .fixed { return POSIXPattern.literalSource(patterns[i], utf8: utf8, caseless: ignoreCase) }
+                return try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
+                                        caseless: ignoreCase, bufferEnd: true, glibcDecides: glibcList).pcre
+            } compile: { text, references in
+                try PCRE2Code(text, caseless: ignoreCase && !foldsInPattern, utf: utf8, ucp: foldsInPattern && !LocaleClasses.available,
+                              longest: true, backReferences: references)
+            }
+        }
+        wordLoop = loop
+        if let loop, loop.decidesLines {
+            // (Lines the matcher does not find may be the loop's: then every line is a candidate.)
+            matcher = .gnuWords(loop.endsCutLines ? .regex(try compile(""), confirmPerLine: true) : base, loop)
+        } else {
+            matcher = base
+        }
+        wordExtents = loop != nil ? nil
+            : try Self.wordExtents(fixedKeys: fixedKeys, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord,
+                                   wholeLine: wholeLine, literals: literals, matcher: base)
+        var differences: KnownDifferences = repeatedBackReferences ? .glibcBackReferences : []
         let distinct = Set(patterns).count
         if wholeWord && syntax != .perl {
-            if utf8 && distinct > 1 && patterns.contains("") { differences.insert(.selection) }
-            // Lists of fixed-length patterns agree with GNU (measured); a repetition or an
-            // alternation (any of `*+?{|`, escaped or not) lets GNU's per-pattern search end
-            // shorter than Sluice's.
+            // (GNU's regex matcher is copied by the loop; its fixed-string matcher is not.)
+            if utf8 && distinct > 1 && patterns.contains("") && loop == nil { differences.insert(.selection) }
+            // Without the loop (a code too large to compile): lists of fixed-length patterns
+            // agree with GNU (measured); a repetition or an alternation (any of `*+?{|`, escaped
+            // or not) lets GNU's search end shorter than Sluice's.
             let variableLength = patterns.contains { $0.contains(where: { "*+?{|".contains($0) }) }
-            if !wholeLine && distinct > 1 && wordExtents == nil && literals == nil && variableLength {
+            if !wholeLine && distinct > 1 && wordExtents == nil && loop == nil && literals == nil && variableLength {
                 differences.insert(.wordExtents)
             }
             if wholeLine { differences.insert(.wordExtents) }
@@ -233,8 +281,10 @@ public struct GrepPattern: Sendable {
     /// GNU's `-o` extents under `-w` for literal lists where the matcher's are not: those GNU
     /// searches as fixed strings (the start of each search is a word boundary), and in the C
     /// locale a literal set GNU searches as a regex (it is not). A UTF-8 list that GNU folds as
-    /// a regex keeps PCRE2's extents, which are GNU's there.
-    static func wordExtents(_ patterns: [String], syntax: Syntax, utf8: Bool, ignoreCase: Bool, wholeWord: Bool,
+    /// a regex keeps PCRE2's extents, which are GNU's there (without ``WordRegexLoop``).
+    ///
+    /// `fixedKeys`: ``WordExtents/gnuFixedKeys(_:syntax:utf8:ignoreCase:wholeWord:)``'s.
+    static func wordExtents(fixedKeys: [[UInt8]]?, utf8: Bool, ignoreCase: Bool, wholeWord: Bool,
                             wholeLine: Bool, literals: [[UInt8]]?, matcher: Matcher) throws -> WordExtents? {
         guard wholeWord, !wholeLine else { return nil }
         var own: LiteralSet?
@@ -242,8 +292,7 @@ public struct GrepPattern: Sendable {
         case .literalSet(let set), .unicodeWordLiteralSet(let set, _): own = set
         default: own = nil
         }
-        guard let keys = WordExtents.gnuFixedKeys(patterns, syntax: syntax, utf8: utf8, ignoreCase: ignoreCase,
-                                                  wholeWord: wholeWord) else {
+        guard let keys = fixedKeys else {
             guard !utf8, let own else { return nil }
             return WordExtents(set: own, unicode: false, previousEndIsBoundary: false)
         }
@@ -285,13 +334,16 @@ public struct GrepPattern: Sendable {
     /// those found before a match failure, if the regex engine gives up.
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
         if let wordExtents { return wordExtents.ranges(in: bytes) }
+        if let wordLoop { return wordLoop.extents(in: bytes) }
         return matcher.matchRanges(in: bytes)
     }
 
     /// The PCRE2 code of a pattern that is matched as a regex (not as literals), for capture groups.
     var regexCode: PCRE2Code? {
-        if case .regex(let code, _) = matcher { return code }
-        return nil
+        switch matcher {
+        case .regex(let code, _), .gnuWords(.regex(let code, _), _): return code
+        default: return nil
+        }
     }
 
     /// The error for a list whose combined regex failed: the first pattern that fails alone (so
@@ -359,6 +411,9 @@ enum Matcher: Sendable {
     /// Literals under `-w` in UTF-8: the set with ASCII word bytes, and the patterns that decide
     /// the lines it finds that are not all ASCII.
     case unicodeWordLiteralSet(LiteralSet, PatternCodes)
+    /// `-w` where GNU's regex loop selects lines: a line the matcher finds is selected if the
+    /// loop selects it too (its lines are some of the matcher's; see WordRegexLoop).
+    indirect case gnuWords(Matcher, WordRegexLoop)
 
     /// The lines of `bytes[from..<to]` that may match, found in one pass over the region, for
     /// matchers that search that way; `nil`: use `candidate` instead.
@@ -368,6 +423,10 @@ enum Matcher: Sendable {
         case .regexSet(let set): return try set.regionHits(in: bytes, from: from, to: to)
         case .unicodeWordLiteralSet(let set, _):
             return set.regionHits(in: bytes, from: from, to: to).map {
+                RegionHits(positions: $0.positions, confirms: [Bool](repeating: true, count: $0.positions.count))
+            }
+        case .gnuWords(let inner, _):
+            return try inner.regionHits(in: bytes, from: from, to: to).map {
                 RegionHits(positions: $0.positions, confirms: [Bool](repeating: true, count: $0.positions.count))
             }
         default: return nil
@@ -426,6 +485,7 @@ enum Matcher: Sendable {
             return Self.foldingSpecial(in: bytes, from: from, to: hit ?? to) ?? hit
         case .regexSet(let set): return try set.candidate(in: bytes, from: from, to: to)
         case .unicodeWordLiteralSet(let set, _): return set.candidate(in: bytes, from: from, to: to)
+        case .gnuWords(let inner, _): return try inner.candidate(in: bytes, from: from, to: to)
         }
     }
 
@@ -435,7 +495,7 @@ enum Matcher: Sendable {
         case .literal(let l): return l.wholeWord || l.wholeLine
         case .regex(_, let confirm): return confirm
         case .literalSet(let set): return set.confirmsPerLine
-        case .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet: return true
+        case .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet, .gnuWords: return true
         }
     }
 
@@ -454,12 +514,15 @@ enum Matcher: Sendable {
             guard set.lineMatches(line) else { return false }
             if Self.isASCII(line) { return true }
             return try codes.lineMatches(line)
+        case .gnuWords(let inner, let loop):
+            return try inner.lineMatches(line) && loop.selects(line)
         }
     }
 
     func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
         if case .regexSet(let set) = self { return set.matchRanges(in: line) }
+        if case .gnuWords(_, let loop) = self { return loop.extents(in: line) }
         if case .unicodeWordLiteralSet(_, let codes) = self {
             // Extents (-o, colour) stay PCRE2's, as before this matcher (see the report of issue 14).
             return codes.extents(in: line)
@@ -478,7 +541,7 @@ enum Matcher: Sendable {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
             case .regex(let code, _): return code.extents(in: line)
-            case .literalSet, .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet: found = nil
+            case .literalSet, .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet, .gnuWords: found = nil
             }
             guard let r = found else { break }
             if r.isEmpty { from = r.upperBound + 1; continue }
@@ -544,10 +607,7 @@ struct LiteralMatcher: Sendable {
 
     /// Where the valid UTF-8 character that `i` falls inside (not at its start) starts, or `nil`.
     func characterStart(_ line: UnsafeRawBufferPointer, _ i: Int) -> Int? {
-        guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return nil }
-        var start = i - 1
-        while start > 0 && i - start < 3 && line[start] & 0xC0 == 0x80 { start -= 1 }
-        return UTF8Word.decode(line, at: start).map { $0.end > i } ?? false ? start : nil
+        UTF8Word.character(containing: i, in: line)?.lowerBound
     }
 
     /// The next match in a line at or after `from`, honouring whole-word and whole-line.
@@ -621,6 +681,15 @@ enum UTF8Word {
             }
         }
         return j - i
+    }
+
+    /// The bytes of the valid UTF-8 character that byte `i` falls inside (not at its start), or `nil`.
+    static func character(containing i: Int, in line: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard i > 0, i < line.count, line[i] & 0xC0 == 0x80 else { return nil }
+        var start = i - 1
+        while start > 0 && i - start < 3 && line[start] & 0xC0 == 0x80 { start -= 1 }
+        guard let end = decode(line, at: start)?.end, end > i else { return nil }
+        return start..<end
     }
 
     /// The length of the valid UTF-8 character at `i`, or `nil`.
@@ -705,6 +774,9 @@ final class PCRE2Code: @unchecked Sendable {
     /// Extents are leftmost-longest (PCRE2's DFA matcher), as POSIX defines them, rather than
     /// Perl's leftmost-first.
     let leftmostLongest: Bool
+    /// A BRE, ERE or fixed string (extents leftmost-longest): after an empty match the next
+    /// search starts at a character's first byte, as glibc's does.
+    private let posix: Bool
     private let utf: Bool
     /// The code for PCRE2's DFA matcher, which does not take PCRE2_MATCH_INVALID_UTF: compiled
     /// without it in UTF mode, else `code` itself.
@@ -758,6 +830,7 @@ final class PCRE2Code: @unchecked Sendable {
             endsCode = nil
         }
         leftmostLongest = dfaCode != nil
+        posix = longest
         _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)  // falls back to the interpreter if JIT is unavailable
         resources = MatchResourcePool(code: code)
     }
@@ -769,9 +842,10 @@ final class PCRE2Code: @unchecked Sendable {
     }
 
     /// The furthest end of a match of the pattern that starts at `start` (see `endsCode`), at
-    /// least `end` (a match found there). If PCRE2 gives up (match limit) before it has tried
-    /// every way, the furthest end seen so far.
-    private func furthestEnd(in line: UnsafeRawBufferPointer, start: Int, end: Int) -> Int {
+    /// least `end` (a match found there), in `line[0..<length]` (default the whole line; with
+    /// `notEOL`, `$` does not match at `length`). If PCRE2 gives up (match limit) before it has
+    /// tried every way, the furthest end seen so far.
+    private func furthestEnd(in line: UnsafeRawBufferPointer, start: Int, end: Int, length: Int? = nil, notEOL: Bool = false) -> Int {
         guard let endsCode else { return end }
         let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let r = resources.take()
@@ -783,7 +857,8 @@ final class PCRE2Code: @unchecked Sendable {
                 furthest.pointee = Swift.max(furthest.pointee, Int(block.pointee.current_position))
                 return 1  // fail here: the matcher backtracks into the next way
             }, slot)
-            _ = pcre2_match_8(endsCode, subject, line.count, start, PCRE2_ANCHORED, r.data, r.context)
+            _ = pcre2_match_8(endsCode, subject, length ?? line.count, start, PCRE2_ANCHORED | (notEOL ? PCRE2_NOTEOL : 0),
+                              r.data, r.context)
             pcre2_set_callout_8(r.context, nil, nil)
         }
         return furthest
@@ -795,6 +870,40 @@ final class PCRE2Code: @unchecked Sendable {
         if leftmostLongest { return longestMatches(in: line, from: 0, to: line.count, firstOnly: true, startAt: from).first }
         guard let r = try? firstMatch(in: line, from: from, to: line.count) else { return nil }
         return r.lowerBound..<furthestEnd(in: line, start: r.lowerBound, end: r.upperBound)
+    }
+
+    /// The length of the longest match that starts at `start` in `line[0..<end]`, where `end`
+    /// is not a line's end (`$` does not match there), or `nil`: glibc's `re_match` with
+    /// `not_eol` on a string cut at `end`, as GNU grep's `-w` loop asks it for a shorter match
+    /// (see ``WordRegexLoop``). Leftmost-longest codes only.
+    func longestMatch(in line: UnsafeRawBufferPointer, at start: Int, end: Int) -> Int? {
+        guard start <= end, end <= line.count else { return nil }
+        if leftmostLongest {
+            guard let r = longestMatches(in: line, from: 0, to: end, firstOnly: true, startAt: start, notEOL: true).first,
+                  r.lowerBound == start else { return nil }
+            return r.count
+        }
+        let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        let r = resources.take()
+        let rc = pcre2_match_8(code, subject, end, start, PCRE2_ANCHORED | PCRE2_NOTEOL, r.data, r.context)
+        let found: Int? = rc > 0 ? Int(pcre2_get_ovector_pointer_8(r.data)![1]) : nil
+        resources.give(r)
+        guard let found else { return nil }
+        return furthestEnd(in: line, start: start, end: found, length: end, notEOL: true) - start
+    }
+
+    /// Whether the pattern may match the empty string (PCRE2's lower bound of a match's length is 0).
+    var mayMatchEmpty: Bool {
+        var n: UInt32 = 0
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_MINLENGTH), &n)
+        return n == 0
+    }
+
+    /// Where the search after an empty match at `position` starts: the next byte (`-P`, the C
+    /// locale), or the start of the next character (glibc's `re_search` in UTF-8).
+    func start(after position: Int, in line: UnsafeRawBufferPointer) -> Int {
+        guard posix && utf, let character = UTF8Word.character(containing: position + 1, in: line) else { return position + 1 }
+        return character.upperBound
     }
 
     private func failure(_ rc: Int32) -> MatchFailure {
@@ -832,7 +941,7 @@ final class PCRE2Code: @unchecked Sendable {
         guard leftmostLongest else {
             var from = 0
             while from <= line.count, let r = firstExtent(in: line, from: from) {
-                if r.isEmpty { from = r.upperBound + 1; continue }
+                if r.isEmpty { from = start(after: r.upperBound, in: line); continue }
                 ranges.append(r)
                 from = r.upperBound
             }
@@ -874,24 +983,31 @@ final class PCRE2Code: @unchecked Sendable {
     /// the backtracking matcher gives up. It needs valid UTF-8 and, with
     /// PCRE2_MATCH_INVALID_UTF, no match takes in an invalid byte: in UTF mode each valid
     /// stretch is matched on its own.
-    /// Matches start at or after `startAt` (default `from`).
-    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool, startAt: Int? = nil) -> [Range<Int>] {
+    /// Matches start at or after `startAt` (default `from`); with `notEOL`, `to` is not a
+    /// line's end (`$` does not match there).
+    func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool, startAt: Int? = nil,
+                        notEOL: Bool = false) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         let startAt = startAt ?? from
-        guard utf else {
-            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: true, firstOnly: firstOnly,
+        // (An empty line has no valid stretch to match in UTF mode, but may match as it is.)
+        guard utf, from < to else {
+            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: !notEOL, firstOnly: firstOnly,
                            startAt: startAt - from, into: &ranges)
             return ranges
         }
+        // Each stretch of valid characters is matched on its own, and so is the empty stretch
+        // before each byte that is not valid UTF-8 and after the last one: glibc tries an empty
+        // match at each of these positions too (`printf '\xC0abc\n' | grep -cw '^'` is 1).
         var i = from
-        while i < to {
+        while true {
             let start = i
             while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
-            if i > start && i >= startAt {
-                longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to,
+            if i >= startAt {
+                longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to && !notEOL,
                                firstOnly: firstOnly, startAt: Swift.max(0, startAt - start), into: &ranges)
                 if firstOnly && !ranges.isEmpty { return ranges }
             }
+            if i >= to { break }
             i += 1
         }
         return ranges

@@ -30,16 +30,28 @@ struct POSIXPattern {
     /// units are characters; otherwise bytes (the C locale). `caseless` in UTF-8 mode folds
     /// letters here, as GNU grep does (PCRE2's own folding differs for a few characters);
     /// `groupOffset` is added to back-reference numbers when patterns are joined.
-    init(_ pattern: String, dialect: Dialect, utf8: Bool, caseless: Bool, groupOffset: Int = 0) throws {
+    ///
+    /// `bufferEnd`: `\'` is the end of the subject (`\z`) rather than of the line (`$`): glibc's
+    /// reading, which differs from the line's end when GNU grep matches a line cut short (see
+    /// ``WordRegexLoop``).
+    ///
+    /// `glibcDecides`: another pattern of the list makes GNU's dfa give up (see
+    /// ``decidedByGlibc``), so glibc's regex reads this one too.
+    init(_ pattern: String, dialect: Dialect, utf8: Bool, caseless: Bool, groupOffset: Int = 0, bufferEnd: Bool = false,
+         glibcDecides: Bool = false) throws {
         let units: [UInt32] = utf8 ? pattern.unicodeScalars.map(\.value) : pattern.utf8.map(UInt32.init)
         var t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
+        t.bufferEnd = bufferEnd
         try t.run()
-        if t.glibcDecides && t.readingsDiffer {
+        decidedByGlibc = t.glibcDecides
+        readsDifferently = t.readingsDiffer
+        if (t.glibcDecides || glibcDecides) && t.readingsDiffer {
             // GNU selects this pattern's lines with glibc's regex, which reads an operator that
             // repeats nothing otherwise than the dfa (it skips it, or takes it as a character):
             // read as glibc does, with the dfa's warnings.
             let warnings = t.warnings
             t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
+            t.bufferEnd = bufferEnd
             t.glibcSemantics = true
             try t.run()
             t.warnings = warnings
@@ -53,9 +65,20 @@ struct POSIXPattern {
             alternativeLiterals = literal.map { [$0] }
         }
         hasBackReferences = t.hasBackReferences
+        glibcMissesMatches = t.glibcMissesMatches
         groups = t.groupCount
         warnings = t.warnings
     }
+
+    /// Whether the pattern makes GNU's dfa give up, so that glibc's regex decides the lines of
+    /// every pattern of the list (back-references; in UTF-8 word assertions and classes).
+    let decidedByGlibc: Bool
+    /// Whether glibc's regex and GNU's dfa read an operator of the pattern differently.
+    let readsDifferently: Bool
+    /// Whether a back-reference refers to a group that holds an unbounded repetition (`*`, `+`,
+    /// `{n,}`) of a repetition or a group (`(y**)\1`, `((y*)*)\1`): glibc's matcher misses
+    /// matches of such a pattern (`echo a | grep -cE '(y**)\1'` is 0).
+    var glibcMissesMatches: Bool
 
     static func error(_ reason: String) -> SluiceError { .patternSyntax(reason: reason) }
 
@@ -133,6 +156,14 @@ struct POSIXTranslator {
     var glibcDecides = false
     /// An operator was read here as the dfa reads it, which glibc reads otherwise.
     var readingsDiffer = false
+    /// `\'` is the subject's end (`\z`), not the line's (see `POSIXPattern.init`).
+    var bufferEnd = false
+    /// See `POSIXPattern.glibcMissesMatches`.
+    var glibcMissesMatches = false
+    /// The groups that hold an unbounded repetition of a repetition or a group.
+    var groupsRepeatingRepetitions: Set<Int> = []
+    /// Where `out` ended when the last group closed (a quantifier right after repeats the group).
+    var groupEnd: Int?
 
     enum AtomKind { case plain, quantified, assertion }
     /// Where the last repeatable piece starts in `out`, and what it is.
@@ -224,7 +255,7 @@ struct POSIXTranslator {
         case "b": assertion("(?:(?<=\(word))(?!\(word))|(?<!\(word))(?=\(word)))")
         case "B": assertion("(?:(?<=\(word))(?=\(word))|(?<!\(word))(?!\(word)))")
         case "`": assertion("^")
-        case "'": assertion("$")
+        case "'": assertion(bufferEnd ? "\\z" : "$")
         case "w": piece(word)
         case "W": piece(localeClasses ? "[^_\(LocaleClasses.text("alnum"))\\n]" : "[^\\w\\n]")
         case "s": piece(localeClasses ? "[" + LocaleClasses.text("space", excludingNewline: true) + "]" : "[^\\S\\n]")
@@ -316,6 +347,7 @@ struct POSIXTranslator {
             throw POSIXPattern.error("Unmatched ) or \\)")
         }
         emit(")")
+        groupEnd = out.count
         completedGroups.formUnion(alternationLevels.removeLast().accumulated)
         completedGroups.insert(group.number)
         atom = (group.start, .plain)
@@ -350,6 +382,7 @@ struct POSIXTranslator {
         guard completedGroups.contains(n) else { throw POSIXPattern.error("Invalid back reference") }
         hasBackReferences = true
         glibcDecides = true
+        if groupsRepeatingRepetitions.contains(n) { glibcMissesMatches = true }
         piece(folder != nil ? "(?i:\\g{\(n + groupOffset)})" : "\\g{\(n + groupOffset)}")
     }
 
@@ -380,6 +413,10 @@ struct POSIXTranslator {
     mutating func applyQuantifier(_ q: String) {
         guard let a = atom else { literal = nil; return }
         glibcStart = glibcSkipped  // a skipped operator leaves glibc at the start
+        let unbounded = q == "*" || q == "+" || (q.hasPrefix("{") && q.hasSuffix(",}"))
+        if unbounded && (a.kind == .quantified || (a.kind == .plain && groupEnd == out.count)) {
+            groupsRepeatingRepetitions.formUnion(openGroups.map(\.number))
+        }
         if a.kind != .plain {
             // PCRE2 reads a quantifier after a quantifier as lazy or possessive, and refuses
             // one after an assertion: group what is repeated.
@@ -441,10 +478,12 @@ struct POSIXTranslator {
         let glibcReadsCharacters = ere && glibcStart
         defer { if glibcReadsCharacters { glibcStart = false } }
         if case .valid = parsed, (ere && glibcStart) || (!ere && atom?.kind == .assertion) {
-            // glibc reads the brace and what follows as ordinary characters.
+            // glibc skips an ERE's brace here (at the start of an expression, `{1}` is `1}`:
+            // `echo 1} | grep -E '(a)\1|^{1}'` matches), and reads a BRE's as an ordinary
+            // character; what follows is ordinary characters.
             if glibcSemantics {
                 if ere && lastStart { warnings.append("{...} at start of expression") }
-                literalUnit(0x7B)
+                if !ere { literalUnit(0x7B) }
                 return
             }
             readingsDiffer = true

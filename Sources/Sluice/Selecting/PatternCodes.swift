@@ -75,7 +75,7 @@ enum PatternCodes: Sendable {
                     best = r
                 }
                 guard let r = best else { break }
-                if r.isEmpty { from = r.upperBound + 1; continue }
+                if r.isEmpty { from = codes[0].start(after: r.upperBound, in: line); continue }
                 ranges.append(r)
                 from = r.upperBound
             }

@@ -75,3 +75,139 @@ struct WordExtents: Sendable {
         }
     }
 }
+
+/// GNU grep 3.8's regex matcher under `-w` (`dfasearch.c`, `EGexecute`), for the patterns it
+/// does not search as fixed strings: the lines it selects where its DFA does not decide them,
+/// and the `-o` extents (colour, JSON spans) always.
+///
+/// GNU compiles the patterns for glibc's regex as one alternation of those that hold no
+/// back-reference, then each pattern that may hold one (a `\` and a digit) on its own. Each of
+/// these searches from the start given (the line's, or for `-o` the end of the last match):
+/// at its leftmost-longest match it checks the characters around it; if one is a word
+/// character it asks for the longest match at the same start within the line cut one byte
+/// shorter, and so on, and when no shorter non-empty match is left it searches again one
+/// byte further on. The line is cut at `start + length - from`, not at `start + length`: from
+/// the second `-o` match of a line on, a shorter match is looked for only while the match is
+/// longer than the distance from the line's start to the search's start (so
+/// `echo 'q a-b q a-bc' | grep -owE 'a(-b)?'` prints `a-b` alone). The patterns' answers are
+/// then compared: leftmost, then longest.
+///
+/// The lines selected differ from a plain "a match with no word character on either side"
+/// only through empty matches (one is taken only where the longest match at its start is
+/// empty) and `\'` (glibc's end of the cut string): ``decidesLines`` says whether that can
+/// happen and GNU runs this loop to select lines (in a UTF-8 locale, where the `-w` form of its
+/// DFA is not supported, and where a pattern needs glibc's regex: back-references, `[[.a.]]`).
+struct WordRegexLoop: Sendable {
+    /// The back-reference-free patterns as one leftmost-longest code, then each pattern that
+    /// may hold a back-reference.
+    let codes: [PCRE2Code]
+    let unicode: Bool
+    /// Whether the lines this loop selects can differ from those the matcher selects, which
+    /// then confirms each of its lines with ``selects(_:)``.
+    let decidesLines: Bool
+    /// A pattern holds `\'`, which glibc matches at the end of a line cut short: the loop may
+    /// then select a line the matcher does not, and every line is to be asked.
+    let endsCutLines: Bool
+
+    /// The loop for `patterns` (as GNU splits them at line feeds), `nil` when GNU searches
+    /// them with its fixed-string matcher or `-P`, or a code does not compile (then the
+    /// matcher's extents stand, and the caller's refusals). `source(i)` is the PCRE2 text of
+    /// pattern `i` alone, with `\'` as the subject's end; `compile(text, backReferences)`
+    /// compiles it leftmost-longest. `selectsLines`: GNU selects the lines with this loop, not
+    /// with its DFA (in a UTF-8 locale, and when a pattern needs glibc's regex).
+    static func make(_ patterns: [String], syntax: GrepPattern.Syntax, utf8: Bool, selectsLines: Bool,
+                     source: (Int) throws -> String, compile: (String, Bool) throws -> PCRE2Code) -> WordRegexLoop? {
+        guard syntax != .perl, !patterns.isEmpty else { return nil }
+        var plain: [String] = [], separate: [String] = []
+        do {
+            for i in patterns.indices {
+                if syntax != .fixed && Self.mayHoldBackReference(patterns[i]) { separate.append(try source(i)) } else { plain.append(try source(i)) }
+            }
+            var codes: [PCRE2Code] = []
+            if !plain.isEmpty {
+                codes.append(try compile(plain.count == 1 ? plain[0] : plain.map { "(?:\($0))" }.joined(separator: "|"), false))
+            }
+            for s in separate { codes.append(try compile(s, true)) }
+            let bufferEnd = patterns.contains { $0.contains("\\'") }
+            let decides = selectsLines && (bufferEnd || codes.contains(where: \.mayMatchEmpty))
+            return WordRegexLoop(codes: codes, unicode: utf8, decidesLines: decides, endsCutLines: bufferEnd)
+        } catch {
+            return nil
+        }
+    }
+
+    /// GNU's `possible_backrefs_in_pattern`: a `\` followed by a digit 1 to 9 (`\\` skipped).
+    static func mayHoldBackReference(_ pattern: String) -> Bool {
+        let b = Array(pattern.utf8)
+        var i = 0
+        while i + 1 < b.count {
+            if b[i] == UInt8(ascii: "\\") {
+                if b[i + 1] >= UInt8(ascii: "1") && b[i + 1] <= UInt8(ascii: "9") { return true }
+                if b[i + 1] == UInt8(ascii: "\\") { i += 1 }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Whether GNU selects `line`.
+    func selects(_ line: UnsafeRawBufferPointer) -> Bool { match(in: line, from: 0, exact: false) != nil }
+
+    /// The extents `grep -o` prints: each search starts at the end of the last match, one
+    /// byte after an empty one (which is not printed).
+    func extents(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var from = 0
+        while from <= line.count, let m = match(in: line, from: from, exact: true) {
+            if m.isEmpty { from = m.lowerBound + 1; continue }
+            ranges.append(m)
+            from = m.upperBound
+        }
+        return ranges
+    }
+
+    /// EGexecute's regex loop from byte `from`: with `exact` (`-o`), the leftmost then longest
+    /// answer of the codes; else the first found.
+    func match(in line: UnsafeRawBufferPointer, from: Int, exact: Bool) -> Range<Int>? {
+        let n = line.count
+        var best: Range<Int>?
+        for code in codes {
+            guard let first = search(code, line, from) else { continue }
+            var start = first.lowerBound, length = first.count
+            if let best, start > best.lowerBound { continue }
+            var found: Range<Int>?
+            while start <= (best?.lowerBound ?? n + 1) {
+                if !UTF8Word.wordAfter(line, start + length, unicode: unicode) && !UTF8Word.wordBefore(line, start, unicode: unicode) {
+                    found = start..<start + length
+                    break
+                }
+                var shorter = 0
+                if length > 0 {
+                    length -= 1
+                    // GNU cuts the line at start + length - from (see the type's notes).
+                    shorter = code.longestMatch(in: line, at: start, end: start + length - from) ?? -1
+                }
+                if shorter > 0 {
+                    length = shorter
+                    continue
+                }
+                guard start < n, let next = search(code, line, start + 1) else { break }
+                start = next.lowerBound
+                length = next.count
+            }
+            guard let found else { continue }
+            if !exact { return found }
+            if best.map({ found.lowerBound < $0.lowerBound || (found.lowerBound == $0.lowerBound && found.count > $0.count) }) ?? true {
+                best = found
+            }
+        }
+        return best
+    }
+
+    /// glibc's `re_search` from byte `from`: a match starts at a character's first byte.
+    private func search(_ code: PCRE2Code, _ line: UnsafeRawBufferPointer, _ from: Int) -> Range<Int>? {
+        var from = from
+        if unicode, let character = UTF8Word.character(containing: from, in: line) { from = character.upperBound }
+        return code.firstExtent(in: line, from: from)
+    }
+}

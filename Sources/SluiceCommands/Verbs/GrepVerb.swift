@@ -457,6 +457,9 @@ extension GrepVerb: Verb {
         if pattern.knownDifferences.contains(.selection) {
             throw CLIError("grep: unsupported: -w with the empty pattern among other patterns in a UTF-8 locale (GNU grep lets it match inside non-letter characters); use LC_ALL=C or leave the empty pattern out")
         }
+        if pattern.knownDifferences.contains(.glibcBackReferences) {
+            throw CLIError("grep: unsupported: a back-reference to a group in which * or + repeats a group or a repetition, such as (y**)\\1 (GNU grep's regex library misses some of its matches)")
+        }
         let extents = onlyMatching || json || color == .always || (color == .auto && isatty(STDOUT_FILENO) != 0)
         if extents && pattern.knownDifferences.contains(.wordExtents) && !count && !selectsOnce {
             throw CLIError("grep: unsupported: the match extents of -w with \(lineRegexp ? "-x" : "a list of regular expressions") (for -o, --color or --json) can differ from GNU grep's; select the lines without -o, or search for each pattern on its own")
