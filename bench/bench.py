@@ -1725,10 +1725,10 @@ def main():
         bin_dir = os.path.join(args.dir, "bin")
         os.makedirs(bin_dir, exist_ok=True)
         inp["simdjson-where"] = simdjson_where_binary(bin_dir)
+    rows = build_rows(names, S, B, inp)  # (also writes the pattern files)
     if args.prepare:
         log(f"inputs ready in {args.dir}; nothing timed (--prepare)")
         return 0
-    rows = build_rows(names, S, B, inp)
     warm_cache(sorted({p for r in rows for p in r.inputs if p}))
 
     started = time.strftime("%Y-%m-%d %H:%M:%S")

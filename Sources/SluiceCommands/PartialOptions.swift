@@ -33,7 +33,7 @@ struct PartialOptions: ParsableArguments {
         let first = inputIndex ?? 0
         r.inputs = position.inputs.enumerated().map { i, input in
             var info = stat()
-            let regular = input.path != "-" && stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+            let regular = input.path != "-" && RawBytes.stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
             return PartialResult.Input(index: first + i, path: input.name, size: regular ? Int64(info.st_size) : nil)
         }
         return r

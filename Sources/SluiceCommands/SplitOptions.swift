@@ -52,7 +52,7 @@ struct SplitRange: ExpressibleByArgument {
 func checkSplittable(_ paths: [String]) throws {
     for path in paths.isEmpty ? ["-"] : paths {
         var info = stat()
-        let ok = path == "-" ? fstat(0, &info) == 0 : stat(path, &info) == 0
+        let ok = path == "-" ? fstat(0, &info) == 0 : RawBytes.stat(path, &info) == 0
         // A missing file is reported when it is read, as without --split.
         guard ok else { continue }
         let kind = info.st_mode & S_IFMT

@@ -18,7 +18,7 @@ enum SluiceErrorText {
 /// Reads a whole (small) file, for `grep -f`.
 enum FileManagerShim {
     static func contents(_ path: String) -> [UInt8]? {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        let fd = path == "-" ? 0 : RawBytes.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { if fd != 0 { close(fd) } }
         var data: [UInt8] = []
@@ -34,8 +34,9 @@ enum FileManagerShim {
 
 /// Writes `sluice: message` to standard error.
 func printError(_ message: String, prefixed: Bool = true) {
-    var text = prefixed ? "sluice: \(message)\n" : message
-    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    // A name that is not valid UTF-8 is written with its own bytes, as GNU tools write it.
+    let text = RawBytes.bytes(prefixed ? "sluice: \(message)\n" : message)
+    text.withUnsafeBytes { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
 
 /// Set when a decoder warned of trailing bytes in a format whose own tool then exits with an
@@ -184,13 +185,13 @@ struct PathProbe {
     init(_ path: String, readsHead: Bool = true) {
         guard path != "-" else { return }
         var st = stat()
-        guard stat(path, &st) == 0 else { return }
+        guard RawBytes.stat(path, &st) == 0 else { return }
         exists = true
         let kind = st.st_mode & S_IFMT
         isRegularFile = kind == S_IFREG
         isStream = kind == S_IFIFO || kind == S_IFCHR || kind == S_IFSOCK
         guard readsHead, isRegularFile, st.st_size > 0 else { return }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)

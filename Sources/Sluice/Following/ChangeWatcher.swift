@@ -83,7 +83,7 @@ final class ChangeWatcher: @unchecked Sendable {
 
     private func add(_ path: String, mask: UInt32, isFolder: Bool, name: String?, for listener: ChangeListener) -> Int32? {
         guard openIfNeeded() else { return nil }
-        var wd = inotify_add_watch(fd, path, mask)
+        var wd = RawBytes.withCString(path) { inotify_add_watch(fd, $0, mask) }
         if let watchLimit, wd >= 0, watches[wd] == nil, watches.count >= watchLimit {
             inotify_rm_watch(fd, wd)
             wd = -1  // as ENOSPC
@@ -156,7 +156,7 @@ final class ChangeWatcher: @unchecked Sendable {
                     var name = ""
                     if length > 0 {
                         let bytes = raw[(at + headerSize)..<(at + headerSize + length)]
-                        name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                        name = RawBytes.string(bytes.prefix { $0 != 0 })  // as the followed paths keep their bytes
                     }
                     at += headerSize + length
                     if mask & UInt32(IN_Q_OVERFLOW) != 0 {

@@ -431,7 +431,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
 
     /// Opens the file at the path; on the first open, positions at the start asked for.
     private func openFile() -> Bool {
-        let newFD = open(spec.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let newFD = RawBytes.open(spec.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if newFD < 0 {
             let code = errno
             if firstOpen && (spec.follow == .none || !spec.retry) {
@@ -488,10 +488,8 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     private func watchLinkTarget() {
         if let wd = targetFolderWD { watcher.release(wd, for: self); targetFolderWD = nil }
         var st = stat()
-        followsLink = lstat(spec.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
-        guard followsLink, let resolved = realpath(spec.path, nil) else { return }
-        let target = String(cString: resolved)
-        free(resolved)
+        followsLink = RawBytes.lstat(spec.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+        guard followsLink, let target = RawBytes.realpath(spec.path) else { return }
         targetFolderWD = watcher.watchFolder(ChangeWatcher.folder(of: target), name: ChangeWatcher.baseName(of: target), for: self)
     }
 
@@ -642,7 +640,7 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     private func checkReplacementAndTruncation() {
         if spec.follow == .name {
             var st = stat()
-            if stat(spec.path, &st) != 0 {
+            if RawBytes.stat(spec.path, &st) != 0 {
                 if fd >= 0 {
                     let code = errno
                     retireOpenFile()  // read to its end by drainReplaced

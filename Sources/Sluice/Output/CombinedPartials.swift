@@ -330,7 +330,7 @@ struct PartialCombiner {
     }
 
     private func appendName(_ path: String, _ header: PartialResult, to out: inout [UInt8]) {
-        out += Array(path.utf8)
+        out += RawBytes.bytes(path)
         out.append(header.nullAfterNames ? 0 : 0x3A)
     }
 

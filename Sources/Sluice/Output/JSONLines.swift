@@ -2,7 +2,8 @@ extension AsyncSequence where Element == LineBatch, Self: Sendable {
     /// The lines as JSON Lines, in the spirit of `rg --json`: a `begin` object when a source
     /// starts, one `match` (or `context`) object per line, an `end` object per source with its
     /// count, and a closing `summary`. A line's text is `"text"` when it is valid UTF-8, else
-    /// `"bytes"` in base64; `submatches` gives the byte ranges `pattern` matches.
+    /// `"bytes"` in base64; `submatches` gives the byte ranges `pattern` matches. A file name that
+    /// is not valid UTF-8 is `{"bytes":BASE64}`, as `rg --json` writes such paths.
     ///
     ///     {"type":"match","file":"app.log","line_number":12,"byte_offset":804,"text":"...","submatches":[{"start":4,"end":9}]}
     public func jsonLines(pattern: GrepPattern?, statistics: PrintStatistics = PrintStatistics())
@@ -78,18 +79,18 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
             inSource = true
             sources += 1
             selectedInSource = 0
-            writer.object([("type", .string("begin")), ("file", name.map { .string($0) } ?? .null)])
+            writer.object([("type", .string("begin")), ("file", name.map { .name($0) } ?? .null)])
         }
 
         mutating func endSource(_ name: String?) {
             guard inSource else { return }
             inSource = false
-            writer.object([("type", .string("end")), ("file", name.map { .string($0) } ?? .null),
+            writer.object([("type", .string("end")), ("file", name.map { .name($0) } ?? .null),
                            ("selected_lines", .int(selectedInSource))])
         }
 
         mutating func write(_ batch: LineBatch) {
-            let file: JSONWriter.Value = batch.sourceName.map { .string($0) } ?? .null
+            let file: JSONWriter.Value = batch.sourceName.map { .name($0) } ?? .null
             var selectedHere = 0
             let entries = batch.entries
             for (index, line) in batch.enumerated() {
@@ -119,6 +120,8 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
 struct JSONWriter {
     enum Value {
         case string(String)
+        /// A file name: a string, or `{"bytes":BASE64}` when it is not valid UTF-8 (see RawBytes).
+        case name(String)
         case int(Int)
         case double(Double)
         case null
@@ -145,6 +148,11 @@ struct JSONWriter {
             buffer.append(UInt8(ascii: ":"))
             switch value {
             case .string(let s): appendString(Array(s.utf8))
+            case .name(let s) where RawBytes.holdsRawBytes(s):
+                buffer += Array("{\"bytes\":\"".utf8)
+                RawBytes.bytes(s).withUnsafeBytes { Self.appendBase64($0, to: &buffer) }
+                buffer += Array("\"}".utf8)
+            case .name(let s): appendString(Array(s.utf8))
             case .int(let n): buffer += Array(String(n).utf8)
             case .double(let d): buffer += Array(String(d).utf8)
             case .null: buffer += Array("null".utf8)

@@ -225,7 +225,7 @@ struct LinePrinter {
         if format.separatesSources && batch.binaryMatch { lastLineSource = .some(batch.sourceName) }
         guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
               !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
-        let header = Array(((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n").utf8)
+        let header = RawBytes.bytes((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n")
         lastHeader = name
         headed.insert(name)
         let (body, selected) = printBody(batch)
@@ -301,7 +301,7 @@ struct LinePrinter {
     private func plainEntries(_ batch: LineBatch, name: String) -> [UInt8]? {
         guard let entries = batch.entries, format.colors == nil, format.onlyMatching == nil, !format.nullAfterNames,
               !format.initialTab else { return nil }
-        let nameBytes = format.sourceNames ? Array(name.utf8) : []
+        let nameBytes = format.sourceNames ? RawBytes.bytes(name) : []
         let separator = format.groupSeparator.map { Array($0.utf8) } ?? []
         var capacity = 0
         for e in entries { capacity += e.range.count }
@@ -363,7 +363,10 @@ struct LinePrinter {
         }
     }
 
-    private mutating func appendName(_ name: String) { appendColored(name.utf8, format.colors?.fileName) }
+    private mutating func appendName(_ name: String) {
+        // A name that is not valid UTF-8 is printed with its own bytes (see RawBytes).
+        if RawBytes.holdsRawBytes(name) { appendColored(RawBytes.bytes(name), format.colors?.fileName) } else { appendColored(name.utf8, format.colors?.fileName) }
+    }
     private mutating func appendSeparator(_ s: String) { appendColored(s.utf8, format.colors?.separator) }
 
     /// Appends the decimal digits of a non-negative number without allocating.

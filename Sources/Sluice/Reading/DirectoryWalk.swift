@@ -86,13 +86,22 @@ public struct DirectoryWalk: Sequence, Sendable {
 
     /// `fnmatch` on the whole name, or (not anchored) on any part of it after a `/`.
     static func matches(_ pattern: String, _ name: String, anchored: Bool) -> Bool {
-        if fnmatch(pattern, name, 0) == 0 { return true }
-        guard !anchored else { return false }
-        let bytes = Array(name.utf8)
-        for i in bytes.indices where bytes[i] == 0x2F && i + 1 < bytes.count && bytes[i + 1] != 0x2F {
-            if fnmatch(pattern, String(decoding: bytes[(i + 1)...], as: UTF8.self), 0) == 0 { return true }
+        // (Both with their own bytes: see RawBytes.)
+        let glob = RawBytes.bytes(pattern) + [0]
+        var bytes = RawBytes.bytes(name)
+        bytes.append(0)
+        return glob.withUnsafeBufferPointer { g in
+            bytes.withUnsafeBufferPointer { b in
+                let globText = UnsafeRawPointer(g.baseAddress!).assumingMemoryBound(to: CChar.self)
+                let nameText = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
+                if fnmatch(globText, nameText, 0) == 0 { return true }
+                guard !anchored else { return false }
+                for i in 0..<(b.count - 1) where b[i] == 0x2F && b[i + 1] != 0x2F && b[i + 1] != 0 {
+                    if fnmatch(globText, nameText + i + 1, 0) == 0 { return true }
+                }
+                return false
+            }
         }
-        return false
     }
 
     public func makeIterator() -> Iterator { Iterator(walk: self) }
@@ -138,7 +147,7 @@ public struct DirectoryWalk: Sequence, Sendable {
         private mutating func visitOperand(_ path: String) -> Entry? {
             if path == "-" { return .file(path) }
             var info = stat()
-            guard stat(path, &info) == 0 else { return .file(path) }  // the reader reports it
+            guard RawBytes.stat(path, &info) == 0 else { return .file(path) }  // the reader reports it
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 // A directory is matched by --exclude-dir only, whether it is walked or not.
                 if walk.options.excludedDirectories.contains(where: { DirectoryWalk.matches($0, path, anchored: false) }) { return nil }
@@ -154,12 +163,12 @@ public struct DirectoryWalk: Sequence, Sendable {
                 return DirectoryWalk.keeps(name, globs: walk.options.fileGlobs, anchored: true) ? .file(path) : nil
             }
             var info = stat()
-            guard lstat(path, &info) == 0 else { return .file(path) }
+            guard RawBytes.lstat(path, &info) == 0 else { return .file(path) }
             var type = info.st_mode & S_IFMT
             if type == S_IFLNK {
                 guard walk.options.symlinks == .all else { return nil }
                 // A link that leads nowhere is searched, and its open fails, as in GNU grep.
-                guard stat(path, &info) == 0 else {
+                guard RawBytes.stat(path, &info) == 0 else {
                     return DirectoryWalk.keeps(name, globs: walk.options.fileGlobs, anchored: true) ? .file(path) : nil
                 }
                 type = info.st_mode & S_IFMT
@@ -178,18 +187,22 @@ public struct DirectoryWalk: Sequence, Sendable {
         /// Reads a directory's names and walks into it; a failure is the entry.
         private mutating func enter(_ path: String, prefix: String) -> Entry? {
             var info = stat()
-            guard stat(path, &info) == 0 else { return .failure(.io(path: path, operation: "open", errno: errno)) }
-            guard let dir = opendir(path) else { return .failure(.io(path: path, operation: "open", errno: errno)) }
+            guard RawBytes.stat(path, &info) == 0 else { return .failure(.io(path: path, operation: "open", errno: errno)) }
+            guard let dir = RawBytes.opendir(path) else { return .failure(.io(path: path, operation: "open", errno: errno)) }
             defer { closedir(dir) }
             var names: [(name: String, type: UInt8)] = []
             while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
+                // A name that is not valid UTF-8 keeps its bytes (see RawBytes): it is opened, and
+                // printed, as it is.
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in RawBytes.string(raw.prefix { $0 != 0 }) }
                 if name == "." || name == ".." { continue }
                 names.append((name, entry.pointee.d_type))
             }
-            if walk.options.sortsByName { names.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) } }
+            if walk.options.sortsByName {
+                // By their bytes, as `rg --sort path` sorts.
+                names = names.map { (key: RawBytes.bytes($0.name), entry: $0) }
+                    .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.entry)
+            }
             stack.append((prefix: prefix, names: names, index: 0,
                           id: FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))))
             return nil

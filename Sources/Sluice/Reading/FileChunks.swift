@@ -231,7 +231,7 @@ private final class ChunkReader: @unchecked Sendable {
         }
         switch spec.source {
         case .path(let path):
-            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             if fd < 0 { end(SluiceError.io(path: path, operation: "open", errno: errno)); return }
             closesFD = true
         case let .descriptor(d, _, close):

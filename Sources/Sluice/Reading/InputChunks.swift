@@ -49,7 +49,7 @@ public struct InputChunks: AsyncSequence, Sendable {
     /// Whether `path` is a regular file small enough to be read in the calling task.
     static func isSmallRegularFile(_ path: String, chunkSize: Int) -> Bool {
         var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) <= Int64(chunkSize)
+        return RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) <= Int64(chunkSize)
     }
 
     public func makeAsyncIterator() -> Iterator { Iterator(chunks, anySize: readsRegularFilesInline) }
@@ -153,7 +153,7 @@ private final class InlineFile {
     static func opening(_ chunks: FileChunks, anySize: Bool) throws -> Opening {
         guard case .path(let path) = chunks.source, chunks.offset == 0, chunks.length == nil,
               anySize || InputChunks.isSmallRegularFile(path, chunkSize: chunks.chunkSize) else { return .notInline }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | (anySize ? O_NONBLOCK : 0))
+        let fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC | (anySize ? O_NONBLOCK : 0))
         if fd < 0 { throw SluiceError.io(path: path, operation: "open", errno: errno) }
         var info = stat()
         if fstat(fd, &info) != 0 {

@@ -136,7 +136,7 @@ public struct InputFiles: Sendable {
         var total: Int64 = 0
         for path in paths where path != "-" {
             var info = stat()
-            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
+            if RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
         }
         statistics.setTotal(total)
     }
@@ -231,9 +231,9 @@ public struct InputFiles: Sendable {
     func readsInline(_ path: String) -> Bool {
         guard path != "-", options.split == nil else { return false }
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        guard RawBytes.stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         if Int64(info.st_size) <= Int64(options.chunkSize) || !options.decompression.enabled { return true }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }  // the reader reports why
         defer { close(fd) }
         var prefix = [UInt8](repeating: 0, count: CompressionCodec.longestMagic)
@@ -409,7 +409,7 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
 
         private static func isRegularFile(_ path: String) -> Bool {
             var info = stat()
-            return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+            return path != "-" && RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
     }
 }

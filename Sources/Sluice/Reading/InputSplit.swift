@@ -194,7 +194,7 @@ private struct SplitProbe {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SluiceError.io(path: path, operation: "open", errno: errno) }
         var st = stat()
         if fstat(fd, &st) != 0 {

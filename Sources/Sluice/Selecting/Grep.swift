@@ -387,11 +387,12 @@ extension Matcher {
                 confirm = hits.confirms[hitIndex]
                 hitIndex += 1
             } else {
-                guard let found = try candidate(in: bytes, from: position, to: region.upperBound),
+                guard let (found, confirms) = try confirmableCandidate(in: bytes, from: position, to: region.upperBound),
                       // an empty match after the region's last line feed is no line
                       found < region.upperBound || found == region.lowerBound || bytes[found - 1] != ByteSearch.newline
                 else { return }
                 hit = found
+                confirm = confirms
             }
             let lineStart = (ByteSearch.last(ByteSearch.newline, in: bytes, from: position, to: hit) ?? (position - 1)) + 1
             let lineEnd = ByteSearch.first(ByteSearch.newline, in: bytes, from: hit, to: region.upperBound) ?? region.upperBound

@@ -89,6 +89,14 @@ public struct GrepPattern: Sendable {
         let patterns = patterns.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         self.patterns = patterns
         let utf8 = encoding == .utf8
+        // A byte that is not valid UTF-8 (kept by RawBytes, from the command line or a pattern
+        // file) is searched for as itself in the C locale. In UTF-8 the engines match
+        // characters, where such a byte cannot be written: refused, never silently unmatched.
+        if utf8, let raw = patterns.first(where: RawBytes.holdsRawBytes),
+           let byte = raw.unicodeScalars.lazy.compactMap(RawBytes.rawByte).first {
+            throw SluiceError.patternSyntax(reason: "the pattern holds a byte that is not valid UTF-8 (\\x\(String(byte, radix: 16, uppercase: true))), "
+                                            + "which a UTF-8 locale cannot match; run with LC_ALL=C to search for bytes")
+        }
         var warnings: [String] = []
         var literals: [[UInt8]]?
         var sources: [String]
@@ -101,10 +109,10 @@ public struct GrepPattern: Sendable {
         var repeatedBackReferences = false
         switch syntax {
         case .fixed:
-            literals = patterns.map { Array($0.utf8) }
+            literals = patterns.map(RawBytes.bytes)
             sources = patterns.map { POSIXPattern.literalSource($0, utf8: utf8, caseless: ignoreCase) }
         case .perl:
-            literals = patterns.allSatisfy({ !Self.hasMetacharacters($0) }) ? patterns.map { Array($0.utf8) } : nil
+            literals = patterns.allSatisfy({ !Self.hasMetacharacters($0) }) ? patterns.map(RawBytes.bytes) : nil
             sources = literals != nil ? patterns.map { POSIXPattern.literalSource($0, utf8: utf8, caseless: false) } : patterns
         case .basic, .extended:
             var translated: [POSIXPattern] = []
@@ -489,6 +497,19 @@ enum Matcher: Sendable {
         }
     }
 
+    /// ``candidate(in:from:to:)``, and whether its line is to be confirmed with ``lineMatches(_:)``
+    /// (``confirmsPerLine``, but for a folded literal set only where the candidate is a folding
+    /// special: a hit of the set itself is a match unless `-x`, so its line is not searched
+    /// again; that second search made `grep -c -F -i -f` half as slow again in UTF-8 as in C).
+    func confirmableCandidate(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> (Int, Bool)? {
+        if case .foldedLiteralSet(let set, _) = self {
+            let hit = set.candidate(in: bytes, from: from, to: to)
+            if let special = Self.foldingSpecial(in: bytes, from: from, to: hit ?? to) { return (special, true) }
+            return hit.map { ($0, set.confirmsPerLine) }
+        }
+        return try candidate(in: bytes, from: from, to: to).map { ($0, confirmsPerLine) }
+    }
+
     var confirmsPerLine: Bool {
         switch self {
         case .never: return false
@@ -799,7 +820,7 @@ final class PCRE2Code: @unchecked Sendable {
         let context = pcre2_compile_context_create_8(nil)
         defer { pcre2_compile_context_free_8(context) }
         pcre2_set_newline_8(context, UInt32(PCRE2_NEWLINE_LF))
-        let bytes = Array(pattern.utf8)
+        let bytes = RawBytes.bytes(pattern)
         guard let code = bytes.withUnsafeBufferPointer({
             pcre2_compile_8($0.baseAddress, $0.count, options, &errorCode, &errorOffset, context)
         }) else {
@@ -820,7 +841,7 @@ final class PCRE2Code: @unchecked Sendable {
         }
         if longest && backReferences {
             // Auto-possessification and start-up optimisations could skip ways the callout must see.
-            let ends = Array("(?:\(pattern))(?C1)".utf8)
+            let ends = RawBytes.bytes("(?:\(pattern))(?C1)")
             endsCode = ends.withUnsafeBufferPointer {
                 pcre2_compile_8($0.baseAddress, $0.count, options | PCRE2_NO_AUTO_POSSESS | PCRE2_NO_START_OPTIMIZE
                                     | PCRE2_NO_DOTSTAR_ANCHOR, &errorCode, &errorOffset, context)

@@ -39,7 +39,7 @@ struct POSIXPattern {
     /// ``decidedByGlibc``), so glibc's regex reads this one too.
     init(_ pattern: String, dialect: Dialect, utf8: Bool, caseless: Bool, groupOffset: Int = 0, bufferEnd: Bool = false,
          glibcDecides: Bool = false) throws {
-        let units: [UInt32] = utf8 ? pattern.unicodeScalars.map(\.value) : pattern.utf8.map(UInt32.init)
+        let units: [UInt32] = utf8 ? pattern.unicodeScalars.map(\.value) : RawBytes.bytes(pattern).map(UInt32.init)
         var t = POSIXTranslator(units: units, dialect: dialect, utf8: utf8, caseless: caseless, groupOffset: groupOffset)
         t.bufferEnd = bufferEnd
         try t.run()
@@ -90,7 +90,7 @@ struct POSIXPattern {
     /// A fixed string as PCRE2 text: each character escaped (and, in UTF-8 mode with case
     /// ignored, folded as GNU grep folds it).
     static func literalSource(_ s: String, utf8: Bool, caseless: Bool) -> String {
-        let units: [UInt32] = utf8 ? s.unicodeScalars.map(\.value) : s.utf8.map(UInt32.init)
+        let units: [UInt32] = utf8 ? s.unicodeScalars.map(\.value) : RawBytes.bytes(s).map(UInt32.init)
         let folder = utf8 && caseless ? CaseFolder() : nil
         return units.map { c in
             if let set = folder?.counterparts(c) { return "[" + set.map(POSIXTranslator.escaped).joined() + "]" }

@@ -129,7 +129,7 @@ final class RegexSet: @unchecked Sendable {
     /// 1.5 s against 0.6 s. Patterns with a top-level `|` and those that would become empty
     /// are kept as they are; back-references are never in the text given (see the caller).
     static func existenceForm(_ pcre: String) -> String {
-        let b = Array(pcre.utf8)
+        let b = RawBytes.bytes(pcre)
         struct Piece { var start: Int; var end: Int; var quantifier: Range<Int>? }
         var pieces: [Piece] = []
         var i = 0
@@ -234,7 +234,7 @@ final class RegexSet: @unchecked Sendable {
     /// groups `(?:`, `(?=`, `(?!`, `(?>` but no option settings (`(?i)` folds non-ASCII letters
     /// in PCRE2), and in UTF-8 mode ASCII text only.
     static func vectorscanReadsAlike(_ pattern: String, utf8: Bool) -> Bool {
-        let b = Array(pattern.utf8)
+        let b = RawBytes.bytes(pattern)
         var i = 0
         while i < b.count {
             let c = b[i]

@@ -26,9 +26,9 @@ struct WordExtents: Sendable {
         case .perl:
             return nil
         case .fixed:
-            if !utf8 { return distinct.count == 1 && wholeWord ? nil : distinct.map { Array($0.utf8) } }
+            if !utf8 { return distinct.count == 1 && wholeWord ? nil : distinct.map(RawBytes.bytes) }
             if ignoreCase && !distinct.allSatisfy({ foldsByByte($0, utf8: true) }) { return nil }
-            return distinct.map { Array($0.utf8) }
+            return distinct.map(RawBytes.bytes)
         case .basic, .extended:
             guard distinct.count > 1 else { return nil }
             var keys: [[UInt8]] = []
@@ -36,7 +36,7 @@ struct WordExtents: Sendable {
                 guard let key = plainString(p, basic: syntax == .basic), !ignoreCase || foldsByByte(key, utf8: utf8) else {
                     return nil
                 }
-                keys.append(Array(key.utf8))
+                keys.append(RawBytes.bytes(key))
             }
             return keys
         }

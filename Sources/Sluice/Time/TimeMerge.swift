@@ -75,7 +75,7 @@ public struct AsyncTimeMergedLineSources: AsyncSequence, Sendable {
         init(_ s: AsyncTimeMergedLineSources) {
             inputs = zip(s.sources, s.parsers).map { source, parser in
                 Input(iterator: StampedBatches(base: source.lines, parser: parser).readAhead(1).makeAsyncIterator(),
-                      label: Array(source.name.utf8) + [0x3A])
+                      label: RawBytes.bytes(source.name) + [0x3A])
             }
             labels = s.labels
             outputBytes = s.outputBytes

@@ -189,7 +189,7 @@ final class ProbeFile {
     init(path: String, blockSize: Int) throws(SluiceError) {
         self.path = path
         self.blockSize = blockSize
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, operation: "open", errno: errno) }
         var st = stat()
         if fstat(fd, &st) != 0 { let e = errno; _ = close(fd); throw .io(path: path, operation: "stat", errno: e) }

@@ -193,7 +193,8 @@ struct GrepVerb: ParsableCommand {
             guard let data = FileManagerShim.contents(file) else {
                 throw CLIError("\(file): \(SluiceErrorText.systemMessageForLastError())")
             }
-            var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            // (A byte that is not valid UTF-8 is kept, and searched for as itself: see RawBytes.)
+            var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { RawBytes.string($0) }
             if lines.last == "" { lines.removeLast() }
             patterns += lines
         }
@@ -294,7 +295,7 @@ extension GrepVerb: Verb {
                 guard let data = FileManagerShim.contents(value) else {
                     throw CLIError("\(value): \(SluiceErrorText.systemMessageForLastError())")
                 }
-                for line in data.split(separator: 0x0A) { globs.append(.init(String(decoding: line, as: UTF8.self), includes: false)) }
+                for line in data.split(separator: 0x0A) { globs.append(.init(RawBytes.string(line), includes: false)) }
             default: globs.append(.init(value, includes: false))
             }
         }
@@ -312,7 +313,7 @@ extension GrepVerb: Verb {
         // `-f -`, a pipe or `<(...)` would be empty when read again for the stage.
         let rereadable = patternFiles.allSatisfy { file in
             var info = stat()
-            return file == "/dev/null" || (file != "-" && stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG)
+            return file == "/dev/null" || (file != "-" && RawBytes.stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG)
         }
         if !invert, rereadable, try patterns().patterns.isEmpty { throw ParseExit(status: 1) }
     }
@@ -366,7 +367,7 @@ extension GrepVerb: Verb {
     private func skipsOperand(_ path: String) -> Bool {
         guard directories == .skip || devices == .skip else { return false }
         var info = stat()
-        guard stat(path, &info) == 0 else { return false }
+        guard RawBytes.stat(path, &info) == 0 else { return false }
         let type = info.st_mode & S_IFMT
         if directories == .skip && type == S_IFDIR { return true }
         return devices == .skip && (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO || type == S_IFSOCK)
@@ -378,7 +379,7 @@ extension GrepVerb: Verb {
         if operands.count > 1 { return true }
         guard recurses else { return false }
         var info = stat()
-        return operands.isEmpty || (stat(operands[0], &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR)
+        return operands.isEmpty || (RawBytes.stat(operands[0], &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR)
     }
 
     /// As the first stage, each file is searched on its own, as GNU grep searches its files:
@@ -506,7 +507,7 @@ extension GrepVerb: Verb {
             f.fieldWidth = { name in
                 // GNU grep: the digits of the file's size (plus one with -n); of INTMAX_MAX when it has none.
                 var info = stat()
-                let rc = name == nil || name == standardInput ? fstat(0, &info) : stat(name!, &info)
+                let rc = name == nil || name == standardInput ? fstat(0, &info) : RawBytes.stat(name!, &info)
                 guard rc == 0, (info.st_mode & S_IFMT) == S_IFREG else { return 19 }
                 return String(Int64(info.st_size) + (numbers ? 1 : 0)).count
             }
@@ -537,7 +538,7 @@ extension GrepVerb: Verb {
 /// Whether `path` (`-`: standard input) is a regular file.
 func isRegularInput(_ path: String) -> Bool {
     var info = stat()
-    let rc = path == "-" ? fstat(0, &info) : stat(path, &info)
+    let rc = path == "-" ? fstat(0, &info) : RawBytes.stat(path, &info)
     return rc == 0 && (info.st_mode & S_IFMT) == S_IFREG
 }
 

@@ -47,7 +47,7 @@ struct TimeOptions: ParsableArguments {
         var when = time(nil)
         if let path, path != "-" {
             var st = stat()
-            if stat(path, &st) == 0 { when = st.st_mtim.tv_sec }
+            if RawBytes.stat(path, &st) == 0 { when = st.st_mtim.tv_sec }
         }
         var parts = tm()
         var t = when
