@@ -113,6 +113,17 @@ final class TimeCLITests: XCTestCase {
         XCTAssertEqual(grepMixed.status, 2)
         XCTAssertTrue(grepMixed.stderr.contains(message), grepMixed.stderr)
         XCTAssertTrue(grepMixed.text.hasPrefix("\(good):\(records.filter { $0.lines.joined().contains("Exception") }.count)\n"), grepMixed.text)
+        // A first timestamp past the first MiB: the file fails the same way whether since bisects
+        // it (a regular file) or reads it as a stage (the bisection used to read on to it and succeed).
+        let late = try write(String(repeating: untimed, count: 1_600) + text(records), "late.log", in: dir)
+        for args in [["since", t, late], ["cat", late, "then", "since", t], ["until", t, late]] {
+            let out = try sluice(args)
+            XCTAssertEqual(out.status, 2, "\(args)")
+            XCTAssertEqual(out.text, "", "\(args)")
+            // (After `cat ... then`, the stream is one unnamed input, as through a pipe.)
+            let name = args[0] == "cat" ? "(standard input)" : "late.log"
+            XCTAssertTrue(out.stderr.contains("\(name): in the first 1 MiB, no line starts with a timestamp"), "\(args): \(out.stderr)")
+        }
     }
 
     func testFileOutOfOrderIsReadInFullWithANotice() throws {

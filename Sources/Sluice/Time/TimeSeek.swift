@@ -39,6 +39,11 @@ public struct TimeSeek: Sendable {
         self.blockSize = Swift.max(64, blockSize)
     }
 
+    /// How far into a file the first timestamp is looked for: a search that finds none there
+    /// returns no ``TimeSeekResult/firstTimestamp`` (the caller's error, as the stages report it:
+    /// ``SluiceError/noTimestamp(path:limit:)``).
+    public static var untimedByteLimit: Int { TimestampPresence.limit }
+
     /// Searches the regular file at `path` for the first record at or after `bound`.
     public func search(path: String, for bound: TimeBound) throws(SluiceError) -> Result {
         let file = try ProbeFile(path: path, blockSize: blockSize)
@@ -49,9 +54,12 @@ public struct TimeSeek: Sendable {
         func record(_ offset: Int64, _ time: Int64) -> Bool { probes.record(offset, time) }
 
         result.probes += 1
-        guard let first = try file.firstStamped(from: 0, before: file.size, parser: parser) else {
+        // The first stamp is looked for in the first MiB only, the limit the stages keep too (see
+        // TimestampPresence): a file without one there is not a log sluice reads, and is not read
+        // to its end to say so.
+        guard let first = try file.firstStamped(from: 0, before: Swift.min(file.size, Int64(Self.untimedByteLimit)), parser: parser) else {
             result.bytesRead = file.bytesRead
-            return result  // no timestamp at all: nothing is at or after any time
+            return result  // no timestamp: nothing is at or after any time
         }
         result.firstTimestamp = first.time
         let target = bound.resolved(firstTimestamp: first.time)
