@@ -252,7 +252,12 @@ final class RotationSchemeTests: XCTestCase {
             XCTAssertEqual(rename(writer.path, writer.path + ".20261202"), 0)
             writer.write(20, burst: 10)  // late lines, to the renamed file
             XCTAssertTrue(Self.waitForNotice(followers.sluice, "has become inaccessible"), "sluice saw the link dangle")
-            writer.reopen()
+            // The new file is created while the old one stays open, as when the runtime (another
+            // process) creates it: closing the old descriptor would itself wake a follower that
+            // watches only the old file, and hide a missing watch on the target's folder.
+            let old = writer.fd
+            writer.fd = open(writer.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            defer { close(old) }
             writer.write(5, burst: 5)
             XCTAssertTrue(Self.wait(followers.sluice, for: writer.next - 1, seconds: 3), "sluice followed the new target within 3 s")
         }
