@@ -46,6 +46,16 @@ final class GrepShrunkCaseTests: XCTestCase {
         Case(locale: "C.UTF-8", args: ["-a", "-c", "-i", "-w", "-e", "x*"], input: GrepShrunkCaseTests.invalidBytes),
         Case(locale: "C.UTF-8", args: ["-a", "-n", "-w", "-e", "^D\\?\\|\\w\\W\\+\\w*a"], input: GrepShrunkCaseTests.invalidBytes),
         Case(locale: "C.UTF-8", args: ["-a", "-o", "-b", "-w", "-e", "\\W*"], input: GrepShrunkCaseTests.invalidBytes),
+        // Seed 20261202: GNU's -w loop goes on one byte at a time, and finds an empty match
+        // between the bytes of a multibyte character that is no letter (€, U+2028), where no
+        // word character is on either side; inside a letter (é) it does not.
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "\\(\\)\\{4\\}"], input: Array("_\u{130}|ñK1é本k\u{2028}Ж\nab|cd\na€b\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", ""], input: Array("a€b\na b\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|y"], input: Array("a€b\nyes\naéb\n".utf8)),
+        // ... but not for a list, nor with \< or a bracket in the pattern.
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|\\<y"], input: Array("a€b\nyes\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|[[:alpha:]]y"], input: Array("a€b\nyes\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "\\B"], input: Array("a€b\na b\n".utf8)),
     ]
 
     /// Lines that start, hold or end with bytes that are not valid UTF-8.
@@ -60,6 +70,48 @@ final class GrepShrunkCaseTests: XCTestCase {
         Case(locale: "C", args: ["-cE", "((y*)+)\\1"], input: Array("a\n".utf8)),
         Case(locale: "C", args: ["-c", "x*\\(y*\\{2,\\}\\)\\1"], input: Array("a\n".utf8)),
     ]
+
+    /// Seed 20261202: under -i glibc's regex never matches an escaped lowercase letter that is
+    /// no operator (`\i`), where GNU's dfa does; Sluice refuses where GNU's answer is glibc's.
+    static let caselessEscapeRefused: [Case] = [
+        Case(locale: "C", args: ["-i", "-o", "-e", "\\W\\i\\?"], input: Array("workerEnv.init() ok\r\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-i", "-o", "-e", "\\k"], input: Array("Kk\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-i", "-w", "-e", "I\\i"], input: Array("Ii\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-i", "-e", "\\<\\i"], input: Array("Ii\n".utf8)),
+        Case(locale: "C", args: ["-c", "-i", "-E", "-e", "(I)\\1\\i"], input: Array("IIi\n".utf8)),
+    ]
+    /// ... and answers as GNU where the dfa decides.
+    static let caselessEscapeAgreeing: [Case] = [
+        Case(locale: "C", args: ["-c", "-i", "-e", "\\i"], input: Array("Ii\nx\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-i", "-e", "I\\i"], input: Array("Ii\nx\n".utf8)),
+        Case(locale: "C", args: ["-c", "-i", "-w", "-e", "I\\i"], input: Array("Ii\nx\n".utf8)),
+        Case(locale: "C", args: ["-o", "-e", "\\i"], input: Array("Ii\n".utf8)),
+        Case(locale: "C", args: ["-o", "-i", "-e", "\\I"], input: Array("Ii\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-l", "-i", "-e", "\\i"], input: Array("Ii\n".utf8)),
+    ]
+
+    func testCaselessEscapedLetterIsRefusedWhereGlibcDecides() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for c in Self.caselessEscapeRefused {
+            let (gnu, ours) = try run(c, in: dir)
+            let name = "LC_ALL=\(c.locale) grep \(c.args)"
+            XCTAssertEqual(ours.status, 2, "\(name): \(ours.text)")
+            XCTAssertEqual(ours.stdout, Data(), name)
+            XCTAssertTrue(ours.stderr.contains("unsupported: with -i, a backslash before a lowercase letter"), ours.stderr)
+            // GNU misses a match that is there: its answer differs from the same pattern with the
+            // letter unescaped (what PCRE2 would have printed).
+            let plain = Case(locale: c.locale, args: c.args.map { $0.replacingOccurrences(of: "\\i", with: "i").replacingOccurrences(of: "\\k", with: "k") },
+                             input: c.input)
+            XCTAssertNotEqual(gnu.stdout, try run(plain, in: dir).grep.stdout, "\(name): GNU grep now finds it: the refusal can go")
+        }
+        for c in Self.caselessEscapeAgreeing {
+            let (gnu, ours) = try run(c, in: dir)
+            let name = "LC_ALL=\(c.locale) grep \(c.args)"
+            XCTAssertEqual(ours.status, gnu.status, "\(name): \(ours.stderr)")
+            XCTAssertEqual(ours.stdout, gnu.stdout, "\(name): \(ours.text) against \(gnu.text)")
+        }
+    }
 
     func run(_ c: Case, in dir: URL) throws -> (grep: Outcome, sluice: Outcome) {
         let input = dir.appendingPathComponent("input.txt")

@@ -76,6 +76,14 @@ public struct GrepPattern: Sendable {
         /// repeats a group or a repetition (`(y**)\1`, `((y*)*)\1`): glibc's regex, which GNU
         /// grep runs for back-references, misses some of its matches (`echo a | grep -cE '(y**)\1'` is 0).
         public static let glibcBackReferences = KnownDifferences(rawValue: 4)
+        /// Under `-i`, a BRE or ERE that escapes a lowercase ASCII letter that is no operator
+        /// (`\i`, `\k`): glibc's regex never matches it (`echo Ii | grep -o -i '\i'` prints
+        /// nothing), GNU's dfa does. The match extents (`-o`, colour, JSON spans) are then
+        /// glibc's always ...
+        public static let glibcCaselessEscapeExtents = KnownDifferences(rawValue: 8)
+        /// ... and the lines selected too where glibc selects them: back-references, `-w` and
+        /// word assertions or classes in a UTF-8 locale (`printf 'Ii\n' | LC_ALL=C.UTF-8 grep -c -i -w 'I\i'` is 0).
+        public static let glibcCaselessEscapeLines = KnownDifferences(rawValue: 16)
     }
     /// See ``KnownDifferences``.
     public let knownDifferences: KnownDifferences
@@ -107,6 +115,8 @@ public struct GrepPattern: Sendable {
         // GNU's DFA decides the lines of -w only in the C locale, and when no pattern needs glibc.
         var dfaGivesUp = utf8
         var repeatedBackReferences = false
+        var caselessEscape = false
+        var glibcSelects = false
         switch syntax {
         case .fixed:
             literals = patterns.map(RawBytes.bytes)
@@ -135,6 +145,8 @@ public struct GrepPattern: Sendable {
                 warnings += t.warnings
                 backReferences = backReferences || t.hasBackReferences
                 repeatedBackReferences = repeatedBackReferences || t.glibcMissesMatches
+                caselessEscape = caselessEscape || t.glibcMissesCaselessEscape
+                glibcSelects = glibcSelects || t.decidedByGlibc || t.hasBackReferences || glibcList
                 dfaGivesUp = dfaGivesUp || t.decidedByGlibc
                 sources.append(t.pcre)
                 if let l = t.alternativeLiterals { found += l } else { allPlain = false }
@@ -262,7 +274,7 @@ public struct GrepPattern: Sendable {
         wordLoop = loop
         if let loop, loop.decidesLines {
             // (Lines the matcher does not find may be the loop's: then every line is a candidate.)
-            matcher = .gnuWords(loop.endsCutLines ? .regex(try compile(""), confirmPerLine: true) : base, loop)
+            matcher = .gnuWords(loop.endsCutLines || loop.emptyInsideCharacters ? .regex(try compile(""), confirmPerLine: true) : base, loop)
         } else {
             matcher = base
         }
@@ -270,6 +282,10 @@ public struct GrepPattern: Sendable {
             : try Self.wordExtents(fixedKeys: fixedKeys, utf8: utf8, ignoreCase: ignoreCase, wholeWord: wholeWord,
                                    wholeLine: wholeLine, literals: literals, matcher: base)
         var differences: KnownDifferences = repeatedBackReferences ? .glibcBackReferences : []
+        if caselessEscape {
+            differences.insert(.glibcCaselessEscapeExtents)
+            if glibcSelects || (wholeWord && utf8) { differences.insert(.glibcCaselessEscapeLines) }
+        }
         let distinct = Set(patterns).count
         if wholeWord && syntax != .perl {
             // (GNU's regex matcher is copied by the loop; its fixed-string matcher is not.)
@@ -918,6 +934,16 @@ final class PCRE2Code: @unchecked Sendable {
         var n: UInt32 = 0
         pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_MINLENGTH), &n)
         return n == 0
+    }
+
+    /// Whether the pattern matches an empty string with no character on either side (not at a
+    /// line's start or end): what glibc finds between the bytes of a multibyte character.
+    var matchesEmptyBetweenCharacters: Bool {
+        guard mayMatchEmpty, dfaCode != nil else { return false }
+        var ranges: [Range<Int>] = []
+        let empty: [UInt8] = [0]
+        empty.withUnsafeBytes { longestMatches(in: $0, segment: 0..<0, lineStart: false, lineEnd: false, firstOnly: true, into: &ranges) }
+        return !ranges.isEmpty
     }
 
     /// Where the search after an empty match at `position` starts: the next byte (`-P`, the C

@@ -66,6 +66,7 @@ struct POSIXPattern {
         }
         hasBackReferences = t.hasBackReferences
         glibcMissesMatches = t.glibcMissesMatches
+        glibcMissesCaselessEscape = t.caselessEscapedLowercase
         groups = t.groupCount
         warnings = t.warnings
     }
@@ -79,6 +80,9 @@ struct POSIXPattern {
     /// `{n,}`) of a repetition or a group (`(y**)\1`, `((y*)*)\1`): glibc's matcher misses
     /// matches of such a pattern (`echo a | grep -cE '(y**)\1'` is 0).
     var glibcMissesMatches: Bool
+    /// Whether, under `-i`, the pattern escapes a lowercase ASCII letter that is no operator
+    /// (`\i`, `\k`): glibc's regex never matches it, GNU's dfa does (see `GrepPattern.KnownDifferences`).
+    var glibcMissesCaselessEscape: Bool
 
     static func error(_ reason: String) -> SluiceError { .patternSyntax(reason: reason) }
 
@@ -160,6 +164,8 @@ struct POSIXTranslator {
     var bufferEnd = false
     /// See `POSIXPattern.glibcMissesMatches`.
     var glibcMissesMatches = false
+    /// See `POSIXPattern.glibcMissesCaselessEscape`.
+    var caselessEscapedLowercase = false
     /// The groups that hold an unbounded repetition of a repetition or a group.
     var groupsRepeatingRepetitions: Set<Int> = []
     /// Where `out` ended when the last group closed (a quantifier right after repeats the group).
@@ -260,7 +266,11 @@ struct POSIXTranslator {
         case "W": piece(localeClasses ? "[^_\(LocaleClasses.text("alnum"))\\n]" : "[^\\w\\n]")
         case "s": piece(localeClasses ? "[" + LocaleClasses.text("space", excludingNewline: true) + "]" : "[^\\S\\n]")
         case "S": piece(localeClasses ? "[^" + LocaleClasses.text("space") + "]" : "\\S")
-        default: literalUnit(c)  // an escaped ordinary or special character stands for itself
+        default:
+            // glibc's regex with REG_ICASE never matches an escaped lowercase ASCII letter that
+            // is no operator (`echo Ii | grep -o -i '\i'` prints nothing); GNU's dfa does.
+            if caseless && c >= 0x61 && c <= 0x7A { caselessEscapedLowercase = true }
+            literalUnit(c)  // an escaped ordinary or special character stands for itself
         }
     }
 

@@ -108,6 +108,11 @@ struct WordRegexLoop: Sendable {
     /// A pattern holds `\'`, which glibc matches at the end of a line cut short: the loop may
     /// then select a line the matcher does not, and every line is to be asked.
     let endsCutLines: Bool
+    /// In UTF-8, a pattern matches the empty string with no character around it, which glibc
+    /// finds between the bytes of a multibyte character (`printf 'a€b\n' | grep -cw ''` is 1:
+    /// inside €, a character that is no letter, neither side is a word character): the loop may
+    /// then select a line the matcher does not, and every line is to be asked.
+    let emptyInsideCharacters: Bool
 
     /// The loop for `patterns` (as GNU splits them at line feeds), `nil` when GNU searches
     /// them with its fixed-string matcher or `-P`, or a code does not compile (then the
@@ -130,7 +135,16 @@ struct WordRegexLoop: Sendable {
             for s in separate { codes.append(try compile(s, true)) }
             let bufferEnd = patterns.contains { $0.contains("\\'") }
             let decides = selectsLines && (bufferEnd || codes.contains(where: \.mayMatchEmpty))
-            return WordRegexLoop(codes: codes, unicode: utf8, decidesLines: decides, endsCutLines: bufferEnd)
+            // Measured against GNU grep 3.8: one pattern without word assertions, classes,
+            // brackets or back-references finds these empty matches (`-w 'x*'`, `-w ''`,
+            // `-w 'x*\\|y'`); a list (`-e 'x*' -e y`), or `\\<`, `\\>`, `\\b`, `\\w`, `\\W`, `\\s`,
+            // `\\S` or a bracket in the pattern (`-w 'x*\\|\\<y'`, `-w '\\W*'`), does not: glibc
+            // then reads the line otherwise.
+            let plainOne = patterns.count == 1 && separate.isEmpty
+                && !["\\<", "\\>", "\\b", "\\w", "\\W", "\\s", "\\S", "["].contains { patterns[0].contains($0) }
+            let inside = utf8 && plainOne && codes.contains(where: \.matchesEmptyBetweenCharacters)
+            return WordRegexLoop(codes: codes, unicode: utf8, decidesLines: decides, endsCutLines: bufferEnd,
+                                 emptyInsideCharacters: inside)
         } catch {
             return nil
         }
@@ -177,7 +191,7 @@ struct WordRegexLoop: Sendable {
             if let best, start > best.lowerBound { continue }
             var found: Range<Int>?
             while start <= (best?.lowerBound ?? n + 1) {
-                if !UTF8Word.wordAfter(line, start + length, unicode: unicode) && !UTF8Word.wordBefore(line, start, unicode: unicode) {
+                if !UTF8Word.wordAfter(line, start + length, unicode: unicode) && !wordBefore(line, start) {
                     found = start..<start + length
                     break
                 }
@@ -204,10 +218,23 @@ struct WordRegexLoop: Sendable {
         return best
     }
 
-    /// glibc's `re_search` from byte `from`: a match starts at a character's first byte.
+    /// glibc's `re_search` from byte `from`: a match starts at a character's first byte, but
+    /// for an empty match between the bytes of a multibyte character (see ``emptyInsideCharacters``),
+    /// where GNU's loop goes on one byte at a time.
     private func search(_ code: PCRE2Code, _ line: UnsafeRawBufferPointer, _ from: Int) -> Range<Int>? {
         var from = from
-        if unicode, let character = UTF8Word.character(containing: from, in: line) { from = character.upperBound }
+        if unicode, let character = UTF8Word.character(containing: from, in: line) {
+            if emptyInsideCharacters && code.matchesEmptyBetweenCharacters { return from..<from }
+            from = character.upperBound
+        }
         return code.firstExtent(in: line, from: from)
+    }
+
+    /// GNU's `wordchar_prev`: between the bytes of a character, that character's kind.
+    private func wordBefore(_ line: UnsafeRawBufferPointer, _ i: Int) -> Bool {
+        if unicode, let character = UTF8Word.character(containing: i, in: line) {
+            return UTF8Word.wordAfter(line, character.lowerBound, unicode: true)
+        }
+        return UTF8Word.wordBefore(line, i, unicode: unicode)
     }
 }

@@ -462,6 +462,13 @@ extension GrepVerb: Verb {
             throw CLIError("grep: unsupported: a back-reference to a group in which * or + repeats a group or a repetition, such as (y**)\\1 (GNU grep's regex library misses some of its matches)")
         }
         let extents = onlyMatching || json || color == .always || (color == .auto && isatty(STDOUT_FILENO) != 0)
+        let caselessEscape = "with -i, a backslash before a lowercase letter that is no operator (such as \\i): GNU grep's regex library then never matches it"
+        if pattern.knownDifferences.contains(.glibcCaselessEscapeLines) {
+            throw CLIError("grep: unsupported: \(caselessEscape), and here it selects the lines; write the letter without the backslash")
+        }
+        if extents && pattern.knownDifferences.contains(.glibcCaselessEscapeExtents) && !count && !selectsOnce {
+            throw CLIError("grep: unsupported: \(caselessEscape), and it gives the match extents (for -o, --color or --json); write the letter without the backslash")
+        }
         if extents && pattern.knownDifferences.contains(.wordExtents) && !count && !selectsOnce {
             throw CLIError("grep: unsupported: the match extents of -w with \(lineRegexp ? "-x" : "a list of regular expressions") (for -o, --color or --json) can differ from GNU grep's; select the lines without -o, or search for each pattern on its own")
         }
