@@ -376,8 +376,8 @@ def documented(case):
         patterns += body.decode().split("\n")
     joined = "\n".join(patterns)
     invalid = utf8 and any(not valid_utf8(f) for f in case["files"])
-    if invalid and "-a" not in args:
-        return "a line that is not UTF-8 is text (GNU: binary)"
+    if invalid and any(a in args for a in ["-A", "-B", "-C"]) and "-a" not in args:
+        return "context around a line that is not UTF-8 (refused)"
     if invalid and ("-w" in args or any(s in joined for s in ["\\<", "\\>", "\\b", "\\B"])):
         return "GNU's word assertions count bytes that are not UTF-8 as word characters"
     if "-E" in args and "-o" in args and any(p.startswith("{") or "|{" in p or "({" in p for p in patterns):

@@ -129,6 +129,84 @@ final class BinaryAndRecursiveTests: XCTestCase {
         try check(cases)
     }
 
+    /// In a UTF-8 locale GNU grep prints no line that is not valid UTF-8 to the C library (a
+    /// Latin-1 byte, a truncated, overlong or surrogate form; glibc takes five- and six-byte
+    /// forms and values above U+10FFFF): the line is still selected (numbered, counted, `-m`),
+    /// and `NAME: binary file matches` follows the file's other lines. `-o` checks only the
+    /// match; `-c`, `-l`, `-q` and the C locale are unaffected. Before, Sluice printed such lines.
+    func testLinesNotValidUTF8AsGNU() throws {
+        let plain = dir.appendingPathComponent("plain"), gz = dir.appendingPathComponent("gz")
+        try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: gz, withIntermediateDirectories: true)
+        func write(_ name: String, _ bytes: [UInt8]) throws { try Data(bytes).write(to: plain.appendingPathComponent(name)) }
+        let forms: [[UInt8]] = [[0xE9], [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xFF], [0x80],
+                                [0xF4, 0x90, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFC, 0x84, 0x80, 0x80, 0x80, 0x80],
+                                [0xF0, 0x8F, 0xBF, 0xBF], [0xC3, 0xA9], [0xE2, 0x82, 0xAC]]
+        var latin: [UInt8] = []
+        for (i, f) in forms.enumerated() {
+            latin += Array("user foo \(i) ".utf8) + f + Array(" end\n".utf8)
+            latin += Array("clean foo \(i)\n".utf8)
+        }
+        try write("forms.log", latin)
+        // Undecodable lines far apart, across batches and GNU reads, one last without a newline.
+        var big: [UInt8] = []
+        for i in 0..<60_000 { big += Array((i % 997 == 0 ? "caf" : "line \(i) foo ").utf8) + (i % 997 == 0 ? [0xE9] + Array(" foo\n".utf8) : [0x0A]) }
+        big += Array("last foo ".utf8) + [0xE9]
+        try write("big.log", big)
+        // Only undecodable lines match: status 0, nothing printed but the message.
+        try write("only.log", Array("a foo ".utf8) + [0xE9, 0x0A] + Array("b bar\n".utf8))
+        // An undecodable line, then a NUL further on: the NUL's message once.
+        var nul: [UInt8] = Array("x foo ".utf8) + [0xE9, 0x0A]
+        while nul.count < 200_000 { nul += Array("pad foo\n".utf8) }
+        nul += Array("z\u{0} foo\nfoo\n".utf8)
+        try write("nul.bin", nul)
+        try write("text.log", Array("foo\nbar\n".utf8))
+        XCTAssertEqual(try shell("cd \(plain.path) && for f in *; do gzip -c \"$f\" > \(gz.path)/\"$f\"; done").status, 0)
+        let files = ["forms.log", "big.log", "only.log", "nul.bin", "text.log"]
+        let options: [[String]] = [[], ["-n"], ["-v"], ["-m", "3"], ["-m", "1", "-n"], ["-H", "-b"], ["--color=always"], ["-o"],
+                                   ["-o", "-b"], ["-c"], ["-l"], ["-L"], ["-q"], ["-a"], ["-x", "-v"], ["-i"], ["-w"], ["-F"], ["-s"]]
+        var cases: [Case] = []
+        for locale in ["C.UTF-8", "C"] {
+            // (The C locale prints every line: a third of the options there.)
+            for (n, o) in options.enumerated() where locale == "C.UTF-8" || n % 3 == 0 {
+                let pattern = ["foo", "o", "e.d", "^"][n % 4]
+                for file in files {
+                    cases.append(Case(args: o + [pattern, file], grepDir: plain.path, sluiceDir: plain.path, locale: locale))
+                }
+                cases.append(Case(args: o + [pattern] + files, grepDir: plain.path, sluiceDir: plain.path, locale: locale))
+                cases.append(Case(args: o + [pattern] + files, grepDir: plain.path, sluiceDir: gz.path, locale: locale))
+                cases.append(Case(args: o + [pattern], grepDir: plain.path, sluiceDir: plain.path, locale: locale, pipe: "forms.log"))
+            }
+        }
+        // The same file twice is two files: GNU separates their context groups with `--`.
+        for locale in ["C.UTF-8", "C"] {
+            cases.append(Case(args: ["-C", "1", "foo", "text.log", "text.log"], grepDir: plain.path, sluiceDir: plain.path, locale: locale))
+            cases.append(Case(args: ["-A", "0", "-n", "o", "text.log", "text.log", "text.log"], grepDir: plain.path, sluiceDir: gz.path, locale: locale))
+        }
+        try check(cases)
+        // A later stage sees what the earlier one printed, as a pipe does: `grep | grep -c`.
+        for locale in ["C.UTF-8", "C"] {
+            for (first, second) in [("foo", "-c user"), ("-v zzz", "-c foo"), ("o", "-n e")] {
+                let ours = try shell("cd \(plain.path) && LC_ALL=\(locale) $SLUICE grep \(first) forms.log then grep \(second); echo \"status $?\"")
+                let gnu = try shell("cd \(plain.path) && LC_ALL=\(locale) grep \(first) forms.log | LC_ALL=\(locale) grep \(second); echo \"status $?\"")
+                XCTAssertEqual(ours.text, gnu.text, "\(locale): grep \(first) then grep \(second)")
+                XCTAssertEqual(ours.stderr.replacingOccurrences(of: "sluice: ", with: "grep: "), gnu.stderr,
+                               "\(locale): grep \(first) then grep \(second)")
+            }
+        }
+        // Where GNU prints other lines than those around an unprinted one (context), or exits 0
+        // having printed nothing (-I), Sluice refuses: status 2, after the lines before it.
+        for args in [["-A", "1", "foo", "forms.log"], ["-C", "2", "foo", "forms.log"], ["-B", "1", "-n", "foo", "big.log"],
+                     ["-I", "foo", "only.log"]] {
+            let ours = try sluice(["grep"] + args, directory: plain, environment: ["LC_ALL": "C.UTF-8"])
+            XCTAssertEqual(ours.status, 2, args.joined(separator: " "))
+            XCTAssertTrue(ours.stderr.contains("is not valid UTF-8"), ours.stderr)
+            // The same options in the C locale are GNU's, and agree.
+            let c = try sluice(["grep"] + args, directory: plain, environment: ["LC_ALL": "C"])
+            XCTAssertEqual(c.status, 0, args.joined(separator: " "))
+        }
+    }
+
     /// `cat` passes NUL bytes on; a later grep stage reads the stream as a pipe (GNU: `cat f | grep`).
     func testCatIsUnaffectedAndLaterStagesSeeBinary() throws {
         let plain = dir.appendingPathComponent("plain")

@@ -52,10 +52,28 @@ final class GrepShrunkCaseTests: XCTestCase {
         Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "\\(\\)\\{4\\}"], input: Array("_\u{130}|ñK1é本k\u{2028}Ж\nab|cd\na€b\naéb\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", ""], input: Array("a€b\na b\naéb\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|y"], input: Array("a€b\nyes\naéb\n".utf8)),
-        // ... but not for a list, nor with \< or a bracket in the pattern.
+        // ... but not with \< or a class in the pattern, nor under -i: only where glibc's
+        // optimize_utf8 searches the pattern byte by byte (WordRegexLoop.matchesBytewiseInGlibc).
         Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|\\<y"], input: Array("a€b\nyes\naéb\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*\\|[[:alpha:]]y"], input: Array("a€b\nyes\naéb\n".utf8)),
         Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "\\B"], input: Array("a€b\na b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-n", "-i", "-w", "-e", "x*"], input: Array("a€b\nyes\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-i", "-w", "-e", "\\(x*\\)\\1"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "[[:digit:]]*"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "[é]*"], input: Array("a€b\n".utf8)),
+        // Found by hand (this session): a list is one regex to glibc, a back-reference pattern
+        // is searched alone, and brackets of ASCII members or ranges keep the byte search.
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "x*", "-e", "y"], input: Array("a€b\nyes\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "y", "-e", "x*"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "\\(x*\\)\\1"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "\\(x*\\)\\1", "-e", "y"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-n", "-w", "-e", "[x]*"], input: Array("a€b\nyes\naéb\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "[a-c]*"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "[]x-]*"], input: Array("a€b\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-c", "-w", "-e", "[x]*", "-e", "y"], input: Array("\u{E9}\u{2014}1 \u{DF}\n".utf8)),
+        // A back-reference's extent in a line with a byte that is not UTF-8 (sluice printed "ab\xC3").
+        Case(locale: "C.UTF-8", args: ["-a", "-o", "-e", "\\(x*\\)\\1"], input: [0x61, 0x62, 0xC3, 0x20, 0x78, 0x78, 0x0A]),
+        Case(locale: "C.UTF-8", args: ["-a", "-o", "-w", "-e", "\\(x*\\)\\1"], input: [0x61, 0x62, 0xC3, 0x20, 0x78, 0x78, 0x0A]),
     ]
 
     /// Lines that start, hold or end with bytes that are not valid UTF-8.

@@ -71,7 +71,8 @@ final class PatternListConformanceTests: XCTestCase {
         for (i, c) in sampled.enumerated() {
             let args = c.map(quote).joined(separator: " ")
             script += "grep -a \(args) \(input) > \(i).grep 2>&1; echo $? >> \(i).grep\n"
-            script += "\"$SLUICE\" grep \(args) \(input) > \(i).sluice 2>&1; echo $? >> \(i).sluice\n"
+            // (-a on both: lines that are not UTF-8 are printed, as text.)
+            script += "\"$SLUICE\" grep -a \(args) \(input) > \(i).sluice 2>&1; echo $? >> \(i).sluice\n"
         }
         try Data(script.utf8).write(to: dir.appendingPathComponent("cases.sh"))
         let result = try shell("bash \(quote(dir.appendingPathComponent("cases.sh").path))")

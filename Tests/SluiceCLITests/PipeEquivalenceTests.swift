@@ -30,7 +30,8 @@ final class PipeEquivalenceTests: XCTestCase {
         if r.chance(15) { options += ["-m", String(r.int(4))] }
         if r.chance(15) { options += [r.pick(["-A", "-B", "-C"]), String(r.int(3))] }
         let pattern = r.pick(Self.patterns)
-        let words = ["grep"] + options + ["-e", pattern] + files
+        // (-a as GNU's: a line that is not UTF-8 is printed, as text.)
+        let words = ["grep", "-a"] + options + ["-e", pattern] + files
         let gnu = gnuOK ? gnuFiles.map { "grep -a " + quoted(options + ["-e", pattern] + $0) } : nil
         return Stage(sluice: words, gnu: gnu)
     }

@@ -49,6 +49,11 @@ size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity
 /// U+10FFFF); ASCII is checked eight bytes at a time.
 int sluice_utf8_valid(const uint8_t *p, size_t n);
 
+/// Whether `p[0..<n]` is text to the C library's UTF-8 (glibc's `mbrlen` in a UTF-8 locale):
+/// forms of one to six bytes for values up to 0x7FFFFFFF, none overlong, no surrogates. GNU grep
+/// does not print a line it is not (see `GrepOptions.suppressesUndecodableLines`).
+int sluice_utf8_valid_glibc(const uint8_t *p, size_t n);
+
 /// The lines of a buffer that hold the end of a match, collected from a scan callback (a
 /// Vectorscan `match_event_handler` or a `sluice_litset_callback`, which have this type): one
 /// position per line, the last byte of the first match reported on it. Matches that end on the

@@ -114,10 +114,12 @@ public struct LineBatch: Sendable, Sequence {
 
     /// The end marker of a binary source: `binaryMatch` when a line was selected after its NUL
     /// byte (see ``binaryMatch``), `skipped` when it is skipped as binary (see ``skippedAsBinary``).
+    /// `holdsNul` false: no NUL was read, `binaryMatch` reports selected lines that were not
+    /// output for not being valid UTF-8 (``GrepOptions/suppressesUndecodableLines``).
     public static func endOfBinarySource(_ name: String?, keepsCarriageReturn: Bool = false, binaryMatch: Bool,
-                                         skipped: Bool, failure: SluiceError? = nil) -> LineBatch {
+                                         skipped: Bool, failure: SluiceError? = nil, holdsNul: Bool = true) -> LineBatch {
         LineBatch(endOfSource: name, keepsCarriageReturn: keepsCarriageReturn, failure: failure, isNotice: false,
-                  binaryMatch: binaryMatch, skippedAsBinary: skipped, isBinarySource: true)
+                  binaryMatch: binaryMatch, skippedAsBinary: skipped, isBinarySource: holdsNul)
     }
 
     /// A marker that only reports `failure` (a source that could not be read at all).

@@ -194,6 +194,8 @@ struct LinePrinter {
     private var headed: Set<String> = []
     /// The source of the last line printed, for ``PrintFormat/separatesSources``.
     private var lastLineSource: String??
+    /// A source ended after the last lines printed: the next source's lines start a group.
+    private var sourceEndedSinceLines = false
     /// A message for standard error from the last batch printed (`NAME: binary file matches`).
     private var message: String?
     /// The width of numbers with ``PrintFormat/initialTab``, for the source named `fieldWidthSource`.
@@ -214,15 +216,18 @@ struct LinePrinter {
     mutating func print(_ batch: LineBatch) -> ([UInt8], Int) {
         var batch = batch
         if format.separatesSources, !batch.endsSource, var entries = batch.entries, !entries.isEmpty {
-            if let last = lastLineSource, last != batch.sourceName, !entries[0].startsGroup {
+            if let last = lastLineSource, last != batch.sourceName || sourceEndedSinceLines, !entries[0].startsGroup {
                 entries[0].startsGroup = true
                 batch = LineBatch(storage: batch.storage, entries: entries, keepsCarriageReturn: batch.keepsCarriageReturn,
                                   sourceName: batch.sourceName)
             }
             lastLineSource = .some(batch.sourceName)
+            sourceEndedSinceLines = false
         }
         // A binary match counts as output for the separator, as in GNU grep.
         if format.separatesSources && batch.binaryMatch { lastLineSource = .some(batch.sourceName) }
+        // (The same file twice, `grep -C1 x f f`, is two sources: GNU separates them too.)
+        if batch.endsSource && !batch.isNotice && lastLineSource != nil { sourceEndedSinceLines = true }
         guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
               !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
         let header = RawBytes.bytes((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n")

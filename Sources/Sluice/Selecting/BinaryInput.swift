@@ -1,3 +1,5 @@
+import CByteScan
+
 // Binary input for grep, as GNU grep 3.8 treats it (see ``BinaryFiles``).
 //
 // GNU grep reads a file in 96 KiB reads and, before it searches the lines a read completes,
@@ -20,6 +22,9 @@ struct BinaryState {
     var nulFreeTo: Int64 = 0
     /// NUL bytes met in binary lines so far: GNU grep numbers the pieces they end as lines.
     var extraNumbers = 0
+    /// A selected line was not output because it is not valid UTF-8 (see
+    /// ``GrepOptions/suppressesUndecodableLines``): the end marker says `binary file matches`.
+    var undecodable = false
 
     /// Nothing more of the source is searched.
     var ended: Bool { matched || skipped }
@@ -198,5 +203,13 @@ extension LineBatch {
                              lineCount: lineCount - count, firstByteOffset: firstByteOffset + Int64(index - region.lowerBound),
                              keepsCarriageReturn: keepsCarriageReturn, sourceName: sourceName)
         return (head, tail)
+    }
+}
+
+/// Text as the C library's UTF-8 reads it (see `sluice_utf8_valid_glibc`).
+enum UTF8Text {
+    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return sluice_utf8_valid_glibc(base.assumingMemoryBound(to: UInt8.self), bytes.count) != 0
     }
 }

@@ -53,6 +53,17 @@ public struct GrepOptions: Sendable {
     /// In a binary source, go on selecting (to count them, as `grep -c` does) instead of
     /// stopping at the first selected line.
     public var countsBinaryLines = false
+    /// GNU grep's rule for the lines it prints in a UTF-8 locale (unless `-a`): a line to be
+    /// output that is not text to the C library's UTF-8 (a byte that starts no character, a
+    /// truncated or overlong form, a surrogate) is not output. It is still selected (numbered,
+    /// counted towards ``maxCount``), and the source's end marker says so
+    /// (``LineBatch/binaryMatch``), so that a printer reports `NAME: binary file matches` after
+    /// the source's other lines. Set it where lines are output whole: not for counts, names or
+    /// `-o` (GNU checks only the match, which is valid UTF-8). With context lines, or with
+    /// ``binaryFiles`` `.withoutMatch`, such a line is an error: GNU then prints other lines
+    /// than those around it (its after-context restarts from the last line it printed), or
+    /// exits 0 having printed nothing, and neither is copied here.
+    public var suppressesUndecodableLines = false
 
     /// The size of GNU grep 3.8's reads of a regular file (when its lines are shorter than a few KiB).
     public static let gnuReadSize = 96 << 10
@@ -223,9 +234,10 @@ struct LineSelector {
         beforeRing.removeAll()
         lastOutputNumber = nil
         self.binary = BinaryState()
-        guard binary.matched || binary.skipped || binary.seen else { return marker }
+        guard binary.matched || binary.skipped || binary.seen || binary.undecodable else { return marker }
         return .endOfBinarySource(marker.sourceName, keepsCarriageReturn: marker.keepsCarriageReturn,
-                                  binaryMatch: binary.matched, skipped: binary.skipped, failure: marker.failure)
+                                  binaryMatch: binary.matched || (binary.undecodable && !binary.skipped), skipped: binary.skipped,
+                                  failure: marker.failure, holdsNul: binary.matched || binary.skipped || binary.seen)
     }
 
     /// The selected and context lines of `batch`, appended to `output`. `following` are the
@@ -285,6 +297,12 @@ struct LineSelector {
             var lineNumber = batch.firstLineNumber
             try matcher.forEachMatchingLine(in: bytes, region: region, keepsCarriageReturn: batch.keepsCarriageReturn) { line in
                 guard !limitReached else { return false }
+                if options.suppressesUndecodableLines,
+                   !UTF8Text.isValid(UnsafeRawBufferPointer(rebasing: bytes[line])) {
+                    try undecodable(number: nil, source: batch.sourceName)
+                    selectedInSource += 1
+                    return true
+                }
                 if options.numbersLines {
                     lineNumber += ByteSearch.count(ByteSearch.newline, in: bytes, from: countedTo, to: line.lowerBound)
                     countedTo = line.lowerBound
@@ -313,13 +331,13 @@ struct LineSelector {
                 throw failure.error(line: line)
             }
             if matched && !limitReached {
-                for earlier in beforeRing { emit(earlier, isContext: true) }
+                for earlier in beforeRing { try emit(earlier, isContext: true, source: batch.sourceName) }
                 beforeRing.removeAll(keepingCapacity: true)
-                emit(line, isContext: false)
+                try emit(line, isContext: false, source: batch.sourceName)
                 selectedInSource += 1
                 afterRemaining = options.afterContext
             } else if afterRemaining > 0 {
-                emit(line, isContext: true)
+                try emit(line, isContext: true, source: batch.sourceName)
                 afterRemaining -= 1
             } else if options.beforeContext > 0 {
                 if beforeRing.count == options.beforeContext { beforeRing.removeFirst() }
@@ -328,7 +346,11 @@ struct LineSelector {
         }
     }
 
-    private mutating func emit(_ line: Line, isContext: Bool) {
+    private mutating func emit(_ line: Line, isContext: Bool, source: String?) throws {
+        if options.suppressesUndecodableLines, !line.withUnsafeBytes(UTF8Text.isValid) {
+            try undecodable(number: line.number, source: source)
+            return
+        }
         let startsGroup = usesContext && outputAnything && lastOutputNumber.map { line.number != $0 + 1 } ?? true
         line.withUnsafeBytes {
             out.append($0, number: line.number, byteOffset: line.byteOffset, isContext: isContext,
@@ -336,6 +358,21 @@ struct LineSelector {
         }
         lastOutputNumber = line.number
         outputAnything = true
+    }
+}
+
+extension LineSelector {
+    /// A line to be output is not valid UTF-8 (see ``GrepOptions/suppressesUndecodableLines``):
+    /// noted for the source's end marker, or an error where GNU's answer is not copied.
+    mutating func undecodable(number: Int?, source: String?) throws {
+        if usesContext || options.binaryFiles == .withoutMatch {
+            let line = number.map { "line \($0) of " } ?? "a line of "
+            throw SluiceError.invalidArgument("unsupported: \(line)\(source ?? "(standard input)") is not valid UTF-8, and GNU grep "
+                + (usesContext ? "prints other context lines around a line it does not print"
+                               : "with --binary-files=without-match (-I) exits 0 without printing it")
+                + "; search with -a (--text) to print it, or in the C locale (LC_ALL=C)")
+        }
+        binary.undecodable = true
     }
 }
 

@@ -262,7 +262,7 @@ public struct GrepPattern: Sendable {
         // -w where GNU searches with its regex matcher: its loop (see WordRegexLoop).
         var loop: WordRegexLoop?
         if wholeWord && !wholeLine && fixedKeys == nil {
-            loop = WordRegexLoop.make(patterns, syntax: syntax, utf8: utf8, selectsLines: dfaGivesUp) { i in
+            loop = WordRegexLoop.make(patterns, syntax: syntax, utf8: utf8, caseless: ignoreCase, selectsLines: dfaGivesUp) { i in
                 if syntax == .fixed { return POSIXPattern.literalSource(patterns[i], utf8: utf8, caseless: ignoreCase) }
                 return try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
                                         caseless: ignoreCase, bufferEnd: true, glibcDecides: glibcList).pcre
@@ -884,6 +884,15 @@ final class PCRE2Code: @unchecked Sendable {
     /// tried every way, the furthest end seen so far.
     private func furthestEnd(in line: UnsafeRawBufferPointer, start: Int, end: Int, length: Int? = nil, notEOL: Bool = false) -> Int {
         guard let endsCode else { return end }
+        var length = length ?? line.count, notEOL = notEOL
+        if utf {
+            // No match takes in a byte that is not UTF-8, but with one in the subject PCRE2's
+            // callout reports positions past it (`printf 'ab\xC3 \n' | grep -o '\(x*\)\1'`
+            // gave "ab\xC3"): the subject ends before it, which is no line's end.
+            var i = start
+            while i < length, let n = UTF8Word.validLength(line, at: i), i + n <= length { i += n }
+            if i < length { length = i; notEOL = true }
+        }
         let subject = line.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let r = resources.take()
         defer { resources.give(r) }
@@ -894,7 +903,7 @@ final class PCRE2Code: @unchecked Sendable {
                 furthest.pointee = Swift.max(furthest.pointee, Int(block.pointee.current_position))
                 return 1  // fail here: the matcher backtracks into the next way
             }, slot)
-            _ = pcre2_match_8(endsCode, subject, length ?? line.count, start, PCRE2_ANCHORED | (notEOL ? PCRE2_NOTEOL : 0),
+            _ = pcre2_match_8(endsCode, subject, length, start, PCRE2_ANCHORED | (notEOL ? PCRE2_NOTEOL : 0),
                               r.data, r.context)
             pcre2_set_callout_8(r.context, nil, nil)
         }
@@ -939,7 +948,16 @@ final class PCRE2Code: @unchecked Sendable {
     /// Whether the pattern matches an empty string with no character on either side (not at a
     /// line's start or end): what glibc finds between the bytes of a multibyte character.
     var matchesEmptyBetweenCharacters: Bool {
-        guard mayMatchEmpty, dfaCode != nil else { return false }
+        guard mayMatchEmpty else { return false }
+        guard dfaCode != nil else {
+            // (Back-references: the backtracking matcher, on an empty subject that is no line's start or end.)
+            let empty: [UInt8] = [0]
+            let r = resources.take()
+            defer { resources.give(r) }
+            return empty.withUnsafeBufferPointer {
+                pcre2_match_8(code, $0.baseAddress, 0, 0, PCRE2_NOTBOL | PCRE2_NOTEOL, r.data, r.context) >= 0
+            }
+        }
         var ranges: [Range<Int>] = []
         let empty: [UInt8] = [0]
         empty.withUnsafeBytes { longestMatches(in: $0, segment: 0..<0, lineStart: false, lineEnd: false, firstOnly: true, into: &ranges) }

@@ -112,7 +112,9 @@ struct WordRegexLoop: Sendable {
     /// finds between the bytes of a multibyte character (`printf 'a€b\n' | grep -cw ''` is 1:
     /// inside €, a character that is no letter, neither side is a word character): the loop may
     /// then select a line the matcher does not, and every line is to be asked.
-    let emptyInsideCharacters: Bool
+    var emptyInsideCharacters: Bool { emptyInside.contains(true) }
+    /// Per code: it finds those empty matches (computed once: each answer is a DFA match).
+    let emptyInside: [Bool]
 
     /// The loop for `patterns` (as GNU splits them at line feeds), `nil` when GNU searches
     /// them with its fixed-string matcher or `-P`, or a code does not compile (then the
@@ -120,7 +122,7 @@ struct WordRegexLoop: Sendable {
     /// pattern `i` alone, with `\'` as the subject's end; `compile(text, backReferences)`
     /// compiles it leftmost-longest. `selectsLines`: GNU selects the lines with this loop, not
     /// with its DFA (in a UTF-8 locale, and when a pattern needs glibc's regex).
-    static func make(_ patterns: [String], syntax: GrepPattern.Syntax, utf8: Bool, selectsLines: Bool,
+    static func make(_ patterns: [String], syntax: GrepPattern.Syntax, utf8: Bool, caseless: Bool, selectsLines: Bool,
                      source: (Int) throws -> String, compile: (String, Bool) throws -> PCRE2Code) -> WordRegexLoop? {
         guard syntax != .perl, !patterns.isEmpty else { return nil }
         var plain: [String] = [], separate: [String] = []
@@ -129,25 +131,66 @@ struct WordRegexLoop: Sendable {
                 if syntax != .fixed && Self.mayHoldBackReference(patterns[i]) { separate.append(try source(i)) } else { plain.append(try source(i)) }
             }
             var codes: [PCRE2Code] = []
+            // Which patterns each code holds (for the empty matches inside characters below).
+            var members: [[Int]] = []
+            let separateIndices = patterns.indices.filter { syntax != .fixed && Self.mayHoldBackReference(patterns[$0]) }
+            let plainIndices = patterns.indices.filter { !separateIndices.contains($0) }
+            if !plain.isEmpty { members.append(plainIndices) }
+            members += separateIndices.map { [$0] }
             if !plain.isEmpty {
                 codes.append(try compile(plain.count == 1 ? plain[0] : plain.map { "(?:\($0))" }.joined(separator: "|"), false))
             }
             for s in separate { codes.append(try compile(s, true)) }
             let bufferEnd = patterns.contains { $0.contains("\\'") }
             let decides = selectsLines && (bufferEnd || codes.contains(where: \.mayMatchEmpty))
-            // Measured against GNU grep 3.8: one pattern without word assertions, classes,
-            // brackets or back-references finds these empty matches (`-w 'x*'`, `-w ''`,
-            // `-w 'x*\\|y'`); a list (`-e 'x*' -e y`), or `\\<`, `\\>`, `\\b`, `\\w`, `\\W`, `\\s`,
-            // `\\S` or a bracket in the pattern (`-w 'x*\\|\\<y'`, `-w '\\W*'`), does not: glibc
-            // then reads the line otherwise.
-            let plainOne = patterns.count == 1 && separate.isEmpty
-                && !["\\<", "\\>", "\\b", "\\w", "\\W", "\\s", "\\S", "["].contains { patterns[0].contains($0) }
-            let inside = utf8 && plainOne && codes.contains(where: \.matchesEmptyBetweenCharacters)
+            // A code (the joined patterns without back-references, or one with them) finds these
+            // empty matches where glibc searches it byte by byte (see `matchesBytewiseInGlibc`).
+            let inside = zip(codes, members).map { code, held in
+                utf8 && !caseless && held.allSatisfy { Self.matchesBytewiseInGlibc(patterns[$0], fixed: syntax == .fixed) }
+                    && code.matchesEmptyBetweenCharacters
+            }
             return WordRegexLoop(codes: codes, unicode: utf8, decidesLines: decides, endsCutLines: bufferEnd,
-                                 emptyInsideCharacters: inside)
+                                 emptyInside: inside)
         } catch {
             return nil
         }
+    }
+
+    /// Whether glibc's regex, compiling `pattern` (a BRE or ERE; `fixed`: a `-F` string) without
+    /// REG_ICASE in a UTF-8 locale, searches it byte by byte: its `optimize_utf8` does so unless
+    /// the pattern has a word anchor (`\<`, `\>`, `\b`, `\B`) or a bracket that is not of
+    /// ASCII characters and ranges (a class, `^`, `[=`, `[.`, a non-ASCII member; `\w`, `\W`,
+    /// `\s`, `\S` are such brackets). Only then does its search from a byte inside a
+    /// multibyte character, which GNU's `-w` loop makes, find an empty match there
+    /// (`printf 'a€b\n' | grep -cw` with `'[x]*'`, `'[a-c]*'` or `'[]x-]*'` is 1; with
+    /// `'\W*'`, `'[[:digit:]]*'`, `'[é]*'` or `'x*\|\<y'`, and `-ciw 'x*'`, 0; measured with GNU grep 3.8).
+    static func matchesBytewiseInGlibc(_ pattern: String, fixed: Bool) -> Bool {
+        if fixed { return true }
+        let b = Array(pattern.utf8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\\") {
+                guard i + 1 < b.count else { return true }
+                if "<>bBwWsS".utf8.contains(b[i + 1]) { return false }
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "[") {
+                var j = i + 1
+                if j < b.count && b[j] == UInt8(ascii: "^") { return false }
+                if j < b.count && b[j] == UInt8(ascii: "]") { j += 1 }  // a first "]" is a member
+                while j < b.count && b[j] != UInt8(ascii: "]") {
+                    if b[j] >= 0x80 { return false }
+                    if b[j] == UInt8(ascii: "["), j + 1 < b.count, ":=.".utf8.contains(b[j + 1]) { return false }
+                    j += 1
+                }
+                i = j + 1
+                continue
+            }
+            i += 1
+        }
+        return true
     }
 
     /// GNU's `possible_backrefs_in_pattern`: a `\` followed by a digit 1 to 9 (`\\` skipped).
@@ -185,8 +228,8 @@ struct WordRegexLoop: Sendable {
     func match(in line: UnsafeRawBufferPointer, from: Int, exact: Bool) -> Range<Int>? {
         let n = line.count
         var best: Range<Int>?
-        for code in codes {
-            guard let first = search(code, line, from) else { continue }
+        for (k, code) in codes.enumerated() {
+            guard let first = search(code, emptyInside[k], line, from) else { continue }
             var start = first.lowerBound, length = first.count
             if let best, start > best.lowerBound { continue }
             var found: Range<Int>?
@@ -205,7 +248,7 @@ struct WordRegexLoop: Sendable {
                     length = shorter
                     continue
                 }
-                guard start < n, let next = search(code, line, start + 1) else { break }
+                guard start < n, let next = search(code, emptyInside[k], line, start + 1) else { break }
                 start = next.lowerBound
                 length = next.count
             }
@@ -221,10 +264,10 @@ struct WordRegexLoop: Sendable {
     /// glibc's `re_search` from byte `from`: a match starts at a character's first byte, but
     /// for an empty match between the bytes of a multibyte character (see ``emptyInsideCharacters``),
     /// where GNU's loop goes on one byte at a time.
-    private func search(_ code: PCRE2Code, _ line: UnsafeRawBufferPointer, _ from: Int) -> Range<Int>? {
+    private func search(_ code: PCRE2Code, _ emptyInside: Bool, _ line: UnsafeRawBufferPointer, _ from: Int) -> Range<Int>? {
         var from = from
         if unicode, let character = UTF8Word.character(containing: from, in: line) {
-            if emptyInsideCharacters && code.matchesEmptyBetweenCharacters { return from..<from }
+            if emptyInside { return from..<from }
             from = character.upperBound
         }
         return code.firstExtent(in: line, from: from)

@@ -496,6 +496,10 @@ extension GrepVerb: Verb {
         case .withoutMatch: .withoutMatch
         }
         o.countsBinaryLines = count && !selectsOnce
+        // GNU grep prints no line that is not valid UTF-8 in a UTF-8 locale (-o checks only the
+        // match, which always is); counts and names are not printed lines.
+        o.suppressesUndecodableLines = localeEncoding() == .utf8 && o.binaryFiles != .text && !count && !selectsOnce
+            && !onlyMatching && !json && !partialOptions.partial
         return o
     }
 
