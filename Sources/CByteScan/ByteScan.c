@@ -295,30 +295,9 @@ size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity
     return n;
 }
 
-/* UTF-8 validity (RFC 3629): ASCII words skipped eight bytes at a time. */
-int sluice_utf8_valid(const uint8_t *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w; memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
-        }
-        const uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        size_t len; uint8_t lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-        else return 0;
-        if (i + len > n) return 0;
-        if (p[i + 1] < lo || p[i + 1] > hi) return 0;
-        for (size_t k = 2; k < len; k++) if ((p[i + k] & 0xC0) != 0x80) return 0;
-        i += len;
-    }
-    return 1;
-}
-
-int sluice_utf8_valid_glibc(const uint8_t *p, size_t n) {
+/* UTF-8 validity, RFC 3629's or glibc's (`glibc` also takes 0xF5-0xF7 leads and the 5- and
+   6-byte forms, none overlong): ASCII skipped sixteen bytes at a time. */
+static inline int utf8_valid(const uint8_t *p, size_t n, int glibc) {
     size_t i = 0;
     while (i < n) {
         if (i + 16 <= n) {
@@ -330,9 +309,11 @@ int sluice_utf8_valid_glibc(const uint8_t *p, size_t n) {
         size_t len; uint8_t lo = 0x80, hi = 0xBF;
         if (c >= 0xC2 && c <= 0xDF) len = 2;
         else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-        else if (c >= 0xF0 && c <= 0xF7) { len = 4; if (c == 0xF0) lo = 0x90; }
-        else if (c >= 0xF8 && c <= 0xFB) { len = 5; if (c == 0xF8) lo = 0x88; }
-        else if (c >= 0xFC && c <= 0xFD) { len = 6; if (c == 0xFC) lo = 0x84; }
+        else if (c >= 0xF0 && c <= (glibc ? 0xF7 : 0xF4)) {
+            len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4 && !glibc) hi = 0x8F;
+        }
+        else if (glibc && c >= 0xF8 && c <= 0xFB) { len = 5; if (c == 0xF8) lo = 0x88; }
+        else if (glibc && c >= 0xFC && c <= 0xFD) { len = 6; if (c == 0xFC) lo = 0x84; }
         else return 0;
         if (i + len > n) return 0;
         if (p[i + 1] < lo || p[i + 1] > hi) return 0;
@@ -341,6 +322,10 @@ int sluice_utf8_valid_glibc(const uint8_t *p, size_t n) {
     }
     return 1;
 }
+
+int sluice_utf8_valid(const uint8_t *p, size_t n) { return utf8_valid(p, n, 0); }
+
+int sluice_utf8_valid_glibc(const uint8_t *p, size_t n) { return utf8_valid(p, n, 1); }
 
 int sluice_line_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context) {
     (void)from; (void)flags;

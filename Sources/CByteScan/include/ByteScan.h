@@ -46,7 +46,7 @@ void sluice_tune_allocator_for_streaming(void);
 size_t sluice_utf8_class_ranges(const char *name, uint32_t *out, size_t capacity);
 
 /// Whether `p[0..<n]` is valid UTF-8 (no overlong forms, surrogates or code points above
-/// U+10FFFF); ASCII is checked eight bytes at a time.
+/// U+10FFFF); ASCII is checked sixteen bytes at a time.
 int sluice_utf8_valid(const uint8_t *p, size_t n);
 
 /// Whether `p[0..<n]` is text to the C library's UTF-8 (glibc's `mbrlen` in a UTF-8 locale):

@@ -319,6 +319,7 @@ final class HyperscanLiterals: @unchecked Sendable {
 
     /// `nil` when Vectorscan refuses the set (then the hashed engine is used).
     init?(_ flat: [UInt8], offsets: [Int], caseless: Bool) {
+        guard VectorscanTarget.current.usable else { return nil }
         let n = offsets.count - 1
         var database: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
@@ -328,7 +329,9 @@ final class HyperscanLiterals: @unchecked Sendable {
         let status = flat.withUnsafeBufferPointer { bytes -> hs_error_t in
             let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
             let starts: [UnsafePointer<CChar>?] = (0..<n).map { base + offsets[$0] }
-            return hs_compile_lit_multi(starts, flags, ids, lens, UInt32(n), UInt32(HS_MODE_BLOCK), nil, &database, &error)
+            return VectorscanTarget.current.withPlatform { platform in
+                hs_compile_lit_multi(starts, flags, ids, lens, UInt32(n), UInt32(HS_MODE_BLOCK), platform, &database, &error)
+            }
         }
         if status != HS_SUCCESS {
             if let error { hs_free_compile_error(error) }
@@ -354,7 +357,7 @@ final class HyperscanLiterals: @unchecked Sendable {
         let scratch = take()
         defer { give(scratch) }
         let status = base.withMemoryRebound(to: CChar.self, capacity: count) { chars in
-            hs_scan(database, chars, UInt32(count), 0, scratch, { id, _, end, _, context in
+            VectorscanTarget.current.scan(database, chars, UInt32(count), scratch, { id, _, end, _, context in
                 let visit = context!.assumingMemoryBound(to: Visit.self)
                 let e = Int(end) + visit.pointee.offset
                 return visit.pointee.body(Int(id), e - visit.pointee.lengths[Int(id)], e) ? 1 : 0
@@ -372,7 +375,7 @@ final class HyperscanLiterals: @unchecked Sendable {
         let scratch = take()
         defer { give(scratch) }
         let status = base.withMemoryRebound(to: CChar.self, capacity: count) { chars in
-            hs_scan(database, chars, UInt32(count), 0, scratch, sluice_line_hit, hits)
+            VectorscanTarget.current.scan(database, chars, UInt32(count), scratch, sluice_line_hit, hits)
         }
         precondition(status == HS_SUCCESS || status == HS_SCAN_TERMINATED, "Vectorscan scan failed: \(status)")
         return status == HS_SUCCESS && hits.pointee.failed == 0

@@ -427,6 +427,16 @@ struct POSIXTranslator {
         if unbounded && (a.kind == .quantified || (a.kind == .plain && groupEnd == out.count)) {
             groupsRepeatingRepetitions.formUnion(openGroups.map(\.number))
         }
+        if a.kind == .quantified, let merged = mergedRepetition(q, from: a.start) {
+            // A repetition of a repetition (`a+*`, `.\+*`): the same language as one operator,
+            // and nested unbounded repetitions make PCRE2's backtracking exponential on a line
+            // that does not match (GNU's dfa does not care). One operator in place of both.
+            out[out.count - 1] = merged
+            literal = nil
+            lastStart = false
+            caretAnchors = false
+            return
+        }
         if a.kind != .plain {
             // PCRE2 reads a quantifier after a quantifier as lazy or possessive, and refuses
             // one after an assertion: group what is repeated.
@@ -438,6 +448,28 @@ struct POSIXTranslator {
         literal = nil
         lastStart = false
         caretAnchors = false
+    }
+
+    /// The one operator that repeats like `q` after the operator `*`, `+` or `?` that ends `out`
+    /// (`X**`, `X+?`… as `X*`; `X++` as `X+`; `X??` as `X?`), when both are one of these and the
+    /// repeated piece from `start` holds no capturing group or assertion (a `(` that is not
+    /// `(?:`), whose captures or position could tell the two apart; else nil.
+    func mergedRepetition(_ q: String, from start: Int) -> UInt8? {
+        let star = UInt8(ascii: "*"), plus = UInt8(ascii: "+"), question = UInt8(ascii: "?")
+        guard q.utf8.count == 1, let new = q.utf8.first, [star, plus, question].contains(new),
+              let old = out.last, [star, plus, question].contains(old), out.count - 1 > start else { return nil }
+        let piece = out[start..<(out.count - 1)]
+        var k = piece.startIndex
+        while k < piece.endIndex {
+            if piece[k] == UInt8(ascii: "\\") { k += 2; continue }
+            if piece[k] == UInt8(ascii: "(") {
+                guard k + 2 < piece.endIndex, piece[k + 1] == question, piece[k + 2] == UInt8(ascii: ":") else { return nil }
+            }
+            k += 1
+        }
+        // The operator that ends `out` must be one this translator wrote, not an escaped character.
+        if out.count >= 2 && out[out.count - 2] == UInt8(ascii: "\\") { return nil }
+        return old == new ? old : star
     }
 
     enum IntervalToken { case end, close, comma }

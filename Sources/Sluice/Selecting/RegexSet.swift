@@ -329,6 +329,7 @@ final class HyperscanDatabase: @unchecked Sendable {
         // Only patterns that cannot match the empty string: matches are reported by their end
         // alone, and an empty one at a line's start would be taken for a match on the line before
         // (Vectorscan takes some, such as `^(?:b*)$`). The check also sorts out what it refuses.
+        guard VectorscanTarget.current.usable else { return nil }
         var remaining = expressions.indices.filter { eligible($0) && Self.matchesSomething(expressions[$0], flags: flags) }
         var compiled: OpaquePointer?
         while !remaining.isEmpty {
@@ -340,8 +341,10 @@ final class HyperscanDatabase: @unchecked Sendable {
             let ids = remaining.map { UInt32($0) }
             let constTexts: [UnsafePointer<CChar>?] = texts.map { UnsafePointer($0) }
             let status = constTexts.withUnsafeBufferPointer { pointers in
-                hs_compile_multi(pointers.baseAddress, flagList, ids, UInt32(remaining.count), UInt32(HS_MODE_BLOCK), nil,
-                                 &database, &error)
+                VectorscanTarget.current.withPlatform { platform in
+                    hs_compile_multi(pointers.baseAddress, flagList, ids, UInt32(remaining.count), UInt32(HS_MODE_BLOCK),
+                                     platform, &database, &error)
+                }
             }
             if status == HS_SUCCESS, let database { compiled = database; break }
             let bad = error.map { Int($0.pointee.expression) } ?? -1
@@ -382,7 +385,7 @@ final class HyperscanDatabase: @unchecked Sendable {
         let scratch = take()
         defer { give(scratch) }
         let status = base.withMemoryRebound(to: CChar.self, capacity: count) { chars in
-            hs_scan(database, chars, UInt32(count), 0, scratch, sluice_line_hit, hits)
+            VectorscanTarget.current.scan(database, chars, UInt32(count), scratch, sluice_line_hit, hits)
         }
         // Any status but these is a broken invariant (the scratch fits the database), and a
         // silent miss would be the worst outcome.
