@@ -167,6 +167,14 @@ func inflaterFromEnvironment() -> Inflater? {
     return inflater
 }
 
+/// `SLUICE_SCAN_AHEAD=N`: how many batches of a regular file grep searches ahead on the other
+/// core (``GrepOptions/scansAhead``; 8 unless set, 0 searches each batch in turn), for
+/// measuring one against the other; a value that is no number from 0 to 16 is taken as unset.
+func scanAheadFromEnvironment() -> Int {
+    guard let value = getenv("SLUICE_SCAN_AHEAD").flatMap({ Int(String(cString: $0)) }), (0...16).contains(value) else { return 8 }
+    return value
+}
+
 /// What a path is, from one `stat` and, for a non-empty regular file, one read of its first
 /// bytes (nothing else is opened: opening a FIFO would wait for a writer, and reading it would
 /// take bytes from the stream).

@@ -107,6 +107,8 @@ final class BinaryAndRecursiveTests: XCTestCase {
             ["-n", "-A", "4"], ["-I"], ["-I", "-c"], ["-I", "-L"], ["-I", "-l"], ["-a"], ["-a", "-c"], ["--binary-files=text"],
             ["--binary-files=without-match"], ["--binary-files=binary"], ["-U"], ["-H", "-B", "1"], ["-s"], ["-c", "-m", "2"],
             ["-I", "-a"], ["-a", "-I"], ["-w"], ["-i", "-n"],
+            // Of -l and -L the last one counts (differential seed 20261203).
+            ["-l", "-L"], ["-L", "-l"], ["--files-with-matches", "-L", "-c"],
         ]
         var cases: [Case] = []
         for locale in ["C", "C.UTF-8"] {

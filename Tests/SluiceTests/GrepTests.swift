@@ -41,6 +41,54 @@ final class GrepTests: XCTestCase {
         }
     }
 
+    /// Searching batches ahead in tasks of their own (``GrepOptions/scansAhead``) selects the
+    /// same lines, numbers and offsets, in order, as searching each batch when it is selected:
+    /// with -m (which stops in the middle of a batch searched ahead), a NUL that makes the source
+    /// binary (the batch is split, and its part searched again), and several sources.
+    func testScanningAheadSelectsWhatScanningInTurnSelects() async throws {
+        var text = ""
+        for i in 0..<3000 { text += i % 7 == 0 ? "\(i) error: connection refused\n" : "\(i) ok fine\n" }
+        // (The NUL past the first reads: the lines before it are text, as GNU grep reads them.)
+        let binary = String(repeating: text, count: 4) + "x\u{0}y error\n" + text
+        let patterns = [try GrepPattern("error"), try GrepPattern("(refused|err)[a-z]*: ", syntax: .extended),
+                        try GrepPattern(["refused", "error:", "zzz"], syntax: .fixed)]
+        func selected(_ input: String, _ pattern: GrepPattern, _ options: GrepOptions, size: Int) async throws -> [String] {
+            var out: [String] = []
+            let stream = ChunkedBytes(bytes: Array(input.utf8), size: size).lineBatches(sourceName: "f").grep(pattern, options: options)
+            for try await batch in stream {
+                if batch.endsSource { out.append("end \(batch.binaryMatch)"); continue }
+                for entry in batch.entries ?? [] {
+                    out.append("\(entry.number):\(entry.byteOffset):" + String(decoding: batch.storage[entry.range], as: UTF8.self))
+                }
+            }
+            return out
+        }
+        var searchedAhead = 0
+        for pattern in patterns {
+            for size in [64, 4096, 65536] {
+                for (input, maxCount, binaryFiles) in [(text, nil, BinaryFiles.text), (text, 100, .text), (binary, nil, .binary)] {
+                    var options = GrepOptions()
+                    options.maxCount = maxCount
+                    options.binaryFiles = binaryFiles
+                    let inTurn = try await selected(input, pattern, options, size: size)
+                    options.scansAhead = 2
+                    let ahead = try await selected(input, pattern, options, size: size)
+                    XCTAssertEqual(ahead, inTurn, "\(pattern.patterns) size \(size) -m \(String(describing: maxCount)) \(binaryFiles)")
+                    XCTAssertGreaterThan(inTurn.count, 10, "\(inTurn.prefix(3)) \(input.utf8.count) \(String(describing: maxCount)) \(binaryFiles) \(size)")
+                    searchedAhead += 1
+                }
+            }
+        }
+        // The batches searched ahead carry their lines to the selector.
+        var options = GrepOptions()
+        options.scansAhead = 2
+        var iterator = ChunkedBytes(bytes: Array(text.utf8), size: 4096).lineBatches().makeAsyncIterator()
+        let first = try await iterator.next()!
+        let found = LineSelector.searched(first, with: patterns[0].matcher)
+        XCTAssertEqual(found.matchingLines?.count, first.storage[first.region].split(separator: 0x0A).filter { $0.contains(0x3A) }.count)
+        XCTAssertEqual(searchedAhead, 27)
+    }
+
     func testWholeWordAndWholeLine() async throws {
         let text = "error\nerrors\nterror\nan error here\nerror_x\n"
         let word = try await run(text, try GrepPattern("error", wholeWord: true))

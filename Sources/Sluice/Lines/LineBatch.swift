@@ -65,6 +65,10 @@ public struct LineBatch: Sendable, Sequence {
     /// The region is known to hold no NUL byte (the splitter checks while it counts the lines,
     /// so grep's binary check need not read the bytes again); false when not known.
     let regionIsNulFree: Bool
+    /// The lines of the region that hold a match of the grep stage's pattern, found ahead of
+    /// the stage on another core (see ``GrepOptions/scansAhead``); `nil` when not searched.
+    /// A batch made from this one (split, sliced) does not carry them.
+    var matchingLines: [Range<Int>]?
 
     /// A region batch, as the splitter makes it.
     init(storage: [UInt8], region: Range<Int>, firstLineNumber: Int, lineCount: Int, firstByteOffset: Int64,

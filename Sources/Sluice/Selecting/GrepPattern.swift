@@ -439,6 +439,15 @@ enum Matcher: Sendable {
     /// loop selects it too (its lines are some of the matcher's; see WordRegexLoop).
     indirect case gnuWords(Matcher, WordRegexLoop)
 
+    /// Whether searching batches ahead on the other core pays (see ``GrepOptions/scansAhead``):
+    /// not for one literal, whose search runs at the speed of memory.
+    var gainsFromSearchingAhead: Bool {
+        switch self {
+        case .never, .literal: return false
+        default: return true
+        }
+    }
+
     /// The lines of `bytes[from..<to]` that may match, found in one pass over the region, for
     /// matchers that search that way; `nil`: use `candidate` instead.
     func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) throws(MatchFailure) -> RegionHits? {

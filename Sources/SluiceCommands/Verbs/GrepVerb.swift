@@ -241,6 +241,9 @@ extension GrepVerb: Verb {
         // Of -H and -h (and their long forms) the last one given counts, as in GNU grep.
         let nameFlags: Set<String> = ["-H", "-h", "--with-filename", "--no-filename"]
         let lastNameFlag = words.prefix { $0 != "--" }.last { nameFlags.contains($0) }
+        // Of -l and -L the last one given counts (`grep -l -L` lists the files without a match).
+        let listFlags: Set<String> = ["-l", "-L", "--files-with-matches", "--files-without-match"]
+        let lastListFlag = words.prefix { $0 != "--" }.last { listFlags.contains($0) }
         // Of -a, -I and --binary-files the last one given counts too.
         func isBinaryFlag(_ w: String) -> Bool { w == "-a" || w == "--text" || w == "-I" || w.hasPrefix("--binary-files") }
         let lastBinaryFlag = words.prefix { $0 != "--" }.lastIndex(where: isBinaryFlag)
@@ -253,6 +256,8 @@ extension GrepVerb: Verb {
             if afterDoubleDash || takingValue.contains(out.last ?? "") { out.append(word); continue }
             if word == "--" { afterDoubleDash = true; out.append(word); continue }
             if nameFlags.contains(word) && word != lastNameFlag { continue }
+            if listFlags.contains(word) && listFlags.contains(lastListFlag ?? "")
+                && (word == "-l" || word == "--files-with-matches") != (lastListFlag == "-l" || lastListFlag == "--files-with-matches") { continue }
             if isBinaryFlag(word) && index != lastBinaryFlag { skipsValue = word == "--binary-files"; continue }
             // --include, --exclude and --exclude-from keep their order in one option.
             if let (mark, value) = fileGlob(word, next: index + 1 < words.count ? words[index + 1] : nil) {
@@ -388,6 +393,7 @@ extension GrepVerb: Verb {
         _ = try orderedGlobs()
         let pattern = try compiledPattern()
         let options = self.options()
+        let scanAhead = scanAheadFromEnvironment()
         let stream: LineStream
         if records {
             let parser = try stageParser(time, position), recordOptions = self.recordOptions()
@@ -400,7 +406,8 @@ extension GrepVerb: Verb {
             stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) { path, lines in
                 var options = options
                 // GNU grep reads a regular file in 96 KiB reads, a pipe as it is written.
-                if !isRegularInput(path) { options.binaryReadSize = nil }
+                // A regular file is read whole: its batches are searched ahead, on both cores.
+                if !isRegularInput(path) { options.binaryReadSize = nil } else { options.scansAhead = scanAhead }
                 return lines.grep(pattern, options: options)
             }
         }
