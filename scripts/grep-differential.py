@@ -569,6 +569,7 @@ def main():
     ap.add_argument("--time-limit", type=float, default=0, help="stop starting cases after this many seconds")
     ap.add_argument("--show", type=int, default=10, help="mismatches to shrink and print")
     ap.add_argument("--shrink-seconds", type=float, default=20)
+    ap.add_argument("--only", default="", help="run only these case numbers (as printed: 'case N'), comma-separated")
     args = ap.parse_args()
     if not os.access(args.sluice, os.X_OK):
         print("no sluice binary at %s" % args.sluice, file=sys.stderr)
@@ -578,6 +579,10 @@ def main():
     for n in range(args.cases):
         g = Generator(random.Random("%d/%d" % (args.seed, n)), logs)
         cases.append(g.case())
+    numbered = list(enumerate(cases))
+    if args.only:
+        wanted = {int(x) for x in args.only.split(",")}
+        numbered = [(n, c) for n, c in numbered if n in wanted]
     start = time.time()
     work = tempfile.mkdtemp(prefix="grep-differential-")
     skipped = {}
@@ -606,7 +611,7 @@ def main():
         return (n, case, g, s) if differs(g, s) else None
 
     with ThreadPoolExecutor(args.jobs) as pool:
-        results = [x for x in pool.map(one, enumerate(cases)) if x]
+        results = [x for x in pool.map(one, numbered) if x]
     elapsed = time.time() - start
     print("%d cases run in %.1f s (seed %d), %d differ" % (ran[0], elapsed, args.seed, len(results)))
     for reason, count in sorted(skipped.items()):
