@@ -57,6 +57,10 @@ public struct GrepPattern: Sendable {
     /// matcher (see ``WordExtents``), or of its regex matcher (``WordRegexLoop``).
     let wordExtents: WordExtents?
     let wordLoop: WordRegexLoop?
+    /// The `-o` extents of a BRE or ERE list whose lines GNU's dfa selects but which glibc's
+    /// regex, the matcher of GNU's `-o` and colour, reads otherwise (an operator after an
+    /// anchor: `echo 'vu r' | grep -oE 'u$*'` selects the line and prints nothing).
+    let glibcExtents: PCRE2Code?
 
     /// Where this pattern's answer is known to differ from GNU grep 3.8's. A caller that
     /// promises GNU's output (the `sluice grep` command) refuses these rather than print a
@@ -117,6 +121,8 @@ public struct GrepPattern: Sendable {
         var repeatedBackReferences = false
         var caselessEscape = false
         var glibcSelects = false
+        // The patterns as glibc reads them, where its extents differ from the lines' reading.
+        var extentSources: [String]?
         switch syntax {
         case .fixed:
             literals = patterns.map(RawBytes.bytes)
@@ -152,6 +158,15 @@ public struct GrepPattern: Sendable {
                 if let l = t.alternativeLiterals { found += l } else { allPlain = false }
             }
             literals = allPlain ? found : nil
+            if !glibcList, translated.contains(where: { $0.readsDifferently && !$0.decidedByGlibc }) {
+                var groups = 0
+                extentSources = try zip(patterns, translated).map { p, t in
+                    defer { groups += t.groups }
+                    guard t.readsDifferently && !t.decidedByGlibc else { return t.pcre }
+                    return try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
+                                            caseless: ignoreCase, groupOffset: groups, glibcDecides: true).pcre
+                }
+            }
         }
         self.warnings = warnings
         matchesWithinLineOnly = syntax != .perl || !patterns.contains { p in
@@ -189,7 +204,8 @@ public struct GrepPattern: Sendable {
             }
             return combined
         }
-        captures = CaptureCode(source: wrapped(sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
+        glibcExtents = try extentSources.map { try compile(wrapped($0)) }
+        captures = CaptureCode(source: wrapped(extentSources ?? sources), caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                foldsInPattern: foldsInPattern, longest: (posix || syntax == .fixed) && !backReferences)
         let asciiLiteral = literals.map { $0.count == 1 && $0[0].allSatisfy { $0 < 0x80 } } ?? false
         let base: Matcher
@@ -264,8 +280,10 @@ public struct GrepPattern: Sendable {
         if wholeWord && !wholeLine && fixedKeys == nil {
             loop = WordRegexLoop.make(patterns, syntax: syntax, utf8: utf8, caseless: ignoreCase, selectsLines: dfaGivesUp) { i in
                 if syntax == .fixed { return POSIXPattern.literalSource(patterns[i], utf8: utf8, caseless: ignoreCase) }
+                // (glibc's reading always: the loop finds GNU's -o extents, which are glibc's, and
+                // decides lines only where glibc's regex does.)
                 return try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                        caseless: ignoreCase, bufferEnd: true, glibcDecides: glibcList).pcre
+                                        caseless: ignoreCase, bufferEnd: true, glibcDecides: true).pcre
             } compile: { text, references in
                 try PCRE2Code(text, caseless: ignoreCase && !foldsInPattern, utf: utf8, ucp: foldsInPattern && !LocaleClasses.available,
                               longest: true, backReferences: references)
@@ -359,6 +377,7 @@ public struct GrepPattern: Sendable {
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
         if let wordExtents { return wordExtents.ranges(in: bytes) }
         if let wordLoop { return wordLoop.extents(in: bytes) }
+        if let glibcExtents { return glibcExtents.extents(in: bytes) }
         return matcher.matchRanges(in: bytes)
     }
 

@@ -160,6 +160,8 @@ struct POSIXTranslator {
     var glibcDecides = false
     /// An operator was read here as the dfa reads it, which glibc reads otherwise.
     var readingsDiffer = false
+    /// The last word assertion (UTF-8): where it starts in `out`, and `glibcDecides` before it.
+    var wordAssertion: (start: Int, glibcDecidedBefore: Bool)?
     /// `\'` is the subject's end (`\z`), not the line's (see `POSIXPattern.init`).
     var bufferEnd = false
     /// See `POSIXPattern.glibcMissesMatches`.
@@ -247,6 +249,7 @@ struct POSIXTranslator {
 
     mutating func escapedUnit(_ c: UInt32) throws {
         // In a multibyte locale GNU's dfa leaves word assertions and classes to glibc.
+        if utf8, [0x3C, 0x3E, 0x62, 0x42].contains(c) { wordAssertion = (out.count, glibcDecides) }
         if utf8, [0x3C, 0x3E, 0x62, 0x42, 0x77, 0x57, 0x73, 0x53].contains(c) { glibcDecides = true }
         switch UnicodeScalar(c).map(Character.init) {
         case "(" where !ere: openGroup()
@@ -529,6 +532,12 @@ struct POSIXTranslator {
                 return
             }
             readingsDiffer = true
+            if case .valid(0, 0?, _) = parsed, let a = atom, a.kind == .assertion, let w = wordAssertion, w.start == a.start {
+                // GNU's dfa deletes a piece repeated {0} (or {0,0}) as it parses: a word
+                // assertion so repeated no longer makes it leave the lines to glibc
+                // (`printf 'ab\n' | grep -c 'a\>\{0\}'` is 1 in a UTF-8 locale).
+                glibcDecides = w.glibcDecidedBefore
+            }
         }
         if ere && glibcStart {
             // glibc skips the brace (and reads the digits and `}` after it as ordinary
