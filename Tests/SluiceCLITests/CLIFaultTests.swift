@@ -206,6 +206,33 @@ final class CLIFaultTests: XCTestCase {
         XCTAssertEqual(ere.status, 0)
     }
 
+    /// A regex that gives up while the extents of a selected line are found (`-o`, colour,
+    /// `--json`) is an error too, not a line printed as if it had no more matches: GNU grep
+    /// prints the extents found before, then stops with "exceeded PCRE's backtracking limit",
+    /// status 2 (differential seed 20261204, case 948).
+    func testRegexThatGivesUpOnExtentsIsAnError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("a.log").path
+        let line = "x1 get = 1514038440000##7007##548365##8661##12361##27173954\r\n"
+        try Data(("first ok\n" + line + "later ok\n").utf8).write(to: URL(fileURLWithPath: path))
+        let pattern = "([[:graph:]]+)+\\h"
+        for options in [["-o"], ["--color=always"], ["-o", "-n", "-b"], ["-c"]] {
+            let r = try sluice(["grep", "-P"] + options + [pattern, path])
+            let gnu = try runProgram("/usr/bin/env", ["grep", "-P"] + options + [pattern, path])
+            XCTAssertEqual(r.stdout, gnu.stdout, "\(options)")
+            XCTAssertEqual(r.status, gnu.status, "\(options)")
+            if gnu.status == 2 {
+                XCTAssertTrue(r.stderr.contains("\(path): "), r.stderr)
+                XCTAssertTrue(r.stderr.contains("gave up: match limit exceeded"), r.stderr)
+            }
+        }
+        let json = try sluice(["grep", "--json", "-P", pattern, path])
+        XCTAssertEqual(json.status, 2)
+        XCTAssertEqual(json.text.split(separator: "\n").count, 3, json.text)  // begin, two matches, no summary
+        XCTAssertTrue(json.stderr.contains("line 2 at byte 9: pattern"), json.stderr)
+    }
+
     // MARK: Signals
 
     /// SIGINT and SIGTERM end the input: what was read is filtered and flushed (a partial last

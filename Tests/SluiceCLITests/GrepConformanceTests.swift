@@ -235,8 +235,8 @@ final class GrepDialectConformanceTests: XCTestCase {
     /// Cases known to differ, each for a reason the README's "Differences from GNU grep" gives:
     /// GNU grep reports `-o` extents with glibc's regex, which reads an ERE's leading `{...}`
     /// otherwise than its line matcher does (Sluice now finds such extents as glibc reads the
-    /// pattern, so `{1}a` agrees; `a|{`, an invalid brace, still differs); and with `-w` GNU retries shorter matches at the same
-    /// start before moving on, where sluice takes the longest match with word edges around it
+    /// pattern, so `{1}a` agrees; `a|{`, an invalid brace, still differs); and with `-w` GNU
+    /// retries shorter matches at the same start before moving on, where sluice takes the longest match with word edges around it
     /// (the selected lines are the same; some `-o -w` and `-x` extents of nested repeats differ).
     /// They must still differ (a fix shows here, and the entry goes).
     static let knownDifferences: Set<String> = [

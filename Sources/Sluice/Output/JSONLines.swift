@@ -34,6 +34,8 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
         var selected = 0
         var sources = 0
         var finished = false
+        /// The regex engine gave up on a line's submatches: that line is the last written.
+        var failure: SluiceError?
         let startTime = PipelineStatistics.now()
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
@@ -67,6 +69,11 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
                 } else if !batch.isEmpty {
                     if !inSource { beginSource(batch.sourceName) }
                     write(batch)
+                    if let failure {
+                        statistics.addFailure(failure)
+                        finished = true
+                        return writer.take()
+                    }
                 }
                 if !writer.isEmpty { return writer.take() }
             }
@@ -93,7 +100,7 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
             let file: JSONWriter.Value = batch.sourceName.map { .name($0) } ?? .null
             var selectedHere = 0
             let entries = batch.entries
-            for (index, line) in batch.enumerated() {
+            for (index, line) in batch.enumerated() where failure == nil {
                 let isContext = entries?[index].isContext ?? false
                 if !isContext { selectedHere += 1 }
                 line.withUnsafeBytes { bytes in
@@ -103,7 +110,12 @@ public struct AsyncJSONLinesSequence<Base: AsyncSequence & Sendable>: AsyncSeque
                     ]
                     fields.append(JSONWriter.isValidUTF8(bytes) ? ("text", .raw(bytes)) : ("bytes", .base64(bytes)))
                     if !isContext, let pattern {
-                        let ranges = pattern.matchRanges(in: bytes)
+                        var ranges: [Range<Int>] = []
+                        do throws(SluiceError) {
+                            try pattern.matchRanges(in: bytes, lineNumber: line.number, byteOffset: line.byteOffset, found: &ranges)
+                        } catch {
+                            failure = error.naming(batch.sourceName ?? "(standard input)")
+                        }
                         fields.append(("submatches", .ranges(ranges)))
                     }
                     writer.object(fields)

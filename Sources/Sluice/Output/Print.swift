@@ -150,6 +150,7 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
         private var base: Base.AsyncIterator
         private var printer: LinePrinter
         private let statistics: PrintStatistics
+        private var finished = false
 
         init(base: Base.AsyncIterator, printer: LinePrinter, statistics: PrintStatistics) {
             self.base = base
@@ -158,6 +159,7 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+            if finished { return nil }
             while let batch = try await base.next(isolation: actor) {
                 if batch.isNotice {
                     if let failure = batch.failure { statistics.addFailure(failure) }
@@ -166,6 +168,12 @@ public struct AsyncPrintedSequence<Base: AsyncSequence>: AsyncSequence where Bas
                 }
                 let (bytes, selected) = printer.print(batch)
                 statistics.add(selected)
+                if let failure = printer.failure {
+                    // (Nothing after the line on which the engine gave up is printed.)
+                    statistics.addFailure(failure)
+                    finished = true
+                    return bytes
+                }
                 if let message = printer.takeMessage() {
                     statistics.addMessage(message)
                     return bytes
@@ -198,6 +206,9 @@ struct LinePrinter {
     private var sourceEndedSinceLines = false
     /// A message for standard error from the last batch printed (`NAME: binary file matches`).
     private var message: String?
+    /// The regex engine gave up finding a line's extents (`-o`, colour): the batch was printed
+    /// up to that line's last extent found, and printing stops, as GNU grep's does.
+    private(set) var failure: SluiceError?
     /// The width of numbers with ``PrintFormat/initialTab``, for the source named `fieldWidthSource`.
     private var fieldWidth = 0
     private var fieldWidthSource: String??
@@ -285,13 +296,13 @@ struct LinePrinter {
             out.reserveCapacity(batch.storage.count + batch.lineCount * 8)
             if let entries = batch.entries {
                 batch.storage.withUnsafeBytes { bytes in
-                    for e in entries {
+                    for e in entries where failure == nil {
                         appendLine(UnsafeRawBufferPointer(rebasing: bytes[e.range]), name: name, number: e.number,
                                    offset: e.byteOffset, isContext: e.isContext, startsGroup: e.startsGroup)
                     }
                 }
             } else {
-                for line in batch {
+                for line in batch where failure == nil {
                     line.withUnsafeBytes {
                         appendLine($0, name: name, number: line.number, offset: line.byteOffset, isContext: false, startsGroup: false)
                     }
@@ -425,12 +436,25 @@ struct LinePrinter {
         if format.nullAfterNames { out.append(0) } else { appendSeparator(separator) }
     }
 
+    /// The extents of `pattern` in a line; those found before the regex engine gave up, with
+    /// ``failure`` set.
+    private mutating func ranges(of pattern: GrepPattern, in line: UnsafeRawBufferPointer, number: Int, offset: Int64,
+                                    name: String) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        do {
+            try pattern.matchRanges(in: line, lineNumber: number, byteOffset: offset, found: &found)
+        } catch {
+            failure = error.naming(name)
+        }
+        return found
+    }
+
     private mutating func appendLine(_ line: UnsafeRawBufferPointer, name: String, number: Int, offset: Int64,
                                      isContext: Bool, startsGroup: Bool) {
         if let only = format.onlyMatching {
             if startsGroup, let separator = format.groupSeparator { appendSeparator(separator); out.append(0x0A) }
             guard isContext == format.matchesOfContextLines else { return }
-            for r in only.matchRanges(in: line) {
+            for r in ranges(of: only, in: line, number: number, offset: offset, name: name) {
                 appendPrefix(name: name, number: number, offset: offset + Int64(r.lowerBound), separator: isContext ? 0x2D : 0x3A,
                              lineIsEmpty: r.isEmpty)
                 appendColored(UnsafeRawBufferPointer(rebasing: line[r]), format.colors?.match)
@@ -442,11 +466,13 @@ struct LinePrinter {
         appendPrefix(name: name, number: number, offset: offset, separator: isContext ? 0x2D : 0x3A, lineIsEmpty: line.isEmpty)
         if let colors = format.colors, let pattern = format.highlighting {
             var position = 0
-            for r in pattern.matchRanges(in: line) {
+            for r in ranges(of: pattern, in: line, number: number, offset: offset, name: name) {
                 out.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[position..<r.lowerBound]))
                 appendColored(UnsafeRawBufferPointer(rebasing: line[r]), isContext ? colors.contextMatch : colors.match)
                 position = r.upperBound
             }
+            // (GNU grep stops where its matcher gave up: the rest of the line is not printed.)
+            if failure != nil { return }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[position...]))
         } else {
             out.append(contentsOf: line)

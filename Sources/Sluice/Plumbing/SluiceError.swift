@@ -179,7 +179,9 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badPattern:
             return "invalid pattern '\(Self.shortened(pattern ?? ""))' at offset \(offset ?? 0): \(reason ?? "")"
         case .matchFailed:
-            return "\(name): line \(lineNumber ?? 0) at byte \(offset ?? 0): pattern '\(Self.shortened(pattern ?? ""))' gave up: \(reason ?? "")" +
+            // (A line printed without -n may not have been counted: then its byte offset alone.)
+            let line = (lineNumber ?? 0) > 0 ? "line \(lineNumber ?? 0) at byte" : "the line at byte"
+            return "\(name): \(line) \(offset ?? 0): pattern '\(Self.shortened(pattern ?? ""))' gave up: \(reason ?? "")" +
                 "; simplify the pattern (nested repeats such as (a+)+ backtrack without end)"
         case .write:
             return "write error: \(Self.systemMessage(errno ?? 0))"

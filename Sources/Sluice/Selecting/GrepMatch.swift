@@ -145,7 +145,7 @@ struct CapturingRegex: Sendable {
         while start <= bytes.count {
             var extent: Range<Int>?
             if code.leftmostLongest {
-                extent = code.longestMatches(in: bytes, from: start, to: bytes.count, firstOnly: true).first
+                extent = try code.longestMatches(in: bytes, from: start, to: bytes.count, firstOnly: true).first
             } else {
                 extent = try code.firstMatch(in: bytes, from: start, to: bytes.count)
             }

@@ -123,6 +123,11 @@ public struct GrepPattern: Sendable {
         var glibcSelects = false
         // The patterns as glibc reads them, where its extents differ from the lines' reading.
         var extentSources: [String]?
+        // One BRE or ERE pattern translated for PCRE2 (see POSIXPattern.init).
+        func translate(_ p: String, groupOffset: Int = 0, bufferEnd: Bool = false, glibcDecides: Bool = false) throws -> POSIXPattern {
+            try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8, caseless: ignoreCase,
+                             groupOffset: groupOffset, bufferEnd: bufferEnd, glibcDecides: glibcDecides)
+        }
         switch syntax {
         case .fixed:
             literals = patterns.map(RawBytes.bytes)
@@ -135,13 +140,12 @@ public struct GrepPattern: Sendable {
             for pass in 0..<2 {
                 var groups = 0
                 translated = try patterns.map { p in
-                    let t = try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                             caseless: ignoreCase, groupOffset: groups, glibcDecides: glibcList)
+                    let t = try translate(p, groupOffset: groups, glibcDecides: glibcList)
                     groups += t.groups
                     return t
                 }
                 guard pass == 0, patterns.count > 1, translated.contains(where: \.decidedByGlibc),
-                      translated.contains(where: { $0.readsDifferently && !$0.decidedByGlibc }) else { break }
+                      translated.contains(where: \.dfaReadsOtherwiseThanGlibc) else { break }
                 glibcList = true
             }
             var found: [[UInt8]] = []
@@ -158,13 +162,11 @@ public struct GrepPattern: Sendable {
                 if let l = t.alternativeLiterals { found += l } else { allPlain = false }
             }
             literals = allPlain ? found : nil
-            if !glibcList, translated.contains(where: { $0.readsDifferently && !$0.decidedByGlibc }) {
+            if !glibcList, translated.contains(where: \.dfaReadsOtherwiseThanGlibc) {
                 var groups = 0
                 extentSources = try zip(patterns, translated).map { p, t in
                     defer { groups += t.groups }
-                    guard t.readsDifferently && !t.decidedByGlibc else { return t.pcre }
-                    return try POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                            caseless: ignoreCase, groupOffset: groups, glibcDecides: true).pcre
+                    return t.dfaReadsOtherwiseThanGlibc ? try translate(p, groupOffset: groups, glibcDecides: true).pcre : t.pcre
                 }
             }
         }
@@ -181,22 +183,32 @@ public struct GrepPattern: Sendable {
             do {
                 return try PCRE2Code(combined, caseless: ignoreCase && !foldsInPattern, utf: utf8,
                                      ucp: foldsInPattern && !LocaleClasses.available,
-                                     longest: posix || syntax == .fixed, backReferences: backReferences)
+                                     longest: posix || syntax == .fixed, backReferences: backReferences,
+                                     longestFirst: syntax == .fixed)
             } catch let error as SluiceError where error.kind == .badPattern {
                 let reason = error.reason ?? ""
                 // Each pattern translated on its own (back-references numbered from 1), to find
                 // the one to blame when a list does not compile.
                 let alone: [String] = posix
                     ? patterns.compactMap { p in
-                        try? POSIXPattern(p, dialect: syntax == .basic ? .basic : .extended, utf8: utf8, caseless: ignoreCase).pcre }
+                        try? translate(p).pcre }
                     : sources
                 throw patterns.count == 1 ? SluiceError.badPattern(pattern: patterns[0], offset: Int(error.offset ?? 0), reason: reason)
                     : Self.firstBadPattern(alone, ignoreCase: ignoreCase && !foldsInPattern, utf: utf8,
                                            ucp: foldsInPattern && !LocaleClasses.available, combinedReason: reason)
             }
         }
+        // Fixed strings are joined longest first (in characters): at a position, the first
+        // alternative that matches there is then the longest, so Perl's leftmost-first match
+        // is POSIX's leftmost-longest (see PCRE2Code's `longestFirst`).
+        let fixedLengths = syntax == .fixed
+            ? Dictionary(zip(sources, patterns.map { utf8 ? $0.unicodeScalars.count : $0.utf8.count }), uniquingKeysWith: max) : [:]
         func wrapped(_ sources: [String]) -> String {
-            let combined = sources.count == 1 ? sources[0] : sources.map { "(?:\($0))" }.joined(separator: "|")
+            let ordered = syntax == .fixed ? sources.enumerated().sorted { a, b in
+                let la = fixedLengths[a.element] ?? 0, lb = fixedLengths[b.element] ?? 0
+                return la != lb ? la > lb : a.offset < b.offset
+            }.map(\.element) : sources
+            let combined = ordered.count == 1 ? ordered[0] : ordered.map { "(?:\($0))" }.joined(separator: "|")
             if wholeLine { return "^(?:\(combined))$" }
             if wholeWord {
                 let w = syntax == .perl ? "\\w" : POSIXPattern.wordClass(utf8: utf8)
@@ -262,8 +274,7 @@ public struct GrepPattern: Sendable {
                 if perl { return refused.map { sources[$0] } }
                 var groups = 0
                 return try refused.map { i in
-                    let t = try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                             caseless: ignoreCase, groupOffset: groups, glibcDecides: glibcList)
+                    let t = try translate(patterns[i], groupOffset: groups, glibcDecides: glibcList)
                     groups += t.groups
                     return t.pcre
                 }
@@ -282,8 +293,7 @@ public struct GrepPattern: Sendable {
                 if syntax == .fixed { return POSIXPattern.literalSource(patterns[i], utf8: utf8, caseless: ignoreCase) }
                 // (glibc's reading always: the loop finds GNU's -o extents, which are glibc's, and
                 // decides lines only where glibc's regex does.)
-                return try POSIXPattern(patterns[i], dialect: syntax == .basic ? .basic : .extended, utf8: utf8,
-                                        caseless: ignoreCase, bufferEnd: true, glibcDecides: true).pcre
+                return try translate(patterns[i], bufferEnd: true, glibcDecides: true).pcre
             } compile: { text, references in
                 try PCRE2Code(text, caseless: ignoreCase && !foldsInPattern, utf: utf8, ucp: foldsInPattern && !LocaleClasses.available,
                               longest: true, backReferences: references)
@@ -373,12 +383,30 @@ public struct GrepPattern: Sendable {
     }
 
     /// The non-empty, non-overlapping matches in `bytes`, as byte ranges (for `-o` and colour);
-    /// those found before a match failure, if the regex engine gives up.
+    /// those found before a match failure, if the regex engine gives up (see
+    /// ``matchRanges(in:lineNumber:byteOffset:)``, which reports it).
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        do { return try extents(in: bytes) } catch { return error.found }
+    }
+
+    /// The non-empty, non-overlapping matches in a line's `bytes`; throws
+    /// ``SluiceError/matchFailed(path:lineNumber:offset:pattern:reason:)`` for the line when the
+    /// regex engine gives up, after `found` is given the matches found before.
+    public func matchRanges(in bytes: UnsafeRawBufferPointer, lineNumber: Int, byteOffset: Int64,
+                            found: inout [Range<Int>]) throws(SluiceError) {
+        do {
+            found = try extents(in: bytes)
+        } catch {
+            found = error.found
+            throw error.error(lineNumber: lineNumber, offset: byteOffset)
+        }
+    }
+
+    func extents(in bytes: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] {
         if let wordExtents { return wordExtents.ranges(in: bytes) }
-        if let wordLoop { return wordLoop.extents(in: bytes) }
-        if let glibcExtents { return glibcExtents.extents(in: bytes) }
-        return matcher.matchRanges(in: bytes)
+        if let wordLoop { return try wordLoop.extents(in: bytes) }
+        if let glibcExtents { return try glibcExtents.extents(in: bytes) }
+        return try matcher.matchRanges(in: bytes)
     }
 
     /// The PCRE2 code of a pattern that is matched as a regex (not as literals), for capture groups.
@@ -580,23 +608,24 @@ enum Matcher: Sendable {
             if Self.isASCII(line) { return true }
             return try codes.lineMatches(line)
         case .gnuWords(let inner, let loop):
-            return try inner.lineMatches(line) && loop.selects(line)
+            guard try inner.lineMatches(line) else { return false }
+            return try loop.selects(line)
         }
     }
 
-    func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+    func matchRanges(in line: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] {
         if case .literalSet(let set) = self { return set.matchRanges(in: line) }
-        if case .regexSet(let set) = self { return set.matchRanges(in: line) }
-        if case .gnuWords(_, let loop) = self { return loop.extents(in: line) }
+        if case .regexSet(let set) = self { return try set.matchRanges(in: line) }
+        if case .gnuWords(_, let loop) = self { return try loop.extents(in: line) }
         if case .unicodeWordLiteralSet(_, let codes) = self {
             // Extents (-o, colour) stay PCRE2's, as before this matcher (see the report of issue 14).
-            return codes.extents(in: line)
+            return try codes.extents(in: line)
         }
         if case .foldedLiteralSet(let set, let code) = self {
             // -o on a line with U+017F or U+0131: the regex of the folding literals and the set
             // may both match; the line is rare, so its extents come from both, leftmost first.
             guard Self.foldingSpecial(in: line, from: 0, to: line.count) != nil else { return set.matchRanges(in: line) }
-            return Self.mergedExtents(set.matchRanges(in: line), code.extents(in: line))
+            return Self.mergedExtents(set.matchRanges(in: line), try code.extents(in: line))
         }
         var ranges: [Range<Int>] = []
         var from = 0
@@ -605,7 +634,7 @@ enum Matcher: Sendable {
             switch self {
             case .never: found = nil
             case .literal(let l): found = l.nextMatch(in: line, from: from)
-            case .regex(let code, _): return code.extents(in: line)
+            case .regex(let code, _): return try code.extents(in: line)
             case .literalSet, .foldedLiteralSet, .regexSet, .unicodeWordLiteralSet, .gnuWords: found = nil
             }
             guard let r = found else { break }
@@ -850,11 +879,17 @@ final class PCRE2Code: @unchecked Sendable {
     /// `(?:pattern)(?C1)`, whose callout notes where a way through the pattern ends and then
     /// fails, so the backtracking matcher tries every way; the furthest end is POSIX's extent.
     private let endsCode: OpaquePointer?
+    /// The pattern is an alternation of fixed strings, longest first (in characters): the
+    /// backtracking matcher's leftmost-first match is then the leftmost-longest one (caseless
+    /// matching is character for character, so at one position the alternative of more
+    /// characters ends further), and the DFA matcher, slow with hundreds of alternatives, is
+    /// not needed.
+    private let longestFirst: Bool
 
     /// `longest`: extents are leftmost-longest (BREs, EREs, fixed strings); with
     /// `backReferences` they are found by trying every way through the pattern (see `endsCode`).
     init(_ pattern: String, caseless: Bool, utf: Bool = false, ucp: Bool = false, longest: Bool = false,
-         backReferences: Bool = false) throws {
+         backReferences: Bool = false, longestFirst: Bool = false) throws {
         var errorCode: Int32 = 0
         var errorOffset = 0
         var options: UInt32 = PCRE2_MULTILINE
@@ -895,6 +930,7 @@ final class PCRE2Code: @unchecked Sendable {
             endsCode = nil
         }
         leftmostLongest = dfaCode != nil
+        self.longestFirst = longestFirst && dfaCode != nil
         posix = longest
         _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)  // falls back to the interpreter if JIT is unavailable
         resources = MatchResourcePool(code: code)
@@ -940,9 +976,11 @@ final class PCRE2Code: @unchecked Sendable {
 
     /// The match that `extents(in:)` would report first at or after `from` in a line (empty
     /// ones included): leftmost-longest when `leftmostLongest` or with back-references, else Perl's.
-    func firstExtent(in line: UnsafeRawBufferPointer, from: Int) -> Range<Int>? {
-        if leftmostLongest { return longestMatches(in: line, from: 0, to: line.count, firstOnly: true, startAt: from).first }
-        guard let r = try? firstMatch(in: line, from: from, to: line.count) else { return nil }
+    /// Throws when the engine gives up (`grep -oP '([[:graph:]]+)+\h'` on a long word: GNU
+    /// grep stops with "exceeded PCRE's backtracking limit", status 2).
+    func firstExtent(in line: UnsafeRawBufferPointer, from: Int) throws(MatchFailure) -> Range<Int>? {
+        if leftmostLongest { return try longestMatches(in: line, from: 0, to: line.count, firstOnly: true, startAt: from).first }
+        guard let r = try firstMatch(in: line, from: from, to: line.count) else { return nil }
         return r.lowerBound..<furthestEnd(in: line, start: r.lowerBound, end: r.upperBound)
     }
 
@@ -950,10 +988,10 @@ final class PCRE2Code: @unchecked Sendable {
     /// is not a line's end (`$` does not match there), or `nil`: glibc's `re_match` with
     /// `not_eol` on a string cut at `end`, as GNU grep's `-w` loop asks it for a shorter match
     /// (see ``WordRegexLoop``). Leftmost-longest codes only.
-    func longestMatch(in line: UnsafeRawBufferPointer, at start: Int, end: Int) -> Int? {
+    func longestMatch(in line: UnsafeRawBufferPointer, at start: Int, end: Int) throws(MatchFailure) -> Int? {
         guard start <= end, end <= line.count else { return nil }
         if leftmostLongest {
-            guard let r = longestMatches(in: line, from: 0, to: end, firstOnly: true, startAt: start, notEOL: true).first,
+            guard let r = try longestMatches(in: line, from: 0, to: end, firstOnly: true, startAt: start, notEOL: true).first,
                   r.lowerBound == start else { return nil }
             return r.count
         }
@@ -962,6 +1000,7 @@ final class PCRE2Code: @unchecked Sendable {
         let rc = pcre2_match_8(code, subject, end, start, PCRE2_ANCHORED | PCRE2_NOTEOL, r.data, r.context)
         let found: Int? = rc > 0 ? Int(pcre2_get_ovector_pointer_8(r.data)![1]) : nil
         resources.give(r)
+        if rc < 0 && rc != PCRE2_ERROR_NOMATCH { throw failure(rc) }
         guard let found else { return nil }
         return furthestEnd(in: line, start: start, end: found, length: end, notEOL: true) - start
     }
@@ -988,7 +1027,7 @@ final class PCRE2Code: @unchecked Sendable {
         }
         var ranges: [Range<Int>] = []
         let empty: [UInt8] = [0]
-        empty.withUnsafeBytes { longestMatches(in: $0, segment: 0..<0, lineStart: false, lineEnd: false, firstOnly: true, into: &ranges) }
+        empty.withUnsafeBytes { try? longestMatches(in: $0, segment: 0..<0, lineStart: false, lineEnd: false, firstOnly: true, into: &ranges) }
         return !ranges.isEmpty
     }
 
@@ -1018,7 +1057,7 @@ final class PCRE2Code: @unchecked Sendable {
         if rc == PCRE2_ERROR_NOMATCH { return nil }
         if rc < 0 && dfaCode != nil {
             // A BRE or ERE never gives up in GNU grep: decide with the DFA matcher instead.
-            return longestMatches(in: bytes, from: from, to: to, firstOnly: true).first
+            return try longestMatches(in: bytes, from: from, to: to, firstOnly: true).first
         }
         guard rc > 0 else { throw failure(rc) }
         let ovector = pcre2_get_ovector_pointer_8(r.data)!
@@ -1028,19 +1067,23 @@ final class PCRE2Code: @unchecked Sendable {
     /// The non-empty, non-overlapping matches of a line whose extents are reported (`-o`,
     /// colour, JSON spans): leftmost-longest when `leftmostLongest` (PCRE2's DFA matcher
     /// returns the longest match at the first position that matches), else Perl's.
-    /// Those found before a match failure, if the engine gives up.
-    func extents(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+    /// Throws when the engine gives up, with the extents found before (``MatchFailure/found``).
+    func extents(in line: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         guard leftmostLongest else {
             var from = 0
-            while from <= line.count, let r = firstExtent(in: line, from: from) {
-                if r.isEmpty { from = start(after: r.upperBound, in: line); continue }
-                ranges.append(r)
-                from = r.upperBound
+            do {
+                while from <= line.count, let r = try firstExtent(in: line, from: from) {
+                    if r.isEmpty { from = start(after: r.upperBound, in: line); continue }
+                    ranges.append(r)
+                    from = r.upperBound
+                }
+            } catch {
+                throw error.after(ranges)
             }
             return ranges
         }
-        return longestMatches(in: line, from: 0, to: line.count, firstOnly: false)
+        return try longestMatches(in: line, from: 0, to: line.count, firstOnly: false)
     }
 
     /// The number of the capture group called `name` (`(?<name>...)`), or `nil`.
@@ -1078,15 +1121,27 @@ final class PCRE2Code: @unchecked Sendable {
     /// stretch is matched on its own.
     /// Matches start at or after `startAt` (default `from`); with `notEOL`, `to` is not a
     /// line's end (`$` does not match there).
+    /// Throws when the DFA matcher gives up (its match limit or workspace), with the matches
+    /// found before.
     func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool, startAt: Int? = nil,
-                        notEOL: Bool = false) -> [Range<Int>] {
+                        notEOL: Bool = false) throws(MatchFailure) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
-        let startAt = startAt ?? from
+        do {
+            try longestMatches(in: bytes, from: from, to: to, firstOnly: firstOnly, startAt: startAt ?? from, notEOL: notEOL,
+                               into: &ranges)
+        } catch {
+            throw error.after(ranges)
+        }
+        return ranges
+    }
+
+    private func longestMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, firstOnly: Bool, startAt: Int,
+                                notEOL: Bool, into ranges: inout [Range<Int>]) throws(MatchFailure) {
         // (An empty line has no valid stretch to match in UTF mode, but may match as it is.)
         guard utf, from < to else {
-            longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: !notEOL, firstOnly: firstOnly,
+            try longestMatches(in: bytes, segment: from..<to, lineStart: true, lineEnd: !notEOL, firstOnly: firstOnly,
                            startAt: startAt - from, into: &ranges)
-            return ranges
+            return
         }
         // Each stretch of valid characters is matched on its own, and so is the empty stretch
         // before each byte that is not valid UTF-8 and after the last one: glibc tries an empty
@@ -1096,18 +1151,17 @@ final class PCRE2Code: @unchecked Sendable {
             let start = i
             while i < to, let n = UTF8Word.validLength(bytes, at: i), i + n <= to { i += n }
             if i >= startAt {
-                longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to && !notEOL,
-                               firstOnly: firstOnly, startAt: Swift.max(0, startAt - start), into: &ranges)
-                if firstOnly && !ranges.isEmpty { return ranges }
+                try longestMatches(in: bytes, segment: start..<i, lineStart: start == from, lineEnd: i == to && !notEOL,
+                                   firstOnly: firstOnly, startAt: Swift.max(0, startAt - start), into: &ranges)
+                if firstOnly && !ranges.isEmpty { return }
             }
             if i >= to { break }
             i += 1
         }
-        return ranges
     }
 
     private func longestMatches(in bytes: UnsafeRawBufferPointer, segment: Range<Int>, lineStart: Bool, lineEnd: Bool,
-                                firstOnly: Bool, startAt: Int = 0, into ranges: inout [Range<Int>]) {
+                                firstOnly: Bool, startAt: Int = 0, into ranges: inout [Range<Int>]) throws(MatchFailure) {
         guard let dfaCode else { return }
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         let subject = base + segment.lowerBound
@@ -1120,12 +1174,50 @@ final class PCRE2Code: @unchecked Sendable {
         defer { resources.give(r) }
         var from = startAt
         var size = 1000
+        // The DFA matcher, unanchored, runs all of the pattern's ways from each position in
+        // turn until one matches: with hundreds of alternatives that is milliseconds per match
+        // (661 case-folded literals, `-o` over a 334 KB line: over 2 minutes). The backtracking
+        // matcher (JIT) finds the same leftmost start, where a match of some way begins; the
+        // DFA matcher, anchored there, then finds the longest. If the JIT gives up (a match
+        // limit), the DFA matcher searches unanchored for the rest of the segment.
+        var jitFinds = true
         while from <= length {
+            if longestFirst {
+                let rc = pcre2_match_8(code, subject, length, from, options, r.data, r.context)
+                if rc > 0 {
+                    let ovector = pcre2_get_ovector_pointer_8(r.data)!
+                    let lo = Int(ovector[0]), hi = Int(ovector[1])
+                    if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
+                    if hi == lo {
+                        from = hi + 1
+                        while utf && from < length && subject[from] & 0xC0 == 0x80 { from += 1 }
+                    } else {
+                        ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi)
+                        from = hi
+                    }
+                    continue
+                }
+                if rc == PCRE2_ERROR_NOMATCH { return }
+                // (The JIT gave up: the DFA matcher decides.)
+            }
+            var start = from
+            var anchored: UInt32 = 0
+            if jitFinds {
+                let rc = pcre2_match_8(code, subject, length, from, options, r.data, r.context)
+                if rc == PCRE2_ERROR_NOMATCH { return }
+                if rc > 0 {
+                    start = Int(pcre2_get_ovector_pointer_8(r.data)![0])
+                    anchored = PCRE2_ANCHORED
+                } else {
+                    jitFinds = false
+                }
+            }
             let rc = withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { workspace in
-                pcre2_dfa_match_8(dfaCode, subject, length, from, options, r.data, r.context, workspace.baseAddress, size)
+                pcre2_dfa_match_8(dfaCode, subject, length, start, options | anchored, r.data, r.context, workspace.baseAddress, size)
             }
             if rc == PCRE2_ERROR_DFA_WSSIZE && size < 1 << 22 { size *= 8; continue }
-            guard rc >= 0 else { return }  // no match, or the engine gave up; 0: the longest is still first
+            if rc == PCRE2_ERROR_NOMATCH { return }
+            guard rc >= 0 else { throw failure(rc) }  // 0: the longest is still first
             let ovector = pcre2_get_ovector_pointer_8(r.data)!
             let lo = Int(ovector[0]), hi = Int(ovector[1])
             if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
@@ -1145,9 +1237,20 @@ final class PCRE2Code: @unchecked Sendable {
 struct MatchFailure: Error {
     let pattern: String
     let reason: String
+    /// The extents found in the line before the engine gave up (`-o` prints them, as GNU grep does).
+    var found: [Range<Int>] = []
 
-    func error(line: Line) -> SluiceError {
-        .matchFailed(path: nil, lineNumber: line.number, offset: line.byteOffset, pattern: pattern, reason: reason)
+    /// The failure, with `ranges` found before it (and before those it carried).
+    func after(_ ranges: [Range<Int>]) -> MatchFailure {
+        var f = self
+        f.found = ranges + found
+        return f
+    }
+
+    func error(line: Line) -> SluiceError { error(lineNumber: line.number, offset: line.byteOffset) }
+
+    func error(lineNumber: Int, offset: Int64) -> SluiceError {
+        .matchFailed(path: nil, lineNumber: lineNumber, offset: offset, pattern: pattern, reason: reason)
     }
 }
 

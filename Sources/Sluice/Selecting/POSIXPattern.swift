@@ -76,6 +76,9 @@ struct POSIXPattern {
     let decidedByGlibc: Bool
     /// Whether glibc's regex and GNU's dfa read an operator of the pattern differently.
     let readsDifferently: Bool
+    /// Whether the pattern was read as GNU's dfa reads it, and glibc's regex reads it otherwise
+    /// (unless another pattern of the list hands it to glibc): its `-o` extents are glibc's.
+    var dfaReadsOtherwiseThanGlibc: Bool { readsDifferently && !decidedByGlibc }
     /// Whether a back-reference refers to a group that holds an unbounded repetition (`*`, `+`,
     /// `{n,}`) of a repetition or a group (`(y**)\1`, `((y*)*)\1`): glibc's matcher misses
     /// matches of such a pattern (`echo a | grep -cE '(y**)\1'` is 0).

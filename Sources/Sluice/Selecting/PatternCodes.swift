@@ -51,9 +51,10 @@ enum PatternCodes: Sendable {
     }
 
     /// The non-empty, non-overlapping matches of a line (see `PCRE2Code.extents(in:)`).
-    func extents(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+    /// Throws when the engine gives up, with the extents found before.
+    func extents(in line: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] {
         switch self {
-        case .joined(let code): return code.extents(in: line)
+        case .joined(let code): return try code.extents(in: line)
         case .each(let codes, let longest):
             // Each code's first extent at or after `from` stays its first one until `from` passes
             // its start, so it is searched again only then.
@@ -65,7 +66,7 @@ enum PatternCodes: Sendable {
                 var best: Range<Int>?
                 for (k, code) in codes.enumerated() where !done[k] {
                     if next[k].map({ $0.lowerBound < from }) ?? true {
-                        next[k] = code.firstExtent(in: line, from: from)
+                        do { next[k] = try code.firstExtent(in: line, from: from) } catch { throw error.after(ranges) }
                         if next[k] == nil { done[k] = true; continue }
                     }
                     guard let r = next[k] else { continue }

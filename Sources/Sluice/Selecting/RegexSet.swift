@@ -277,7 +277,7 @@ final class RegexSet: @unchecked Sendable {
         try full.lineMatches(line)
     }
 
-    func matchRanges(in line: UnsafeRawBufferPointer) -> [Range<Int>] { full.extents(in: line) }
+    func matchRanges(in line: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] { try full.extents(in: line) }
 
     /// The lines of `bytes[from..<to]` (whole lines) that may match: Vectorscan's, and those of
     /// the refused patterns found by PCRE2. `nil` when the region must be searched by

@@ -208,28 +208,32 @@ struct WordRegexLoop: Sendable {
     }
 
     /// Whether GNU selects `line`.
-    func selects(_ line: UnsafeRawBufferPointer) -> Bool { match(in: line, from: 0, exact: false) != nil }
+    func selects(_ line: UnsafeRawBufferPointer) throws(MatchFailure) -> Bool { try match(in: line, from: 0, exact: false) != nil }
 
     /// The extents `grep -o` prints: each search starts at the end of the last match, one
     /// byte after an empty one (which is not printed).
-    func extents(in line: UnsafeRawBufferPointer) -> [Range<Int>] {
+    func extents(in line: UnsafeRawBufferPointer) throws(MatchFailure) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var from = 0
-        while from <= line.count, let m = match(in: line, from: from, exact: true) {
-            if m.isEmpty { from = m.lowerBound + 1; continue }
-            ranges.append(m)
-            from = m.upperBound
+        do {
+            while from <= line.count, let m = try match(in: line, from: from, exact: true) {
+                if m.isEmpty { from = m.lowerBound + 1; continue }
+                ranges.append(m)
+                from = m.upperBound
+            }
+        } catch {
+            throw error.after(ranges)
         }
         return ranges
     }
 
     /// EGexecute's regex loop from byte `from`: with `exact` (`-o`), the leftmost then longest
     /// answer of the codes; else the first found.
-    func match(in line: UnsafeRawBufferPointer, from: Int, exact: Bool) -> Range<Int>? {
+    func match(in line: UnsafeRawBufferPointer, from: Int, exact: Bool) throws(MatchFailure) -> Range<Int>? {
         let n = line.count
         var best: Range<Int>?
         for (k, code) in codes.enumerated() {
-            guard let first = search(code, emptyInside[k], line, from) else { continue }
+            guard let first = try search(code, emptyInside[k], line, from) else { continue }
             var start = first.lowerBound, length = first.count
             if let best, start > best.lowerBound { continue }
             var found: Range<Int>?
@@ -242,13 +246,13 @@ struct WordRegexLoop: Sendable {
                 if length > 0 {
                     length -= 1
                     // GNU cuts the line at start + length - from (see the type's notes).
-                    shorter = code.longestMatch(in: line, at: start, end: start + length - from) ?? -1
+                    shorter = try code.longestMatch(in: line, at: start, end: start + length - from) ?? -1
                 }
                 if shorter > 0 {
                     length = shorter
                     continue
                 }
-                guard start < n, let next = search(code, emptyInside[k], line, start + 1) else { break }
+                guard start < n, let next = try search(code, emptyInside[k], line, start + 1) else { break }
                 start = next.lowerBound
                 length = next.count
             }
@@ -264,13 +268,13 @@ struct WordRegexLoop: Sendable {
     /// glibc's `re_search` from byte `from`: a match starts at a character's first byte, but
     /// for an empty match between the bytes of a multibyte character (see ``emptyInsideCharacters``),
     /// where GNU's loop goes on one byte at a time.
-    private func search(_ code: PCRE2Code, _ emptyInside: Bool, _ line: UnsafeRawBufferPointer, _ from: Int) -> Range<Int>? {
+    private func search(_ code: PCRE2Code, _ emptyInside: Bool, _ line: UnsafeRawBufferPointer, _ from: Int) throws(MatchFailure) -> Range<Int>? {
         var from = from
         if unicode, let character = UTF8Word.character(containing: from, in: line) {
             if emptyInside { return from..<from }
             from = character.upperBound
         }
-        return code.firstExtent(in: line, from: from)
+        return try code.firstExtent(in: line, from: from)
     }
 
     /// GNU's `wordchar_prev`: between the bytes of a character, that character's kind.
