@@ -164,6 +164,11 @@ final class GrepShrunkCaseTests: XCTestCase {
         Case(locale: "C.UTF-8", args: ["-cE", "((y*)*)\\1"], input: Array("a\n".utf8)),
         Case(locale: "C", args: ["-cE", "((y*)+)\\1"], input: Array("a\n".utf8)),
         Case(locale: "C", args: ["-c", "x*\\(y*\\{2,\\}\\)\\1"], input: Array("a\n".utf8)),
+        // Seed 20261206 case 58: a back-reference to a group within a group repeated twice or more.
+        Case(locale: "C", args: ["-E", "-e", "\\${0}[K]*((()\\3)\\2){2}"], input: Array("03-17 16:13:46.635 I x\r\n".utf8)),
+        Case(locale: "C", args: ["-cE", "((a*)\\2){2}"], input: Array("aaaa\n".utf8)),
+        Case(locale: "C.UTF-8", args: ["-cE", "(()\\2){2,}"], input: Array("a\n".utf8)),
+        Case(locale: "C", args: ["-c", "\\(\\(a*\\)\\2\\)\\{3\\}"], input: Array("a\n".utf8)),
     ]
 
     /// Seed 20261202: under -i glibc's regex never matches an escaped lowercase letter that is
@@ -244,7 +249,8 @@ final class GrepShrunkCaseTests: XCTestCase {
         }
         // Near cases that glibc gets right are not refused.
         for args in [["-cE", "((y*){0,2})\\1"], ["-cE", "((y*)?)\\1"], ["-cE", "(y**)"], ["-cE", "(a)\\1*"], ["-cE", "(y*)*\\1"],
-                     ["-cE", "(a)y**\\1"], ["-cE", "(a)((y*)*)\\1"], ["-c", "\\(y*\\)\\+\\1"]] {
+                     ["-cE", "(a)y**\\1"], ["-cE", "(a)((y*)*)\\1"], ["-c", "\\(y*\\)\\+\\1"],
+                     ["-cE", "((a*)\\2){1,2}"], ["-cE", "((a*)\\2)+"], ["-cE", "(a*)(b*\\1){2}"]] {
             let (gnu, ours) = try run(Case(locale: "C", args: args, input: Array("a\naa\n".utf8)), in: dir)
             XCTAssertEqual(ours.status, gnu.status, "\(args): \(ours.stderr)")
             XCTAssertEqual(ours.stdout, gnu.stdout, "\(args)")

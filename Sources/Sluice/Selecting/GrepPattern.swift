@@ -78,7 +78,8 @@ public struct GrepPattern: Sendable {
         public static let wordExtents = KnownDifferences(rawValue: 2)
         /// The lines selected: a BRE or ERE with a back-reference to a group in which `*` or `+`
         /// repeats a group or a repetition (`(y**)\1`, `((y*)*)\1`): glibc's regex, which GNU
-        /// grep runs for back-references, misses some of its matches (`echo a | grep -cE '(y**)\1'` is 0).
+        /// grep runs for back-references, misses some of its matches (`echo a | grep -cE '(y**)\1'` is 0);
+        /// and one to a group within a group repeated at least twice (`echo aaaa | grep -cE '((a*)\2){2}'` is 0).
         public static let glibcBackReferences = KnownDifferences(rawValue: 4)
         /// Under `-i`, a BRE or ERE that escapes a lowercase ASCII letter that is no operator
         /// (`\i`, `\k`): glibc's regex never matches it (`echo Ii | grep -o -i '\i'` prints

@@ -173,6 +173,10 @@ struct POSIXTranslator {
     var caselessEscapedLowercase = false
     /// The groups that hold an unbounded repetition of a repetition or a group.
     var groupsRepeatingRepetitions: Set<Int> = []
+    /// The groups that hold a back-reference to a group nested in them (`((a*)\2)`).
+    var groupsReferringWithin: Set<Int> = []
+    /// The number of the group that ended last (see `groupEnd`).
+    var lastGroup = 0
     /// Where `out` ended when the last group closed (a quantifier right after repeats the group).
     var groupEnd: Int?
 
@@ -366,6 +370,7 @@ struct POSIXTranslator {
         groupEnd = out.count
         completedGroups.formUnion(alternationLevels.removeLast().accumulated)
         completedGroups.insert(group.number)
+        lastGroup = group.number
         atom = (group.start, .plain)
         lastStart = false
         glibcStart = false
@@ -399,6 +404,8 @@ struct POSIXTranslator {
         hasBackReferences = true
         glibcDecides = true
         if groupsRepeatingRepetitions.contains(n) { glibcMissesMatches = true }
+        // (An open group numbered below n holds group n, which has ended.)
+        groupsReferringWithin.formUnion(openGroups.map(\.number).filter { $0 < n })
         piece(folder != nil ? "(?i:\\g{\(n + groupOffset)})" : "\\g{\(n + groupOffset)}")
     }
 
@@ -432,6 +439,13 @@ struct POSIXTranslator {
         let unbounded = q == "*" || q == "+" || (q.hasPrefix("{") && q.hasSuffix(",}"))
         if unbounded && (a.kind == .quantified || (a.kind == .plain && groupEnd == out.count)) {
             groupsRepeatingRepetitions.formUnion(openGroups.map(\.number))
+        }
+        // A group repeated at least twice that holds a back-reference to a group within it:
+        // glibc misses matches (`echo aaaa | grep -cE '((a*)\2){2}'` is 0, and so is
+        // `(()\2){2}`; `{1,2}` and `+` are right).
+        if a.kind == .plain && groupEnd == out.count && groupsReferringWithin.contains(lastGroup),
+           q.hasPrefix("{"), let least = Int(q.dropFirst().prefix { $0.isNumber }), least >= 2 {
+            glibcMissesMatches = true
         }
         if a.kind == .quantified, let merged = mergedRepetition(q, from: a.start) {
             // A repetition of a repetition (`a+*`, `.\+*`): the same language as one operator,

@@ -466,7 +466,7 @@ extension GrepVerb: Verb {
             throw CLIError("grep: unsupported: -w with the empty pattern among other patterns in a UTF-8 locale (GNU grep lets it match inside non-letter characters); use LC_ALL=C or leave the empty pattern out")
         }
         if pattern.knownDifferences.contains(.glibcBackReferences) {
-            throw CLIError("grep: unsupported: a back-reference to a group in which * or + repeats a group or a repetition, such as (y**)\\1 (GNU grep's regex library misses some of its matches)")
+            throw CLIError("grep: unsupported: a back-reference to a group in which * or + repeats a group or a repetition, such as (y**)\\1, or to a group within a group repeated at least twice, such as ((a*)\\2){2} (GNU grep's regex library misses some of their matches)")
         }
         let extents = onlyMatching || json || color == .always || (color == .auto && isatty(STDOUT_FILENO) != 0)
         let caselessEscape = "with -i, a backslash before a lowercase letter that is no operator (such as \\i): GNU grep's regex library then never matches it"
