@@ -385,7 +385,7 @@ public struct GrepPattern: Sendable {
 
     /// The non-empty, non-overlapping matches in `bytes`, as byte ranges (for `-o` and colour);
     /// those found before a match failure, if the regex engine gives up (see
-    /// ``matchRanges(in:lineNumber:byteOffset:)``, which reports it).
+    /// ``matchRanges(in:lineNumber:byteOffset:found:)``, which reports it).
     public func matchRanges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
         do { return try extents(in: bytes) } catch { return error.found }
     }
