@@ -272,13 +272,16 @@ final class PatternListConformanceTests: XCTestCase {
             var cost = try measured()
             guard cost.count == 2, !runningUnderSanitizer else { continue }
             // The machine is shared: a run over the bound is timed twice more, and the fastest
-            // counts (a debug build took 2.7 s here quiet, 4.34 s once under CI's load).
-            for _ in 0..<2 where cost[0] >= 4.0 {
+            // counts (a debug build takes 2.6–3.1 s here quiet; under CI's load 4.34 s once, and
+            // 4.17 s after two retries). The bound is against a blow-up (a list searched per
+            // pattern, or sorted quadratically, takes minutes), not a speed: the speed is
+            // `make bench`'s.
+            for _ in 0..<2 where cost[0] >= 6.0 {
                 _ = try shell("cd \(quote(dir.path)) && LC_ALL=C /usr/bin/time -f '%e %M' -o time-\(n).txt \"$SLUICE\" grep -c -F -f many-\(n).txt input.log")
                 let again = try measured()
                 if again.count == 2, again[0] < cost[0] { cost = again }
             }
-            XCTAssertLessThan(cost[0], 4.0, "\(n) literals took \(cost[0]) s")
+            XCTAssertLessThan(cost[0], 6.0, "\(n) literals took \(cost[0]) s")
             XCTAssertLessThan(cost[1] / 1024, 128, "\(n) literals: peak RSS \(cost[1] / 1024) MiB")
         }
     }
