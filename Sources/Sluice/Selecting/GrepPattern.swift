@@ -1179,48 +1179,38 @@ final class PCRE2Code: @unchecked Sendable {
         // turn until one matches: with hundreds of alternatives that is milliseconds per match
         // (661 case-folded literals, `-o` over a 334 KB line: over 2 minutes). The backtracking
         // matcher (JIT) finds the same leftmost start, where a match of some way begins; the
-        // DFA matcher, anchored there, then finds the longest. If the JIT gives up (a match
-        // limit), the DFA matcher searches unanchored for the rest of the segment.
+        // DFA matcher, anchored there, then finds the longest (with `longestFirst`, the JIT's
+        // match is it). If the JIT gives up (a match limit), the DFA matcher searches
+        // unanchored for the rest of the segment.
         var jitFinds = true
         while from <= length {
-            if longestFirst {
-                let rc = pcre2_match_8(code, subject, length, from, options, r.data, r.context)
-                if rc > 0 {
-                    let ovector = pcre2_get_ovector_pointer_8(r.data)!
-                    let lo = Int(ovector[0]), hi = Int(ovector[1])
-                    if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
-                    if hi == lo {
-                        from = hi + 1
-                        while utf && from < length && subject[from] & 0xC0 == 0x80 { from += 1 }
-                    } else {
-                        ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi)
-                        from = hi
-                    }
-                    continue
-                }
-                if rc == PCRE2_ERROR_NOMATCH { return }
-                // (The JIT gave up: the DFA matcher decides.)
-            }
+            var lo = from, hi = from
             var start = from
             var anchored: UInt32 = 0
+            var found = false
             if jitFinds {
                 let rc = pcre2_match_8(code, subject, length, from, options, r.data, r.context)
                 if rc == PCRE2_ERROR_NOMATCH { return }
                 if rc > 0 {
-                    start = Int(pcre2_get_ovector_pointer_8(r.data)![0])
+                    let ovector = pcre2_get_ovector_pointer_8(r.data)!
+                    start = Int(ovector[0])
                     anchored = PCRE2_ANCHORED
+                    if longestFirst { lo = start; hi = Int(ovector[1]); found = true }
                 } else {
                     jitFinds = false
                 }
             }
-            let rc = withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { workspace in
-                pcre2_dfa_match_8(dfaCode, subject, length, start, options | anchored, r.data, r.context, workspace.baseAddress, size)
+            if !found {
+                let rc = withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { workspace in
+                    pcre2_dfa_match_8(dfaCode, subject, length, start, options | anchored, r.data, r.context, workspace.baseAddress, size)
+                }
+                if rc == PCRE2_ERROR_DFA_WSSIZE && size < 1 << 22 { size *= 8; continue }
+                if rc == PCRE2_ERROR_NOMATCH { return }
+                guard rc >= 0 else { throw failure(rc) }  // 0: the longest is still first
+                let ovector = pcre2_get_ovector_pointer_8(r.data)!
+                lo = Int(ovector[0])
+                hi = Int(ovector[1])
             }
-            if rc == PCRE2_ERROR_DFA_WSSIZE && size < 1 << 22 { size *= 8; continue }
-            if rc == PCRE2_ERROR_NOMATCH { return }
-            guard rc >= 0 else { throw failure(rc) }  // 0: the longest is still first
-            let ovector = pcre2_get_ovector_pointer_8(r.data)!
-            let lo = Int(ovector[0]), hi = Int(ovector[1])
             if firstOnly { ranges.append(segment.lowerBound + lo..<segment.lowerBound + hi); return }
             if hi == lo {
                 from = hi + 1
