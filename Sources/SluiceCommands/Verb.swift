@@ -18,6 +18,7 @@ let verbRegistry: [any Verb.Type] = [
     SinceVerb.self, UntilVerb.self, MergeVerb.self, ZstdVerb.self, SplitsVerb.self, CombineVerb.self,
     WhereVerb.self,
     FieldsVerb.self,
+    UniqVerb.self,
 ]
 
 /// Where a verb may stand in a pipeline.
