@@ -71,6 +71,33 @@ final class FollowTests: XCTestCase {
             let deadline = Date().addingTimeInterval(seconds)
             while lines.count < count && Date() < deadline { usleep(10_000) }
         }
+        /// Waits until the follower has set at least `count` inotify watches (on a missing file's
+        /// folder; on a file and its folder), so that following has begun and a change made now
+        /// is one it must see. A readiness marker read from `/proc`, not a fixed sleep; fails the
+        /// test at the deadline.
+        func waitUntilWatching(_ count: Int = 1, seconds: Double = 20, file: StaticString = #filePath, line: UInt = #line) {
+            let deadline = Date().addingTimeInterval(seconds)
+            var seen = 0
+            while Date() < deadline {
+                seen = Self.inotifyWatches(of: process.processIdentifier)
+                if seen >= count { return }
+                usleep(5_000)
+            }
+            XCTFail("the follower set \(seen) inotify watches in \(seconds) s, not \(count)", file: file, line: line)
+        }
+        /// The inotify watches process `pid` holds, from `/proc/PID/fdinfo` (one `inotify wd:` line each).
+        static func inotifyWatches(of pid: Int32) -> Int {
+            let fdDirectory = "/proc/\(pid)/fd"
+            guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: fdDirectory) else { return 0 }
+            var watches = 0
+            for fd in descriptors {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDirectory + "/" + fd),
+                      target == "anon_inode:inotify",
+                      let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8) else { continue }
+                watches += info.split(separator: "\n").filter { $0.hasPrefix("inotify wd:") }.count
+            }
+            return watches
+        }
         func stop() {
             process.terminate()
             process.waitUntilExit()
@@ -153,7 +180,8 @@ final class FollowTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("first\nsec".utf8)))
         let follower = try Follower(["tail", "-F", path])
         defer { follower.stop() }
-        usleep(300_000)
+        follower.waitForLineCount(1)
+        follower.waitUntilWatching(2)
         XCTAssertEqual(follower.lines, ["first"])
         let handle = FileHandle(forWritingAtPath: path)!
         handle.seekToEndOfFile()
@@ -169,7 +197,7 @@ final class FollowTests: XCTestCase {
         let path = dir.appendingPathComponent("later.log").path
         let follower = try Follower(["tail", "-F", "-n", "0", path])
         defer { follower.stop() }
-        usleep(300_000)
+        follower.waitUntilWatching()
         try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: path + ".tmp"))
         XCTAssertEqual(rename(path + ".tmp", path), 0)
         follower.waitForLineCount(2)
@@ -199,7 +227,7 @@ final class FollowTests: XCTestCase {
             if startsEmpty { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data())) }
             let follower = try Follower(["tail", "-F", "-n", "5", path])
             defer { follower.stop() }
-            usleep(300_000)
+            follower.waitUntilWatching(startsEmpty ? 2 : 1)
             if !startsEmpty { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data())) }
             try append(path, gzip("one\ntwo\n"))
             follower.waitForLineCount(2)
@@ -211,7 +239,7 @@ final class FollowTests: XCTestCase {
         let streamed = dir.appendingPathComponent("streamed.gz").path
         let follower = try Follower(["tail", "-F", "-n", "5", streamed])
         defer { follower.stop() }
-        usleep(300_000)
+        follower.waitUntilWatching()
         let writer = try runProgram("/usr/bin/python3", ["-c", """
             import gzip, sys, time
             f = open(sys.argv[1], 'wb'); g = gzip.GzipFile(fileobj=f, mode='wb')
@@ -227,9 +255,10 @@ final class FollowTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: text, contents: Data()))
         let plain = try Follower(["tail", "-F", text])
         defer { plain.stop() }
-        usleep(300_000)
+        plain.waitUntilWatching(2)
         try append(text, Data("a\nb".utf8))
-        usleep(300_000)
+        plain.waitForLineCount(1)
+        usleep(100_000)  // lets the follower read the partial "b" on its own (the test holds either way)
         try append(text, Data("c\n".utf8))
         plain.waitForLineCount(2)
         XCTAssertEqual(plain.lines, ["a", "bc"])
