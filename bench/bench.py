@@ -69,6 +69,8 @@ ROW_NAMES = [
     "follow-latency-1000", "cat-pipe", "lib-pipe", "lib-pipe-dispatchio",
     # issue 17: merge of four logs in four formats (one gzip) against sort -m on a sortable prefix
     "merge-4",
+    # issue 11: a verb added as one file (uniq -c over the corpus, against GNU uniq)
+    "uniq-c",
 ]
 DOC_TREE = "/tmp/doc-tree"
 DOC_PATTERN = "GNU"
@@ -972,6 +974,10 @@ def build_rows(names, S, B, inp):
             r = Row(name, [F], [
                 Cmd("sluice", [[S, "cat", F, "then", "count"]], sluice=True, cmp="count"),
                 Cmd("wc -l", [["wc", "-l"]], stdin=F, cmp="count", target=1.5)])
+        elif name == "uniq-c":
+            r = Row(name, [F], [
+                Cmd("sluice", [[S, "uniq", "-c", F]], sluice=True, cmp="bytes"),
+                Cmd("uniq -c", [["uniq", "-c", F]], cmp="bytes", target=1.0)])
         elif name == "count-gzip":
             r = Row(name, [G], [
                 Cmd("sluice", [[S, "cat", G, "then", "count"]], sluice=True, cmp="count"),

@@ -118,7 +118,12 @@ func normaliseCount(_ words: [String]) -> [String] {
     var out: [String] = []
     for word in words {
         let takesValue = ["-n", "-c", "--lines", "--bytes", "-s", "--pid"].contains(out.last ?? "")
-        if !takesValue, word.count > 1, word.first == "-", word.dropFirst().allSatisfy(\.isNumber) {
+        let negative = word.count > 1 && word.first == "-" && word.dropFirst().allSatisfy(\.isNumber)
+        if let last = out.last, negative, ["-n", "--lines", "-c", "--bytes"].contains(last) {
+            // `-n -3` (head: all but the last 3; tail: the last 3): the parser would take `-3`
+            // for an option, so the value is joined to its option.
+            out[out.count - 1] = (last.hasPrefix("--") ? last : (last == "-n" ? "--lines" : "--bytes")) + "=" + word
+        } else if !takesValue, negative {
             out += ["-n", String(word.dropFirst())]
         } else {
             out.append(word)

@@ -44,6 +44,9 @@ extension Plan {
         }
         let status = await write(composition, statistics: printed, recorder: recorder)
         if status != 0 && status != 1 { return status }
+        // `grep -q`: a selected line makes the status 0 even after an error, as GNU grep's
+        // (`grep -q y missing a` is 0 when a holds y).
+        if composition.quiet && status == 0 { return 0 }
         if recorder.anyFailed || trailingBytesFail.load(ordering: .relaxed) { return 2 }
         return status
     }
@@ -93,7 +96,8 @@ extension Plan {
                                          inTimeOrder: stage.inTimeOrder, captures: index == 0 ? nil : stage.captures,
                                          statistics: inputs.files.options.statistics, pipelineWords: pipelineWords,
                                          inputs: inputs.files.paths.map { ($0, inputs.files.displayName($0)) },
-                                         split: inputs.files.options.split)
+                                         split: inputs.files.options.split,
+                                         laterStagesAreLight: stages[(index + 1)...].allSatisfy(\.isLightPerLine))
             if position.isLast, let sink = verb as? any SinkVerb {
                 let lines = position.isFirst ? try verb.source(inputs, position).stream : stage.stream
                 return Composition(output: try sink.output(lines, printing: position.isFirst ? .lines : stage.printing,

@@ -50,6 +50,9 @@ struct StagePosition {
     var inputs: [(path: String, name: String)] = []
     /// The split of every input that is read, if any.
     var split: InputSplit? = nil
+    /// Every stage after this one costs little per line (see ``Verb/isLightPerLine``), so the
+    /// second core is free for this one's work (grep scans batches ahead on it).
+    var laterStagesAreLight = true
     var isFirst: Bool { index == 0 }
     var isLast: Bool { index == count - 1 }
 }
@@ -122,6 +125,9 @@ protocol Verb: ParsableCommand {
     func configure(_ settings: inout InputSettings)
     /// `--split` or `--split-bytes`, for verbs that stream files as a first stage.
     var requestedSplit: InputSplit? { get }
+    /// Costs little per line (counting, cutting, numbering): a stage before it may use the
+    /// second core for itself. False for stages that match, parse or compress each line.
+    var isLightPerLine: Bool { get }
     /// Checks options that depend on its place (beyond its role).
     func check(_ position: StagePosition) throws
     /// As the first stage: its lines from the inputs.
@@ -146,6 +152,7 @@ extension Verb {
     var inputFiles: [String] { [] }
     func configure(_ settings: inout InputSettings) {}
     var requestedSplit: InputSplit? { nil }
+    var isLightPerLine: Bool { false }
     func check(_ position: StagePosition) throws {}
     /// By default a first stage reads the inputs concatenated, as `cat FILE... | VERB` would.
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
@@ -162,6 +169,7 @@ func grepStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: Gr
 func headStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
 func tailStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
 func skipStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
+func skipLastStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skipLast(n) }
 func renumberedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.renumbered() }
 func countPrintedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ st: PrintStatistics) -> ByteStream {
     s.countPrinted(statistics: st)

@@ -28,6 +28,27 @@ final class PipeSemanticsTests: XCTestCase {
         let r = try shell("cd \(dir.path) && $SLUICE head -n 1 a b")
         XCTAssertEqual(r.text, try shell("cd \(dir.path) && head -n 1 a b").text)
         XCTAssertTrue(r.text.hasPrefix("==> a <==\n"))
+        // The same file named twice is two sources, each under its header; so is an empty file
+        // (GNU head and tail print a header for each operand, lines or none).
+        _ = try shell("cd \(dir.path) && seq 5 > five && : > empty")
+        for verb in ["head -n 2", "tail -n 2", "head -n 0", "tail -n +4", "tail -c 3",
+                     "head -n -2", "head -n-2", "head --lines=-2", "head -n -0", "head -n -100", "tail -n -2", "head -q -n -1"] {
+            for files in ["five five", "empty empty", "empty five empty", "five empty five five", "a five a"] {
+                let ours = try shell("cd \(dir.path) && $SLUICE \(verb) \(files)")
+                XCTAssertEqual(ours.stdout, try shell("cd \(dir.path) && \(verb) \(files)").stdout, "\(verb) \(files)")
+                XCTAssertEqual(ours.status, 0, "\(verb) \(files): \(ours.stderr)")
+            }
+        }
+        // All but the last lines, across batches, of a file, a gzip file and a later stage
+        // (`head -n-3` printed nothing, status 0, before it was read as GNU reads it).
+        _ = try shell("cd \(dir.path) && seq 1 300000 > many && gzip -k many")
+        for n in ["-1", "-12345", "-299999", "-300000", "-400000"] {
+            let expected = try shell("cd \(dir.path) && head -n \(n) many").stdout
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -n \(n) many").stdout, expected, n)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -n \(n) many.gz").stdout, expected, n)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE cat many then head -n \(n) then count").text,
+                           try shell("cd \(dir.path) && head -n \(n) many | grep -c ''").text, n)
+        }
     }
 
     func testTailOfATruncatedGzipPrintsItsLastLinesThenTheError() throws {
@@ -43,6 +64,12 @@ final class PipeSemanticsTests: XCTestCase {
 
     /// Messages come after the output before them, in one file, as GNU grep orders them.
     func testMessagesKeepTheirPlaceInTheOutput() throws {
+        // -q: a selected line makes the status 0 even after an error, as in GNU grep.
+        for args in ["-q y nope a", "-q y a nope", "-q z a nope", "-qs y nope a", "-q y nope"] {
+            let ours = try shell("cd \(dir.path) && $SLUICE grep \(args) 2>&1; echo \"status $?\"")
+            let gnu = try shell("cd \(dir.path) && grep \(args) 2>&1 | sed 's/^grep:/sluice:/'; echo \"status ${PIPESTATUS[0]}\"")
+            XCTAssertEqual(ours.text, gnu.text, args)
+        }
         let r = try shell("cd \(dir.path) && $SLUICE grep y a nope b > out 2>&1; echo \"status $?\"; cat out")
         XCTAssertEqual(r.text, "status 2\na:y\nsluice: nope: No such file or directory\nb:y\n")
         let counted = try shell("cd \(dir.path) && $SLUICE grep -c y a nope b > out 2>&1; cat out")

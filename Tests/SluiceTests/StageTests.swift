@@ -28,6 +28,21 @@ final class StageTests: XCTestCase {
         }
     }
 
+    /// `skipLast` (head -n -N) against the standard library's `dropLast`, at chunk sizes that
+    /// put the cut inside a batch, on a batch's edge, and past the start.
+    func testSkipLastAtSeveralChunkSizes() async throws {
+        let all = text.split(separator: "\n").map(String.init)
+        for size in [1, 13, 4096, 1 << 20] {
+            for n in [0, 1, 2, 7, 999, 1000, 1001, 5000] {
+                let got = try await strings(ChunkedBytes(bytes: Array(text.utf8), size: size).lineBatches().skipLast(n))
+                XCTAssertEqual(got, Array(all.dropLast(n)), "chunks of \(size), skipLast(\(n))")
+            }
+        }
+        var numbers: [Int] = []
+        for try await line in ChunkedBytes(bytes: Array(text.utf8), size: 100).lineBatches().skipLast(998).lines() { numbers.append(line.number) }
+        XCTAssertEqual(numbers, [1, 2])
+    }
+
     func testTailKeepsLineNumbers() async throws {
         var numbers: [Int] = []
         for try await line in ChunkedBytes(bytes: Array(text.utf8), size: 100).lineBatches().tail(2).lines() { numbers.append(line.number) }

@@ -199,7 +199,8 @@ struct LinePrinter {
     private var selectedInSource = 0
     private var out: [UInt8] = []
     private var lastHeader: String?
-    private var headed: Set<String> = []
+    /// The source under the last header ended (its end marker was printed).
+    private var lastHeaderEnded = false
     /// The source of the last line printed, for ``PrintFormat/separatesSources``.
     private var lastLineSource: String??
     /// A source ended after the last lines printed: the next source's lines start a group.
@@ -239,11 +240,16 @@ struct LinePrinter {
         if format.separatesSources && batch.binaryMatch { lastLineSource = .some(batch.sourceName) }
         // (The same file twice, `grep -C1 x f f`, is two sources: GNU separates them too.)
         if batch.endsSource && !batch.isNotice && lastLineSource != nil { sourceEndedSinceLines = true }
-        guard format.sourceHeaders, let name = batch.sourceName, name != lastHeader,
-              !batch.endsSource || !headed.contains(name) else { return printBody(batch) }
+        guard format.sourceHeaders, let name = batch.sourceName, !batch.isNotice else { return printBody(batch) }
+        // A header starts each source: at its first lines, or at its end when it had none (an
+        // empty file), as GNU head and tail print one for every operand. The same name again
+        // after its source ended is the next source (`head -n 2 f f` prints two headers).
+        // (Followed files, interleaved as their lines come, carry no end markers.)
+        defer { if batch.endsSource { lastHeaderEnded = true } }
+        guard name != lastHeader || lastHeaderEnded else { return printBody(batch) }
         let header = RawBytes.bytes((lastHeader == nil ? "" : "\n") + "==> \(name) <==\n")
         lastHeader = name
-        headed.insert(name)
+        lastHeaderEnded = false
         let (body, selected) = printBody(batch)
         return (header + body, selected)
     }

@@ -30,6 +30,7 @@ struct CatVerb: ParsableCommand {
 
 extension CatVerb: Verb {
     static var role: VerbRole { .source }
+    var isLightPerLine: Bool { true }
     var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 

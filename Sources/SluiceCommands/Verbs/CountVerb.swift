@@ -41,6 +41,7 @@ struct CountVerb: ParsableCommand {
 
 extension CountVerb: SinkVerb {
     static var role: VerbRole { .sink }
+    var isLightPerLine: Bool { by == nil }
     var requestedSplit: InputSplit? { splitOptions.split }
     var inputFiles: [String] { files }
 

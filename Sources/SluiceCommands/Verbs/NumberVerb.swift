@@ -12,6 +12,7 @@ struct NumberVerb: ParsableCommand {
 
 extension NumberVerb: Verb {
     static var role: VerbRole { .lineStage }
+    var isLightPerLine: Bool { true }
     var inputFiles: [String] { files }
 
     func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {

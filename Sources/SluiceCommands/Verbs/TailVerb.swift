@@ -84,6 +84,7 @@ struct TailVerb: ParsableCommand {
 
 extension TailVerb: Verb {
     static var role: VerbRole { .lineStage }
+    var isLightPerLine: Bool { true }
     static func normalise(_ words: [String]) -> [String] {
         // `--follow` alone is `--follow=descriptor`, as in GNU tail.
         normaliseCount(words.map { $0 == "--follow" ? "--follow=descriptor" : $0 })

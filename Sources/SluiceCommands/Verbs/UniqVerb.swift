@@ -55,6 +55,7 @@ struct UniqVerb: ParsableCommand {
 
 extension UniqVerb: Verb {
     static var role: VerbRole { .lineStage }
+    var isLightPerLine: Bool { true }
     /// `-D` and `--all-repeated` without a method are `--all-repeated=none`, so that the last of
     /// them says how groups are delimited, as in GNU uniq.
     static func normalise(_ words: [String]) -> [String] {
