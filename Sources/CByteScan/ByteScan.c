@@ -11,7 +11,7 @@
 
 /* How common a byte is in log text, higher is more common: a fixed heuristic (space, lower-case
    letters by English frequency, digits and log punctuation common; upper case and the rest rare). */
-static int byte_rank(uint8_t b) {
+int sluice_byte_rank(uint8_t b) {
     static const char *common = "etaoinsrhldcumfpgwybvkxjqz";
     if (b == ' ') return 255;
     if (b >= '0' && b <= '9') return 200;
@@ -35,12 +35,12 @@ void sluice_literal_init(sluice_literal *l, const uint8_t *needle, size_t length
     /* The rarest byte, then the rarest at another position (case folded bytes rank as lower case). */
     int best1 = 1 << 30, best2 = 1 << 30;
     for (size_t i = 0; i < length; i++) {
-        int r = byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
+        int r = sluice_byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
         if (r < best1) { best1 = r; l->rare1 = i; }
     }
     for (size_t i = 0; i < length; i++) {
         if (i == l->rare1) continue;
-        int r = byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
+        int r = sluice_byte_rank(caseless ? ascii_lower(needle[i]) : needle[i]);
         if (r < best2 || (r == best2 && i > l->rare2 && l->rare2 == l->rare1)) { best2 = r; l->rare2 = i; }
     }
 }

@@ -168,7 +168,56 @@ final class LiteralSetTests: XCTestCase {
     func testSmallSetsEveryFlagBothEngines() async throws {
         for seed in UInt64(1)...12 {
             try await check(seed: seed, count: [1, 2, 3, 5, 8, 20][Int(seed) % 6], lines: 200, flags: Self.allFlags,
-                            engines: [.hashed, .hyperscan], sizes: [1, 7, 4096])
+                            engines: [.hashed, .hyperscan, .automatic], sizes: [1, 7, 4096])
+        }
+    }
+
+    /// Up to eight literals, the automatic engine's fingerprint search (`sluice_teddy`), on
+    /// buffers of every length from 0 to 300 bytes (the SIMD blocks and the bytes after the last
+    /// one), with literals planted at the end: every occurrence, in order of start and longest
+    /// first (``LiteralSet/forEachOccurrence``), and the lines with one (``LiteralSet/regionHits``,
+    /// fingerprinted by rare bytes, in any order).
+    func testFingerprintSearchAgainstTheOracle() throws {
+        var g = Generator(state: 4242)
+        for round in 0..<240 {
+            let count = 1 + round % 8
+            var literals: [[UInt8]] = []
+            while literals.count < count {
+                var l = Self.word(&g, maxLength: 1 + g.below(12))
+                if l.isEmpty { l = [0x61] }
+                if g.below(4) == 0 { l += Array(repeating: l[0], count: g.below(5)) }
+                literals.append(l)
+            }
+            let caseless = round % 3 == 1
+            let length = round * 300 / 239
+            var text: [UInt8] = []
+            while text.count < length {
+                if g.below(4) == 0, let l = literals.randomElement(using: &g) { text += l }
+                else if g.below(12) == 0 { text.append(0x0A) }
+                else { text += Self.alphabet[g.below(Self.alphabet.count)] }
+            }
+            text = Array(text.prefix(length))
+            if length > 0, let l = literals.randomElement(using: &g), l.count <= length {
+                text.replaceSubrange(length - l.count..<length, with: l.map { $0 == 0x0A ? 0x61 : $0 })
+            }
+            let set = try LiteralSet(literals, folding: caseless ? .ascii : .none, wholeWord: false, wholeLine: false)
+            XCTAssertTrue(set.findsRegionHits)
+            let oracle = Oracle(literals: literals, caseless: caseless, wholeWord: false, wholeLine: false)
+            var expected = Set<[Int]>()
+            for (s, e) in oracle.occurrences(text) where e > s { expected.insert([s, e]) }
+            let ordered = expected.sorted { $0[0] != $1[0] ? $0[0] < $1[0] : $0[1] > $1[1] }
+            var got: [[Int]] = []
+            text.withUnsafeBytes { bytes in
+                _ = set.forEachOccurrence(in: bytes, from: 0, to: bytes.count) { _, s, e in got.append([s, e]); return false }
+            }
+            let label = "round \(round): \(literals.map { String(decoding: $0, as: UTF8.self) }), -i \(caseless), \(length) bytes"
+            XCTAssertEqual(got, ordered, label)
+            // The lines (by the index of their first byte) that hold an occurrence.
+            func lineStart(_ p: Int) -> Int { (text[..<p].lastIndex(of: 0x0A) ?? -1) + 1 }
+            let lines = Set(ordered.map { lineStart($0[0]) })
+            let hits = text.withUnsafeBytes { set.regionHits(in: $0, from: 0, to: $0.count) }
+            if length == 0 { XCTAssertNil(hits); continue }
+            XCTAssertEqual(Set((hits?.positions ?? []).map(lineStart)), lines, "regionHits, \(label)")
         }
     }
 

@@ -31,6 +31,10 @@ typedef struct {
 /// Prepares `needle` (which must stay alive while the literal is used).
 void sluice_literal_init(sluice_literal *literal, const uint8_t *needle, size_t length, int caseless);
 
+/// How common a byte is in log text, higher is more common (a fixed heuristic: space, lower-case
+/// letters by English frequency, digits and log punctuation common; upper case and the rest rare).
+int sluice_byte_rank(uint8_t b);
+
 /// The first occurrence of the literal in `hay[0..<n]`, or NULL.
 const uint8_t *sluice_literal_find(const sluice_literal *literal, const uint8_t *hay, size_t n);
 

@@ -57,7 +57,7 @@ public struct AsyncWhereSequence<Base: AsyncSequence>: AsyncSequence where Base.
             literals = required.map { LiteralSearcher($0, caseless: false) }
             let set = required.isEmpty ? nil
                 : try? LiteralSet(required + [[0x5C]], folding: .none, wholeWord: false, wholeLine: false)
-            literalSet = set?.usesHyperscan == true ? set : nil
+            literalSet = set?.findsRegionHits == true ? set : nil
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {

@@ -4,11 +4,20 @@ import CHyperscan
 /// Any number of fixed strings (one to a million; `grep -F -f FILE`, several `-e`), searched
 /// in one pass over a whole buffer, with GNU grep's `-i`, `-w` and `-x`.
 ///
-/// Two engines find the occurrences; the grep semantics on top are the same for both:
+/// Three engines find the occurrences; the grep semantics on top are the same for all:
 /// - a hashed four-byte filter with exact confirmation (`sluice_litset`, CByteScan), the default:
 ///   it builds in linear time and little memory, and a call costs nothing to start;
-/// - Vectorscan's literal matcher (`hs_compile_lit_multi`, block mode, SIMD), kept as
-///   ``Engine/hyperscan`` (hashed probe of the next 2 KiB, then Vectorscan windows).
+/// - for up to eight literals, a SIMD fingerprint search on three bytes of each (`sluice_teddy`,
+///   CByteScan, the method of Hyperscan's and ripgrep's "Teddy"), in order and with nothing to
+///   start, so it serves single lines and whole buffers alike;
+/// - Vectorscan's literal matcher (`hs_compile_lit_multi`, block mode, SIMD), for 9 to
+///   ``smallSet`` literals and as ``Engine/hyperscan`` (hashed probe of the next 2 KiB, then
+///   Vectorscan windows).
+///
+/// The fingerprint search replaced Vectorscan for the smallest sets when Vectorscan had to be
+/// held to its SSE4.2 code (see `VectorscanTarget`): `where 'level == "error" and status >= 500'`
+/// (three literals) over 1 GiB of JSON lines took 200 ms with it, 159 ms with this, and 176 ms
+/// with Vectorscan's AVX-512 code before; `grep -c -e a -e b -e c` 150 ms, against rg's 145 ms.
 ///
 /// Measured on the 200 MB real-log corpus (1.58 M lines, 2 shared cores, AVX2), `grep -c -F -f`
 /// wall time, whole process (the same files as `bench/bench.py` builds: literals drawn from the
@@ -49,6 +58,9 @@ final class LiteralSet: @unchecked Sendable {
     /// most lines do not hit, so its cost per call matters little.
     static let smallSet = 32
 
+    /// Up to this many literals the fingerprint search (`sluice_teddy`) is used (see `teddy`).
+    static let fewLiterals = Int(SLUICE_TEDDY_MAX)
+
     let folding: Folding
     let wholeWord: Bool
     let wholeLine: Bool
@@ -62,6 +74,14 @@ final class LiteralSet: @unchecked Sendable {
     private let lengths: UnsafeMutableBufferPointer<Int>
     private let table: OpaquePointer
     private let hyperscan: HyperscanLiterals?
+    /// For up to ``fewLiterals`` literals (automatic engine, a CPU with AVX2): the SIMD
+    /// fingerprint search (`sluice_teddy`, CByteScan), which reports in order and costs nothing
+    /// to start, so neither the hashed probe nor Vectorscan is needed. Two tables: `teddy`
+    /// fingerprints each literal by its first bytes and reports in order (``forEachOccurrence``
+    /// promises that); `teddyByRareBytes` by its rarest bytes, for ``regionHits``, which takes
+    /// hits in any order (on JSON lines, `level=error` by `lev` had a candidate on every line).
+    private let teddy: OpaquePointer?
+    private let teddyByRareBytes: OpaquePointer?
 
     /// Builds the set. Literals are bytes (patterns hold no line feed: the caller splits them).
     init(_ literals: [[UInt8]], folding: Folding, wholeWord: Bool, wholeLine: Bool, engine: Engine = .automatic) throws {
@@ -96,17 +116,33 @@ final class LiteralSet: @unchecked Sendable {
             throw SluiceError.badPattern(pattern: "(\(literals.count) fixed strings)", offset: 0, reason: "out of memory")
         }
         self.table = table
-        let useHyperscan = count > 0 && (engine == .hyperscan || (engine == .automatic && count <= Self.smallSet))
+        let fingerprinted = engine == .automatic && count > 0 && count <= Self.fewLiterals
+        func makeTeddy(ordered: Int32) -> OpaquePointer? {
+            guard fingerprinted else { return nil }
+            return flat.withUnsafeBufferPointer { bytes in
+                offsets.withUnsafeBufferPointer { sluice_teddy_create(bytes.baseAddress, $0.baseAddress, n, caseless, ordered) }
+            }
+        }
+        self.teddy = makeTeddy(ordered: 1)
+        teddyByRareBytes = self.teddy == nil ? nil : makeTeddy(ordered: 0)
+        let useHyperscan = teddy == nil && count > 0
+            && (engine == .hyperscan || (engine == .automatic && count <= Self.smallSet))
         hyperscan = useHyperscan ? HyperscanLiterals(flat, offsets: offsets, caseless: folding != .none) : nil
     }
 
     deinit {
         sluice_litset_free(table)
+        sluice_teddy_free(teddy)
+        sluice_teddy_free(teddyByRareBytes)
         lengths.deallocate()
     }
 
     /// The engine in use, for tests and `--stats`-style reports.
     var usesHyperscan: Bool { hyperscan != nil }
+
+    /// Whether ``regionHits(in:from:to:skippingJSONKeys:)`` takes buffers (Vectorscan or the
+    /// fingerprint search is in use).
+    var findsRegionHits: Bool { hyperscan != nil || teddy != nil }
 
     static func fold(_ literal: [UInt8], _ folding: Folding) -> [UInt8] {
         switch folding {
@@ -132,6 +168,13 @@ final class LiteralSet: @unchecked Sendable {
             return withUnsafeMutablePointer(to: &visit) { context in
                 if vectorscan, let hyperscan, to - from <= Int(UInt32.max) {
                     return hyperscan.scan(base + from, count: to - from, context: context)
+                }
+                if let teddy {
+                    return sluice_teddy_scan(teddy, base + from, to - from, { id, _, end, _, context in
+                        let visit = context!.assumingMemoryBound(to: Visit.self)
+                        let e = Int(end) + visit.pointee.offset
+                        return visit.pointee.body(Int(id), e - visit.pointee.lengths[Int(id)], e) ? 1 : 0
+                    }, context) != 0
                 }
                 return sluice_litset_scan(table, base + from, to - from, { id, _, end, _, context in
                     let visit = context!.assumingMemoryBound(to: Visit.self)
@@ -187,14 +230,19 @@ final class LiteralSet: @unchecked Sendable {
     /// With `skippingJSONKeys`, an occurrence that ends with `"` and is followed by optional
     /// white space and `:` does not count (`where`'s value literals: `"error"` there is a key).
     func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, skippingJSONKeys: Bool = false) -> RegionHits? {
-        guard let hyperscan, !containsEmpty, from < to, to - from <= Int(UInt32.max),
+        guard hyperscan != nil || teddy != nil, !containsEmpty, from < to, to - from <= Int(UInt32.max),
               let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var hits = sluice_line_hits()
         hits.hay = base + from
         hits.length = to - from
         hits.skips_json_keys = skippingJSONKeys ? 1 : 0
         defer { sluice_line_hits_free(&hits) }
-        guard hyperscan.collectLines(base + from, count: to - from, into: &hits) else { return nil }
+        if let teddy = teddyByRareBytes ?? teddy {
+            guard sluice_teddy_scan(teddy, base + from, to - from, sluice_line_hit, &hits) == 0, hits.failed == 0
+            else { return nil }
+        } else if let hyperscan {
+            guard hyperscan.collectLines(base + from, count: to - from, into: &hits) else { return nil }
+        }
         return RegionHits(hits, offset: from, confirmAll: confirmsPerLine)
     }
 
