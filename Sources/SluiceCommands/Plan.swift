@@ -119,7 +119,9 @@ func normaliseCount(_ words: [String]) -> [String] {
     for word in words {
         let takesValue = ["-n", "-c", "--lines", "--bytes", "-s", "--pid"].contains(out.last ?? "")
         let negative = word.count > 1 && word.first == "-" && word.dropFirst().allSatisfy(\.isNumber)
-        if let last = out.last, negative, ["-n", "--lines", "-c", "--bytes"].contains(last) {
+        // A count with a multiplier (`-c -2K`) is a value too.
+        let negativeValue = word.count > 1 && word.first == "-" && word.dropFirst().first!.isNumber
+        if let last = out.last, negativeValue, ["-n", "--lines", "-c", "--bytes"].contains(last) {
             // `-n -3` (head: all but the last 3; tail: the last 3): the parser would take `-3`
             // for an option, so the value is joined to its option.
             out[out.count - 1] = (last.hasPrefix("--") ? last : (last == "-n" ? "--lines" : "--bytes")) + "=" + word

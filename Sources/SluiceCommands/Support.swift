@@ -145,6 +145,32 @@ struct ByteCount: ExpressibleByArgument {
     }
 }
 
+/// A count as GNU head and tail read it: digits and an optional multiplier, `b` (512), `kB`
+/// (1000), `K` or `KiB` (1024), and so on for M, G, T, P and E. `nil` for anything else, or a
+/// count past `Int64.max`.
+func gnuCount(_ text: Substring) -> Int64? {
+    let digits = text.prefix { $0.isASCII && $0.isNumber }
+    guard !digits.isEmpty, let n = Int64(digits) else { return nil }
+    let suffix = text.dropFirst(digits.count)
+    if suffix.isEmpty { return n }
+    if suffix == "b" { return n.multipliedReportingOverflow(by: 512).overflow ? nil : n * 512 }
+    guard let power = "KMGTPE".firstIndex(of: suffix.first!).map({ "KMGTPE".distance(from: "KMGTPE".startIndex, to: $0) + 1 })
+          ?? (suffix.first == "k" ? 1 : nil) else { return nil }
+    let base: Int64
+    switch suffix.dropFirst() {
+    case "" where suffix.first != "k", "iB" where suffix.first != "k": base = 1024
+    case "B": base = 1000
+    default: return nil
+    }
+    var value = n
+    for _ in 0..<power {
+        let (m, overflow) = value.multipliedReportingOverflow(by: base)
+        if overflow { return nil }
+        value = m
+    }
+    return value
+}
+
 /// The character encoding of the locale, as setlocale resolves it from LC_ALL, else LC_CTYPE,
 /// else LANG (resolved with newlocale, so the process's own locale is left as it is): UTF-8 for
 /// a UTF-8 codeset (`C.UTF-8`, `en_US.utf8`), bytes otherwise (`C`, `POSIX`, unset, or a

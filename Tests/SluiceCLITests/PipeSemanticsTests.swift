@@ -51,6 +51,43 @@ final class PipeSemanticsTests: XCTestCase {
         }
     }
 
+    /// `head -c N` and `head -c -N` as GNU head: per file under headers, with multipliers, across
+    /// batches, on gzip input, and as a later stage reading what the stage before printed.
+    func testHeadBytesAsGNUHead() throws {
+        _ = try shell("cd \(dir.path) && printf 'abc\\ndef\\r\\nghi\\n' > s && printf 'xy\\nzz' > t && : > e")
+        let counts = ["0", "1", "3", "4", "5", "11", "12", "13", "100", "1b", "1K", "1kB", "1KiB",
+                      "-0", "-1", "-2", "-3", "-5", "-12", "-13", "-1K"]
+        for n in counts {
+            for files in ["s", "t", "e", "s t", "t e s", "s s", "-q s t", "-v t"] {
+                let args = n.hasPrefix("-") ? "--bytes=\(n) \(files)" : "-c \(n) \(files)"
+                let ours = try shell("cd \(dir.path) && $SLUICE head \(args)")
+                XCTAssertEqual(ours.stdout, try shell("cd \(dir.path) && head \(args)").stdout, args)
+                XCTAssertEqual(ours.status, 0, "\(args): \(ours.stderr)")
+            }
+        }
+        // Joined and separate negative forms; a later stage sees the cut line as its last line.
+        for args in ["-c -3 s", "-c-3 s", "-c -1K s", "-c5 s"] {
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head \(args)").stdout,
+                           try shell("cd \(dir.path) && head \(args)").stdout, args)
+        }
+        for (ours, gnu) in [("grep -n . s t then head -c 9", "grep -n . s t | head -c 9"),
+                            ("grep -h . s t then head -c -4 then grep -c z", "grep -h . s t | head -c -4 | grep -c z"),
+                            ("cat s t then head -c 14 then count", "cat s t | head -c 14 | grep -c ''"),
+                            ("cat s t then head -c -7 then tail -n 1", "cat s t | head -c -7 | tail -n 1")] {
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE \(ours)").stdout, try shell("cd \(dir.path) && \(gnu)").stdout, ours)
+        }
+        XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c 2X s").status, 2)
+        // Across batches (1 MiB chunks), plain and gzip, and after another stage.
+        _ = try shell("cd \(dir.path) && seq 1 400000 > many && gzip -k many")
+        for n in ["1000000", "1048575", "1048576", "2000001", "-1", "-1048577", "-2000000", "-2888894", "-5000000"] {
+            let expected = try shell("cd \(dir.path) && head -c \(n) many | md5sum").text
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c \(n) many | md5sum").text, expected, n)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c \(n) many.gz | md5sum").text, expected, n)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE grep -h 7 many then head -c \(n) | md5sum").text,
+                           try shell("cd \(dir.path) && grep 7 many | head -c \(n) | md5sum").text, n)
+        }
+    }
+
     func testTailOfATruncatedGzipPrintsItsLastLinesThenTheError() throws {
         let r = try shell("cd \(dir.path) && $SLUICE tail -n 2 cut.gz > out 2>&1; echo \"status $?\"; cat out")
         // What sluice decodes of the cut file is a prefix of the whole file's content (decoders

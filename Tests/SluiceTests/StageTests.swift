@@ -43,6 +43,29 @@ final class StageTests: XCTestCase {
         XCTAssertEqual(numbers, [1, 2])
     }
 
+    /// headBytes and skipLastBytes give the first bytes of the text and all but its last, at
+    /// every chunk size, with CRs and no final line feed; their lines are whole lines of the text
+    /// but for the one cut at the end (a later stage sees the lines a pipe would give it).
+    func testHeadBytesAndSkipLastBytesAtSeveralChunkSizes() async throws {
+        let bytes = Array("ab\r\n\ncd\nlonger line here\r\nx".utf8) + Array(text.utf8.prefix(3000)) + Array("tail".utf8)
+        var format = PrintFormat()
+        format.terminatesLastLine = false
+        func lines(_ b: ArraySlice<UInt8>) -> Int { b.split(separator: 0x0A, omittingEmptySubsequences: false).count - (b.last == 0x0A || b.isEmpty ? 1 : 0) }
+        for size in [1, 5, 64, 4096, 1 << 20] {
+            for n in [0, 1, 2, 3, 4, 5, 17, 18, 999, 3034, 3035, 3036, 9999] {
+                let source = { ChunkedBytes(bytes: bytes, size: size).lineBatches(keepCarriageReturn: true) }
+                var first: [UInt8] = [], allBut: [UInt8] = []
+                for try await chunk in source().headBytes(Int64(n)).printed(format) { first += chunk }
+                for try await chunk in source().skipLastBytes(Int64(n)).printed(format) { allBut += chunk }
+                XCTAssertEqual(first, Array(bytes.prefix(n)), "chunks of \(size), headBytes(\(n))")
+                XCTAssertEqual(allBut, Array(bytes.dropLast(n)), "chunks of \(size), skipLastBytes(\(n))")
+                var counted = 0
+                for try await batch in source().skipLastBytes(Int64(n)) { counted += batch.lineCount }
+                XCTAssertEqual(counted, lines(bytes.dropLast(n)[...]), "chunks of \(size), lines of skipLastBytes(\(n))")
+            }
+        }
+    }
+
     func testTailKeepsLineNumbers() async throws {
         var numbers: [Int] = []
         for try await line in ChunkedBytes(bytes: Array(text.utf8), size: 100).lineBatches().tail(2).lines() { numbers.append(line.number) }

@@ -86,3 +86,52 @@ extension LineBatch {
                 position - offset)
     }
 }
+
+// MARK: Bytes
+
+extension LineBatch {
+    /// Whether the batch is its printed text as it stands: a region with its line endings.
+    var isRawText: Bool { entries == nil && keepsCarriageReturn }
+
+    /// The bytes `print` writes for the batch's lines, undecorated: the region itself, or each
+    /// line listed (or without its CR) and a line feed, but for a region's last line that has
+    /// none.
+    var printedLength: Int {
+        if isRawText { return region.count }
+        var total = 0
+        forEachLine { bytes, range, _, _, _ in total += range.count + 1; return true }
+        if entries == nil, region.count > 0, storage[region.upperBound - 1] != ByteSearch.newline { total -= 1 }
+        return total
+    }
+
+    /// The batch as a region of its printed text (itself when it is one already).
+    func asRawText() -> LineBatch {
+        if isRawText || isEmpty { return self }
+        var text: [UInt8] = []
+        text.reserveCapacity(printedLength)
+        forEachLine { bytes, range, _, _, _ in
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
+            text.append(ByteSearch.newline)
+            return true
+        }
+        if entries == nil, region.count > 0, storage[region.upperBound - 1] != ByteSearch.newline { text.removeLast() }
+        return LineBatch(storage: text, region: 0..<text.count, firstLineNumber: firstLineNumber, lineCount: lineCount,
+                         firstByteOffset: firstByteOffset, keepsCarriageReturn: true, sourceName: sourceName)
+    }
+
+    /// The lines in `range` of a region (a part of it, `isRawText`): those that start in it, the
+    /// first whole or not, the last cut where the range ends.
+    func bytes(_ range: Range<Int>) -> LineBatch {
+        precondition(isRawText && region.lowerBound <= range.lowerBound && range.upperBound <= region.upperBound)
+        if range == region { return self }
+        let (before, inside) = storage.withUnsafeBytes { bytes in
+            (ByteSearch.count(ByteSearch.newline, in: bytes, from: region.lowerBound, to: range.lowerBound),
+             ByteSearch.count(ByteSearch.newline, in: bytes, from: range.lowerBound, to: range.upperBound))
+        }
+        let open = !range.isEmpty && storage[range.upperBound - 1] != ByteSearch.newline
+        return LineBatch(storage: storage, region: range, firstLineNumber: firstLineNumber + before,
+                         lineCount: inside + (open ? 1 : 0),
+                         firstByteOffset: firstByteOffset + Int64(range.lowerBound - region.lowerBound),
+                         keepsCarriageReturn: true, sourceName: sourceName)
+    }
+}
