@@ -146,19 +146,19 @@ struct ByteCount: ExpressibleByArgument {
 }
 
 /// A count as GNU head and tail read it: digits and an optional multiplier, `b` (512), `kB`
-/// (1000), `K` or `KiB` (1024), and so on for M, G, T, P and E. `nil` for anything else, or a
-/// count past `Int64.max`.
+/// or `KB` (1000), `K`, `k` or `KiB` (1024), and so on for M (and m), G, T, P and E. `nil` for
+/// anything else, or a count past `Int64.max`.
 func gnuCount(_ text: Substring) -> Int64? {
     let digits = text.prefix { $0.isASCII && $0.isNumber }
     guard !digits.isEmpty, let n = Int64(digits) else { return nil }
     let suffix = text.dropFirst(digits.count)
-    if suffix.isEmpty { return n }
+    guard let unit = suffix.first else { return n }
     if suffix == "b" { return n.multipliedReportingOverflow(by: 512).overflow ? nil : n * 512 }
-    guard let power = "KMGTPE".firstIndex(of: suffix.first!).map({ "KMGTPE".distance(from: "KMGTPE".startIndex, to: $0) + 1 })
-          ?? (suffix.first == "k" ? 1 : nil) else { return nil }
+    let powers: [Character: Int] = ["k": 1, "K": 1, "m": 2, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6]
+    guard let power = powers[unit] else { return nil }
     let base: Int64
     switch suffix.dropFirst() {
-    case "" where suffix.first != "k", "iB" where suffix.first != "k": base = 1024
+    case "", "iB": base = 1024
     case "B": base = 1000
     default: return nil
     }

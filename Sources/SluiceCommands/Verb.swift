@@ -166,10 +166,6 @@ extension Verb {
 func grepStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ p: GrepPattern, _ o: GrepOptions) -> LineStream {
     s.grep(p, options: o)
 }
-func headStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.head(n) }
-func tailStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.tail(n) }
-func skipStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skip(n) }
-func skipLastStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ n: Int) -> LineStream { s.skipLast(n) }
 func renumberedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream { s.renumbered() }
 func countPrintedStage(_ s: some AsyncSequence<LineBatch, any Error> & Sendable, _ st: PrintStatistics) -> ByteStream {
     s.countPrinted(statistics: st)

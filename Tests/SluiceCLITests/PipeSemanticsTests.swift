@@ -88,6 +88,39 @@ final class PipeSemanticsTests: XCTestCase {
         }
     }
 
+    /// `tail -c N` and `tail -c +N` of standard input and of compressed files, as GNU tail of the
+    /// decoded bytes (they were refused with "Illegal seek"); with -f, a compressed file is still
+    /// refused, loudly.
+    func testTailBytesOfStreamsAndCompressedFiles() throws {
+        _ = try shell("cd \(dir.path) && printf 'abc\\ndef\\r\\nghi\\n' > s && printf 'xy\\nzz' > t && gzip -k s t && seq 1 400000 > big && gzip -k big && xz -k big")
+        for n in ["0", "1", "3", "5", "12", "13", "+1", "+2", "+12", "+13", "+14", "1K", "-4"] {
+            for files in ["s", "t", "s t", "t s s"] {
+                let gz = files.split(separator: " ").map { "\($0).gz" }.joined(separator: " ")
+                let expected = try shell("cd \(dir.path) && tail -c \(n) \(files)").text
+                XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE tail -c \(n) \(gz)").text,
+                               expected.replacingOccurrences(of: "==> s <==", with: "==> s.gz <==")
+                                   .replacingOccurrences(of: "==> t <==", with: "==> t.gz <=="), "tail -c \(n) \(gz)")
+            }
+            XCTAssertEqual(try shell("cd \(dir.path) && cat s | $SLUICE tail -c \(n)").stdout,
+                           try shell("cd \(dir.path) && cat s | tail -c \(n)").stdout, "stdin, \(n)")
+        }
+        for n in ["1", "1048576", "1048577", "2888893", "2888894", "3000000", "+1048577", "+2888894"] {
+            let expected = try shell("cd \(dir.path) && tail -c \(n) big | md5sum").text
+            for input in ["big.gz", "big.xz", "- < big"] {
+                XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE tail -c \(n) \(input) | md5sum").text, expected, "\(n) \(input)")
+            }
+        }
+        // After `then`, the last bytes of the stream it reads.
+        for (ours, gnu) in [("grep -n . s t then tail -c 9", "grep -n . s t | tail -c 9"),
+                            ("cat s t then tail -c +6 then grep -c .", "cat s t | tail -c +6 | grep -c ."),
+                            ("cat big then tail -c 1048577 then count", "tail -c 1048577 big | grep -c ''")] {
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE \(ours)").stdout, try shell("cd \(dir.path) && \(gnu)").stdout, ours)
+        }
+        let refused = try shell("cd \(dir.path) && timeout 10 $SLUICE tail -f -c 3 s.gz")
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("s.gz"), refused.stderr)
+    }
+
     func testTailOfATruncatedGzipPrintsItsLastLinesThenTheError() throws {
         let r = try shell("cd \(dir.path) && $SLUICE tail -n 2 cut.gz > out 2>&1; echo \"status $?\"; cat out")
         // What sluice decodes of the cut file is a prefix of the whole file's content (decoders

@@ -135,3 +135,26 @@ extension LineBatch {
                          keepsCarriageReturn: true, sourceName: sourceName)
     }
 }
+
+/// What `head`, `tail`, `skip` and `skipLast` count: lines, or bytes of the printed text (`-c`).
+enum StreamMeasure: Sendable {
+    case lines, bytes
+}
+
+extension LineBatch {
+    /// The batch as `measure` cuts it: itself for lines, a region of its printed text for bytes.
+    func measured(_ measure: StreamMeasure) -> LineBatch { measure == .lines ? self : asRawText() }
+
+    /// How many lines, or bytes of printed text, the batch holds.
+    func size(_ measure: StreamMeasure) -> Int64 { measure == .lines ? Int64(lineCount) : Int64(printedLength) }
+
+    /// The first `k` lines or bytes of a batch `measured(measure)` (`k` ≤ its size).
+    func first(_ k: Int64, _ measure: StreamMeasure) -> LineBatch {
+        measure == .lines ? prefix(Int(k)) : bytes(region.lowerBound..<region.lowerBound + Int(k))
+    }
+
+    /// The last `k` lines or bytes of a batch `measured(measure)` (`k` ≤ its size).
+    func last(_ k: Int64, _ measure: StreamMeasure) -> LineBatch {
+        measure == .lines ? suffix(Int(k)) : bytes(region.upperBound - Int(k)..<region.upperBound)
+    }
+}

@@ -1,29 +1,43 @@
 extension AsyncSequence where Element == LineBatch {
     /// The first `count` lines of the stream; then iteration ends and the input is no longer read.
-    public func head(_ count: Int) -> AsyncHeadSequence<Self> { AsyncHeadSequence(base: self, count: Swift.max(0, count)) }
+    public func head(_ count: Int) -> AsyncHeadSequence<Self> {
+        AsyncHeadSequence(base: self, count: Int64(Swift.max(0, count)), measure: .lines)
+    }
+
+    /// The first `count` bytes of the stream's text (GNU `head -c N`): the lines as `print`
+    /// writes them, undecorated, each with its line feed; the line that holds byte `count` is
+    /// cut there and passed on without one. Then iteration ends and the input is no longer read.
+    public func headBytes(_ count: Int64) -> AsyncHeadSequence<Self> {
+        AsyncHeadSequence(base: self, count: Swift.max(0, count), measure: .bytes)
+    }
 }
 
-/// An asynchronous sequence of the first lines of a stream; see ``_Concurrency/AsyncSequence/head(_:)``.
+/// An asynchronous sequence of the first lines or bytes of a stream; see
+/// ``_Concurrency/AsyncSequence/head(_:)`` and ``_Concurrency/AsyncSequence/headBytes(_:)``.
 public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.Element == LineBatch {
     public typealias Element = LineBatch
     public typealias Failure = any Error
 
     let base: Base
-    let count: Int
+    let count: Int64
+    let measure: StreamMeasure
 
-    public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), remaining: count) }
+    public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), remaining: count, measure: measure) }
 
-    /// Passes batches on, trimming the one that reaches the limit.
+    /// Passes batches on, trimming the one that reaches the limit (by bytes, as text: a batch
+    /// that lists its lines is written out first, that batch only).
     public struct Iterator: AsyncIteratorProtocol {
         private var base: Base.AsyncIterator?
-        private var remaining: Int
+        private var remaining: Int64
+        private let measure: StreamMeasure
         private var lastSource: String?
         private var endMarkerDue = false
         private var readAny = false
 
-        init(base: Base.AsyncIterator, remaining: Int) {
+        init(base: Base.AsyncIterator, remaining: Int64, measure: StreamMeasure) {
             self.base = base
             self.remaining = remaining
+            self.measure = measure
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> LineBatch? {
@@ -47,10 +61,15 @@ public struct AsyncHeadSequence<Base: AsyncSequence>: AsyncSequence where Base.E
             readAny = true
             if batch.isNotice { return batch }
             if batch.endsSource { endMarkerDue = false; return batch }
-            let kept = batch.prefix(remaining)
-            remaining -= kept.lineCount
             lastSource = batch.sourceName
             endMarkerDue = true
+            let size = batch.size(measure)
+            if size <= remaining {
+                remaining -= size
+                return batch
+            }
+            let kept = batch.measured(measure).first(remaining, measure)
+            remaining = 0
             return kept
         }
 

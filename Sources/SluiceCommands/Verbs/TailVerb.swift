@@ -10,7 +10,7 @@ struct TailVerb: ParsableCommand {
         commandName: "tail", _superCommandName: "sluice",
         abstract: "Print the last lines of files and follow them as they grow (as GNU tail), or keep the last lines of the stream.",
         discussion: """
-        As a first stage, the last lines of a regular file are found by reading backwards from its end,         whatever its size; gzip files are inflated. -F follows each file by name through rotation         (rename, copytruncate, delete and re-create, truncate-and-regrow) without losing lines, using         inotify (polling every -s seconds when it is unavailable). After 'then', it keeps the last N         lines of the stream (-n +N skips the first N-1).
+        As a first stage, the last lines of a regular file are found by reading backwards from its end,         whatever its size; gzip files are inflated. -F follows each file by name through rotation         (rename, copytruncate, delete and re-create, truncate-and-regrow) without losing lines, using         inotify (polling every -s seconds when it is unavailable). After 'then', it keeps the last N         lines (or, with -c, bytes) of the stream (-n +N skips the first N-1).
 
         Examples:
           sluice tail -n 100 /var/log/syslog
@@ -61,9 +61,7 @@ struct TailVerb: ParsableCommand {
         var t = Substring(text)
         var fromStart = false
         if t.first == "+" { fromStart = true; t = t.dropFirst() } else if t.first == "-" { t = t.dropFirst() }
-        if let n = Int64(t), n >= 0 { return (fromStart, n) }
-        if let n = ByteCount(argument: String(t)) { return (fromStart, Int64(n.value)) }
-        return nil
+        return gnuCount(t).map { (fromStart, $0) }
     }
 
     mutating func validate() throws {
@@ -98,8 +96,8 @@ extension TailVerb: Verb {
 
     func check(_ position: StagePosition) throws {
         guard !position.isFirst else { return }
-        guard bytes == nil, followMode == .none else {
-            throw CLIError("'tail' after 'then' keeps the last lines of the stream: -c, -f and -F need files")
+        guard followMode == .none else {
+            throw CLIError("'tail' after 'then' keeps the last lines or bytes of the stream: -f and -F need files")
         }
     }
 
@@ -109,19 +107,21 @@ extension TailVerb: Verb {
         var format = PrintFormat()
         format.terminatesLastLine = false
         let follows = followMode != .none
-        // GNU tail prints nothing at all, headers included, for `-n 0` without following.
+        // GNU tail prints nothing at all, headers included, for `-n 0` and `-c 0` without following.
         let nothing: Bool
-        if case .lastLines(0) = start, !follows { nothing = true } else { nothing = false }
+        switch start {
+        case .lastLines(0), .lastBytes(0): nothing = !follows
+        default: nothing = false
+        }
         format.sourceHeaders = (verbose || (files.count > 1 && !quiet)) && !nothing
         if follows { OutputWriter.whenReaderGoes { _exit(141) } }
         return ComposedStage(stream: tailStream(onError: inputs.onError, stop: inputs.files.options.stop), printing: .format(format, decorates: format.sourceHeaders),
                              lineBuffered: follows)
     }
 
-    /// After `then`: the last lines of the stream (`-n +N`: from line N).
+    /// After `then`: the last lines or bytes of the stream (`-n +N`, `-c +N`: from line or byte N).
     func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
-        let (fromStart, n) = Self.parseCount(lines)!
-        return ComposedStage(stream: fromStart ? skipStage(stream, Int(Swift.max(0, n - 1))) : tailStage(stream, Int(n)))
+        ComposedStage(stream: lastLines(stream))
     }
 
     /// The lines of a `tail` first stage: each file's last lines (read backwards from the end of a
@@ -141,13 +141,15 @@ extension TailVerb: Verb {
         for path in paths {
             let name = path == "-" ? "standard input" : path
             // One stat, and one read of a regular file's first bytes when the CLI needs to know
-            // whether it is compressed (-c refuses it; without following, its last lines are
-            // kept from the decoded stream); when following, the library decides alone.
+            // whether it is compressed (-c with following refuses it; without following, its
+            // last lines or bytes are kept from the decoded stream); when following, the library
+            // decides alone.
             let probe = PathProbe(path, readsHead: !noDecompress && (bytes != nil || followMode == .none))
             let compressed = probe.codec != nil
             let warn: @Sendable (DecompressionWarning) -> Void = { printDecompressionWarning(name, $0) }
-            if bytes != nil && !(probe.isRegularFile && !compressed) {
-                onError(.io(path: name, operation: "tail -c", errno: ESPIPE))  // byte offsets need a plain regular file
+            if bytes != nil && compressed && followMode != .none {
+                // Following counts bytes of the file as it grows: a compressed one has no such offsets.
+                onError(.io(path: name, operation: "tail -c with -f", errno: ESPIPE))
                 continue
             }
             if path == "-" || probe.isStream {
@@ -165,19 +167,20 @@ extension TailVerb: Verb {
             // says), and one empty or missing now that is then written compressed (a growing
             // .gz); text passes through with its lines whole.
             let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
-            // Without following, a compressed file's last lines are kept from the decoded stream.
+            // Without following, a compressed file's last lines or bytes are kept from the decoded stream.
             sources.append((name, compressed && followMode == .none ? lastLines(lines) : lines))
         }
         if followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
         return AsyncChainedLineSources(sources, reportsErrorsInStream: true, onError: onError)
     }
 
-    /// The last lines (or from line N) of a stream that cannot be read backwards.
+    /// The last lines or bytes (or from line or byte N) of a stream that cannot be read backwards.
     func lastLines(_ s: some AsyncSequence<LineBatch, any Error> & Sendable) -> LineStream {
         switch start {
         case .line(let n): return s.skip(n - 1)
         case .lastLines(let n): return s.tail(n)
-        default: return s
+        case .offset(let n): return s.skipBytes(n)
+        case .lastBytes(let n): return s.tailBytes(n)
         }
     }
 }
