@@ -4,7 +4,7 @@ import XCTest
 /// `sluice A then B then C` must print exactly what `sluice A | sluice B | sluice C` prints (bytes
 /// and the last stage's exit status), and what the GNU shell pipeline prints where one exists.
 /// Random pipelines of 2 to 4 stages from every verb, over one and several files, plain and
-/// gzip, with a fixed seed; `SLUICE_PIPE_CASES` sets how many (default 600).
+/// gzip, with a fixed seed; `SLUICE_PIPE_CASES` sets how many (default 600), `SLUICE_PIPE_SEED` the seed.
 final class PipeEquivalenceTests: XCTestCase {
     /// One stage: its sluice words, and the GNU command (nil when there is none).
     struct Stage {
@@ -24,6 +24,9 @@ final class PipeEquivalenceTests: XCTestCase {
         var gnuOK = true
         for flag in ["-v", "-i", "-n", "-c", "-o", "-w", "-x", "-b", "-h", "-H", "-l", "-L", "-F"] where r.chance(12) {
             if flag == "-o" && options.contains("-v") { continue }
+            // -o with both -w and -x is refused, loudly, for the whole pipeline (its extents can
+            // differ from GNU's), where a shell pipe goes on with the stages after it.
+            if flag == "-x" && options.contains("-o") && options.contains("-w") { continue }
             if flag == "-L" { gnuOK = false }
             options.append(flag)
         }
@@ -38,8 +41,8 @@ final class PipeEquivalenceTests: XCTestCase {
 
     func stage(_ r: inout SplitMix, index: Int, isLast: Bool, files: [String], gnuFiles: [String]?) -> Stage {
         let first = index == 0
-        var kinds = ["grep", "grep", "head", "tail", "tail+", "number"]
-        if first { kinds.append("cat") }
+        var kinds = ["grep", "grep", "head", "tail", "tail+", "number", "head-", "head-c", "tail-c"]
+        if first { kinds.append("cat") } else { kinds.append("uniq") }
         if isLast && !first { kinds.append("count") }
         switch r.pick(kinds) {
         case "cat":
@@ -53,6 +56,22 @@ final class PipeEquivalenceTests: XCTestCase {
         case "tail+":
             let n = String(1 + r.int(5))
             return Stage(sluice: ["tail", "-n", "+" + n] + files, gnu: gnuFiles.map { "tail -n +\(n) " + quoted($0) })
+        case "head-":
+            let n = String(r.int(5))
+            return Stage(sluice: ["head", "-n", "-" + n] + files, gnu: gnuFiles.map { "head -n -\(n) " + quoted($0) })
+        case "head-c":
+            let n = (r.chance(2) ? "-" : "") + String(r.int(40))
+            return Stage(sluice: ["head", "-c", n] + files, gnu: gnuFiles.map { "head -c \(n) " + quoted($0) })
+        case "tail-c":
+            let n = (r.chance(2) ? "+" : "") + String(r.int(40))
+            return Stage(sluice: ["tail", "-c", n] + files, gnu: gnuFiles.map { "tail -c \(n) " + quoted($0) })
+        case "uniq":
+            // Later stages only: GNU uniq takes a second operand for its output file.
+            var options: [String] = []
+            for flag in ["-c", "-d", "-u", "-i"] where r.chance(3) { options.append(flag) }
+            if !options.contains("-c") && r.chance(6) { options.append("-D") }
+            if r.chance(6) { options += ["-f", "1"] }
+            return Stage(sluice: ["uniq"] + options, gnu: "uniq " + quoted(options))
         case "number":
             return Stage(sluice: ["number"] + files, gnu: gnuFiles.map { "cat " + quoted($0) + " | awk '{ print NR \":\" $0 }'" })
         case "count":
@@ -78,7 +97,8 @@ final class PipeEquivalenceTests: XCTestCase {
         let fileSets: [[String]] = [["a.log"], ["b.log"], ["a.log", "b.log"], ["a.log", "empty.log", "c.log"], ["z.gz"],
                                     ["b.log", "z.gz"], ["c.log", "a.log", "b.log"]]
         let cases = Int(ProcessInfo.processInfo.environment["SLUICE_PIPE_CASES"] ?? "") ?? (runningUnderSanitizer ? 60 : 600)
-        var r = SplitMix(state: 20261201)
+        // `SLUICE_PIPE_SEED` draws other pipelines (the default is fixed, so a failure reproduces).
+        var r = SplitMix(state: UInt64(ProcessInfo.processInfo.environment["SLUICE_PIPE_SEED"] ?? "") ?? 20261201)
         var script = """
         cd \(quoted([dir.path]))
         S=\(quoted([sluiceBinary]))

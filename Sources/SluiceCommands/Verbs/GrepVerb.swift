@@ -390,6 +390,7 @@ extension GrepVerb: Verb {
     /// As the first stage, each file is searched on its own, as GNU grep searches its files:
     /// names, `-c`, `-l`, `-L` and `-m` per file, and a file's reading stops once its answer is known.
     func source(_ inputs: PipelineInputs, _ position: StagePosition) throws -> ComposedStage {
+        if let nothing = stopsAtOnce() { return nothing }
         _ = try orderedGlobs()
         let pattern = try compiledPattern()
         let options = self.options()
@@ -422,12 +423,22 @@ extension GrepVerb: Verb {
 
     /// After `then`, the stream is one unnamed input, as a pipe is.
     func compose(_ stream: LineStream, _ position: StagePosition) throws -> ComposedStage {
+        if let nothing = stopsAtOnce() { return nothing }
         let pattern = try compiledPattern()
         var options = self.options()
         options.binaryReadSize = nil  // the stream before it is read as a pipe
         let selected = records ? recordGrepStage(stream, pattern, self, parser: try stageParser(time, position))
             : grepStage(stream, pattern, options)
         return stage(selected, pattern, manyInputs: false, position)
+    }
+
+    /// `grep -m 0` (without -L or --json) anywhere in a pipeline: GNU grep stops before reading
+    /// and prints nothing, not even `-c`'s counts, so the stage is an empty stream whose input is
+    /// never read (alone, `check` has already ended the run with status 1). `sluice cat f then
+    /// grep -c -m 0 x` printed `0`, where `sluice cat f | sluice grep -c -m 0 x` prints nothing.
+    private func stopsAtOnce() -> ComposedStage? {
+        guard maxCount == 0, !filesWithoutMatch, !json else { return nil }
+        return ComposedStage(stream: AsyncThrowingStream<LineBatch, any Error> { $0.finish() }, selects: true, quiet: quiet)
     }
 
     private func stage(_ stream: LineStream, _ pattern: GrepPattern, manyInputs: Bool, _ position: StagePosition) -> ComposedStage {
