@@ -70,6 +70,7 @@ final class PipeEquivalenceTests: XCTestCase {
             var options: [String] = []
             for flag in ["-c", "-d", "-u", "-i"] where r.chance(3) { options.append(flag) }
             if !options.contains("-c") && r.chance(6) { options.append("-D") }
+            if options.isEmpty && r.chance(3) { options.append("--group=" + r.pick(["separate", "prepend", "append", "both"])) }
             if r.chance(6) { options += ["-f", "1"] }
             return Stage(sluice: ["uniq"] + options, gnu: "uniq " + quoted(options))
         case "number":

@@ -9,13 +9,14 @@ final class UniqCLITests: XCTestCase {
         ["--all-repeated=prepend"], ["--all-repeated=separate"], ["--all-repeated"], ["-i"], ["-f", "1"],
         ["-s", "2"], ["-w", "1"], ["-f1", "-s1", "-w2", "-i", "-c"], ["-w", "0"], ["-i", "-d", "-c"],
         ["--all-repeated=prepend", "-D"], ["--skip-fields=2", "--count"], ["--check-chars=3", "--unique"],
+        ["--group"], ["--group=prepend"], ["--group=append", "-i"], ["--group=both", "-f", "1"], ["--group=separate", "-w", "1"],
     ]
 
     func testRandomLinesAgainstGNUUniq() throws {
         var rng = SplitMix(state: 20261203)
         let alphabet: [[UInt8]] = [[97], [65], [98], [32], [9], Array("x y".utf8), [0xC3, 0xA9], [0xC3, 0x89], [0xFF], [49], [13]]
         var compared = 0
-        for round in 0..<120 {
+        for round in 0..<135 {
             let pool: [[UInt8]] = (0..<(1 + rng.int(4))).map { _ in
                 (0..<rng.int(7)).flatMap { _ in rng.pick(alphabet) }
             }
@@ -32,7 +33,7 @@ final class UniqCLITests: XCTestCase {
                 compared += 1
             }
         }
-        XCTAssertEqual(compared, 240)
+        XCTAssertEqual(compared, 270)
     }
 
     /// Runs across chunks, a file, gzip, a later stage, and a fault: as `zcat F | uniq`.
@@ -75,5 +76,11 @@ final class UniqCLITests: XCTestCase {
         XCTAssertEqual(meaningless.status, 2)
         XCTAssertTrue(meaningless.stderr.contains("meaningless"), meaningless.stderr)
         XCTAssertEqual(try sluice(["uniq", "--all-repeated=bad"], stdin: Data()).status, 2)
+        XCTAssertEqual(try sluice(["uniq", "--group=bad"], stdin: Data()).status, 2)
+        for other in ["-c", "-d", "-D", "-u"] {
+            let exclusive = try sluice(["uniq", "--group", other], stdin: Data("a\n".utf8))
+            XCTAssertEqual(exclusive.status, 2, other)
+            XCTAssertTrue(exclusive.stderr.contains("mutually exclusive"), exclusive.stderr)
+        }
     }
 }

@@ -35,6 +35,13 @@ public struct UniqOptions: Sendable, Hashable {
         case separate
     }
 
+    /// How `--group` delimits groups with an empty line: between them, before each, after
+    /// each, or before and after each.
+    public enum Grouping: Sendable, Hashable { case separate, prepend, append, both }
+
+    /// `--group=METHOD`: every line, each group of equal lines delimited as `METHOD` says (GNU
+    /// refuses it with `-c`, `-d`, `-D` and `-u`: those options are then not read).
+    public var grouping: Grouping? = nil
     /// Print a line that is not repeated (off with `-d` and `-D`).
     public var printsUnique = true
     /// Print the line that ends a repeated group, which is its first unless ``printsLaterRepeated`` (off with `-u`).
@@ -66,7 +73,10 @@ public struct UniqOptions: Sendable, Hashable {
     }
 
     /// Each line printed as it is met, the first of its run (GNU's own fast path).
-    var printsFirstOfEachRun: Bool { printsUnique && printsFirstRepeated && !counts }
+    var printsFirstOfEachRun: Bool { printsUnique && printsFirstRepeated && !counts && grouping == nil }
+
+    /// Each line is output when it is read (no line is held back until its run ends).
+    var printsAsRead: Bool { printsFirstOfEachRun || grouping != nil }
 }
 
 /// An asynchronous sequence of the lines uniq keeps; see ``_Concurrency/AsyncSequence/uniq(_:)``.
@@ -100,6 +110,8 @@ public struct AsyncUniqSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         /// Lines equal to `previous` since it was last printed or replaced (GNU's match_count).
         private var matchCount = 0
         private var firstDelimiter = true
+        /// `--group`: a line has been printed (GNU's first_group_printed).
+        private var groupPrinted = false
         private var batchIndex = 0
         private var keepsCarriageReturn = true
         /// Output waiting to be returned, in order.
@@ -130,14 +142,19 @@ public struct AsyncUniqSequence<Base: AsyncSequence>: AsyncSequence where Base.E
                 guard base != nil else { return nil }
                 guard let batch = try await base?.next(isolation: actor) else {
                     base = nil
-                    if let previous, !options.printsFirstOfEachRun { write(previous, match: false, count: matchCount) }
+                    if let previous, !options.printsAsRead { write(previous, match: false, count: matchCount) }
                     previous = nil
                     close()
+                    if groupPrinted && (options.grouping == .append || options.grouping == .both) {
+                        text.append(ByteSearch.newline)
+                        textLines += 1
+                        close()
+                    }
                     passHeldMarkers()
                     continue
                 }
                 if batch.endsSource || batch.isNotice {
-                    if previous == nil || options.printsFirstOfEachRun {
+                    if previous == nil || options.printsAsRead {
                         close()
                         ready.append(batch)
                     } else {
@@ -157,6 +174,19 @@ public struct AsyncUniqSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         /// One line, as one turn of GNU uniq's loop.
         private mutating func take(_ line: Line, batch: Int) {
             let key = compared(line.storage, line.range)
+            if let grouping = options.grouping {
+                // GNU's grouping loop: a delimiter before a new group (not before the first for
+                // separate and append), then every line.
+                let newGroup = previous.map { !equal($0.storage, $0.key, line.storage, key) } ?? true
+                if newGroup && (grouping == .prepend || grouping == .both || (groupPrinted && (grouping == .append || grouping == .separate))) {
+                    writeEmptyLine(batch: batch, storage: line.storage, at: line.range.lowerBound)
+                }
+                previous = HeldLine(storage: line.storage, range: line.range, key: key, number: line.number,
+                                    byteOffset: line.byteOffset, batch: batch)
+                write(previous!, match: false, count: 0)
+                groupPrinted = true
+                return
+            }
             guard let held = previous else {
                 previous = HeldLine(storage: line.storage, range: line.range, key: key, number: line.number,
                                     byteOffset: line.byteOffset, batch: batch)

@@ -24,6 +24,8 @@ struct UniqVerb: ParsableCommand {
     var allRepeatedLines = false
     @Option(name: .customLong("all-repeated"), help: ArgumentHelp("As -D, groups delimited by an empty line: none, prepend or separate.", valueName: "METHOD"))
     var allRepeated: String?
+    @Option(name: .customLong("group"), help: ArgumentHelp("Every line, groups delimited by an empty line: separate (the default), prepend, append or both.", valueName: "METHOD"))
+    var group: String?
     @Flag(name: [.customShort("u"), .customLong("unique")], help: "Only print lines that are not repeated.")
     var unique = false
     @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Compare ASCII letters without case.")
@@ -44,6 +46,12 @@ struct UniqVerb: ParsableCommand {
         if let allRepeated, !["none", "prepend", "separate"].contains(allRepeated) {
             throw ValidationError("invalid argument '\(allRepeated)' for '--all-repeated' (valid: none, prepend, separate)")
         }
+        if let group, !["separate", "prepend", "append", "both"].contains(group) {
+            throw ValidationError("invalid argument '\(group)' for '--group' (valid: separate, prepend, append, both)")
+        }
+        if group != nil && (count || repeated || allRepeatedLines || allRepeated != nil || unique) {
+            throw ValidationError("--group is mutually exclusive with -c/-d/-D/-u")
+        }
         if count && (allRepeatedLines || allRepeated != nil) {
             throw ValidationError("printing all duplicated lines and repeat counts is meaningless")
         }
@@ -57,10 +65,12 @@ extension UniqVerb: Verb {
     static var role: VerbRole { .lineStage }
     var isLightPerLine: Bool { true }
     /// `-D` and `--all-repeated` without a method are `--all-repeated=none`, so that the last of
-    /// them says how groups are delimited, as in GNU uniq.
+    /// them says how groups are delimited, as in GNU uniq; `--group` alone is `--group=separate`.
     static func normalise(_ words: [String]) -> [String] {
         let operands = words.firstIndex(of: "--") ?? words.endIndex
-        return words[..<operands].map { $0 == "--all-repeated" || $0 == "-D" ? "--all-repeated=none" : $0 } + words[operands...]
+        return words[..<operands].map {
+            $0 == "--all-repeated" || $0 == "-D" ? "--all-repeated=none" : $0 == "--group" ? "--group=separate" : $0
+        } + words[operands...]
     }
     var inputFiles: [String] { files }
 
@@ -74,6 +84,13 @@ extension UniqVerb: Verb {
             o.groupDelimiter = allRepeated == "prepend" ? .prepend : allRepeated == "separate" ? .separate : .none
         }
         if unique { o.printsFirstRepeated = false }
+        switch group {
+        case "separate": o.grouping = .separate
+        case "prepend": o.grouping = .prepend
+        case "append": o.grouping = .append
+        case "both": o.grouping = .both
+        default: break
+        }
         o.counts = count
         o.ignoresCase = ignoreCase
         o.skippedFields = skipFields
