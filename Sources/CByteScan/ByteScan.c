@@ -216,16 +216,21 @@ static size_t count_sse2(const uint8_t *p, size_t n, uint8_t byte) { return coun
 
 static size_t count_lines_sse2(const uint8_t *p, size_t n, int *has_nul) { return count_sse2_impl(p, n, '\n', has_nul); }
 
-static int has_avx2(void) {
+#endif
+
+int sluice_has_avx2(void) {
+#if defined(__x86_64__)
     static int cached = -1;
     if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx2") ? 1 : 0; }
     return cached;
-}
+#else
+    return 0;
 #endif
+}
 
 size_t sluice_count_byte(const uint8_t *p, size_t n, uint8_t byte) {
 #if defined(__x86_64__)
-    return has_avx2() ? count_avx2(p, n, byte) : count_sse2(p, n, byte);
+    return sluice_has_avx2() ? count_avx2(p, n, byte) : count_sse2(p, n, byte);
 #else
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += p[i] == byte;
@@ -235,7 +240,7 @@ size_t sluice_count_byte(const uint8_t *p, size_t n, uint8_t byte) {
 
 size_t sluice_count_lines(const uint8_t *p, size_t n, int *has_nul) {
 #if defined(__x86_64__)
-    return has_avx2() ? count_lines_avx2(p, n, has_nul) : count_lines_sse2(p, n, has_nul);
+    return sluice_has_avx2() ? count_lines_avx2(p, n, has_nul) : count_lines_sse2(p, n, has_nul);
 #else
     size_t total = 0;
     int found = 0;
@@ -258,7 +263,7 @@ const uint8_t *sluice_literal_find(const sluice_literal *l, const uint8_t *hay, 
     if (l->length > n) return NULL;
     if (l->length == 1 && !l->caseless) return memchr(hay, l->needle[0], n);
 #if defined(__x86_64__)
-    if (l->length > 1) return has_avx2() ? find_avx2(l, hay, n) : find_sse2(l, hay, n);
+    if (l->length > 1) return sluice_has_avx2() ? find_avx2(l, hay, n) : find_sse2(l, hay, n);
 #endif
     return find_scalar(l, hay, n, 0);
 }

@@ -39,17 +39,9 @@ static inline int equal_at(const sluice_teddy *t, unsigned b, const uint8_t *at)
     return 1;
 }
 
-#if defined(__x86_64__)
-static int has_avx2(void) {
-    static int cached = -1;
-    if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx2") ? 1 : 0; }
-    return cached;
-}
-#endif
-
 sluice_teddy *sluice_teddy_create(const uint8_t *bytes, const size_t *offsets, size_t count, int caseless, int ordered) {
 #if defined(__x86_64__)
-    if (!has_avx2() || count == 0 || count > SLUICE_TEDDY_MAX) return NULL;
+    if (!sluice_has_avx2() || count == 0 || count > SLUICE_TEDDY_MAX) return NULL;
     sluice_teddy *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     const size_t total = offsets[count] - offsets[0];

@@ -42,12 +42,21 @@ final class PipeSemanticsTests: XCTestCase {
         // All but the last lines, across batches, of a file, a gzip file and a later stage
         // (`head -n-3` printed nothing, status 0, before it was read as GNU reads it).
         _ = try shell("cd \(dir.path) && seq 1 300000 > many && gzip -k many")
-        for n in ["-1", "-12345", "-299999", "-300000", "-400000"] {
-            let expected = try shell("cd \(dir.path) && head -n \(n) many").stdout
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -n \(n) many").stdout, expected, n)
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -n \(n) many.gz").stdout, expected, n)
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE cat many then head -n \(n) then count").text,
-                           try shell("cd \(dir.path) && head -n \(n) many | grep -c ''").text, n)
+        try assertLargeFileAsGNU(["-n -1", "-n -12345", "-n -299999", "-n -300000", "-n -400000"]) {
+            ("cat many then head \($0) then count", "head \($0) many | grep -c ''")
+        }
+    }
+
+    /// `head ARGS` of `many` (made by the caller) against GNU head, as md5 sums: of the file, of
+    /// `many.gz`, and as a later stage (`later(ARGS)`: the sluice pipeline and its shell pipe).
+    private func assertLargeFileAsGNU(_ argumentSets: [String], later: (String) -> (String, String)) throws {
+        for args in argumentSets {
+            let expected = try shell("cd \(dir.path) && head \(args) many | md5sum").text
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head \(args) many | md5sum").text, expected, args)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head \(args) many.gz | md5sum").text, expected, args)
+            let (ours, gnu) = later(args)
+            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE \(ours) | md5sum").text,
+                           try shell("cd \(dir.path) && \(gnu) | md5sum").text, args)
         }
     }
 
@@ -79,13 +88,8 @@ final class PipeSemanticsTests: XCTestCase {
         XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c 2X s").status, 2)
         // Across batches (1 MiB chunks), plain and gzip, and after another stage.
         _ = try shell("cd \(dir.path) && seq 1 400000 > many && gzip -k many")
-        for n in ["1000000", "1048575", "1048576", "2000001", "-1", "-1048577", "-2000000", "-2888894", "-5000000"] {
-            let expected = try shell("cd \(dir.path) && head -c \(n) many | md5sum").text
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c \(n) many | md5sum").text, expected, n)
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE head -c \(n) many.gz | md5sum").text, expected, n)
-            XCTAssertEqual(try shell("cd \(dir.path) && $SLUICE grep -h 7 many then head -c \(n) | md5sum").text,
-                           try shell("cd \(dir.path) && grep 7 many | head -c \(n) | md5sum").text, n)
-        }
+        try assertLargeFileAsGNU(["1000000", "1048575", "1048576", "2000001", "-1", "-1048577", "-2000000", "-2888894", "-5000000"].map { "-c \($0)" },
+                                 later: { ("grep -h 7 many then head \($0)", "grep 7 many | head \($0)") })
     }
 
     /// `tail -c N` and `tail -c +N` of standard input and of compressed files, as GNU tail of the

@@ -35,6 +35,9 @@ void sluice_literal_init(sluice_literal *literal, const uint8_t *needle, size_t 
 /// letters by English frequency, digits and log punctuation common; upper case and the rest rare).
 int sluice_byte_rank(uint8_t b);
 
+/// Whether the CPU runs AVX2 code (asked once).
+int sluice_has_avx2(void);
+
 /// The first occurrence of the literal in `hay[0..<n]`, or NULL.
 const uint8_t *sluice_literal_find(const sluice_literal *literal, const uint8_t *hay, size_t n);
 

@@ -93,6 +93,11 @@ extension LineBatch {
     /// Whether the batch is its printed text as it stands: a region with its line endings.
     var isRawText: Bool { entries == nil && keepsCarriageReturn }
 
+    /// A region whose last line has no line feed (the end of a stream without one): printed so.
+    private var endsWithoutLineFeed: Bool {
+        entries == nil && region.count > 0 && storage[region.upperBound - 1] != ByteSearch.newline
+    }
+
     /// The bytes `print` writes for the batch's lines, undecorated: the region itself, or each
     /// line listed (or without its CR) and a line feed, but for a region's last line that has
     /// none.
@@ -100,8 +105,7 @@ extension LineBatch {
         if isRawText { return region.count }
         var total = 0
         forEachLine { bytes, range, _, _, _ in total += range.count + 1; return true }
-        if entries == nil, region.count > 0, storage[region.upperBound - 1] != ByteSearch.newline { total -= 1 }
-        return total
+        return endsWithoutLineFeed ? total - 1 : total
     }
 
     /// The batch as a region of its printed text (itself when it is one already).
@@ -114,7 +118,7 @@ extension LineBatch {
             text.append(ByteSearch.newline)
             return true
         }
-        if entries == nil, region.count > 0, storage[region.upperBound - 1] != ByteSearch.newline { text.removeLast() }
+        if endsWithoutLineFeed { text.removeLast() }
         return LineBatch(storage: text, region: 0..<text.count, firstLineNumber: firstLineNumber, lineCount: lineCount,
                          firstByteOffset: firstByteOffset, keepsCarriageReturn: true, sourceName: sourceName)
     }

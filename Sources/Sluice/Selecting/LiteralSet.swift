@@ -158,8 +158,8 @@ final class LiteralSet: @unchecked Sendable {
     // MARK: Occurrences
 
     /// Calls `body(id, start, end)` for occurrences in `bytes[from..<to]` (positions in `bytes`)
-    /// until it returns true; returns whether it did. Order: by start for the hashed engine,
-    /// unspecified for Vectorscan.
+    /// until it returns true; returns whether it did. Order: by start for the hashed engine and
+    /// the fingerprint search, unspecified for Vectorscan.
     func forEachOccurrence(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, vectorscan: Bool = false,
                            _ body: (Int, Int, Int) -> Bool) -> Bool {
         guard count > 0, from < to, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
@@ -169,18 +169,14 @@ final class LiteralSet: @unchecked Sendable {
                 if vectorscan, let hyperscan, to - from <= Int(UInt32.max) {
                     return hyperscan.scan(base + from, count: to - from, context: context)
                 }
-                if let teddy {
-                    return sluice_teddy_scan(teddy, base + from, to - from, { id, _, end, _, context in
-                        let visit = context!.assumingMemoryBound(to: Visit.self)
-                        let e = Int(end) + visit.pointee.offset
-                        return visit.pointee.body(Int(id), e - visit.pointee.lengths[Int(id)], e) ? 1 : 0
-                    }, context) != 0
-                }
-                return sluice_litset_scan(table, base + from, to - from, { id, _, end, _, context in
+                // Both engines report through the same callback type.
+                let report: sluice_litset_callback = { id, _, end, _, context in
                     let visit = context!.assumingMemoryBound(to: Visit.self)
                     let e = Int(end) + visit.pointee.offset
                     return visit.pointee.body(Int(id), e - visit.pointee.lengths[Int(id)], e) ? 1 : 0
-                }, context) != 0
+                }
+                if let teddy { return sluice_teddy_scan(teddy, base + from, to - from, report, context) != 0 }
+                return sluice_litset_scan(table, base + from, to - from, report, context) != 0
             }
         }
     }
@@ -230,7 +226,7 @@ final class LiteralSet: @unchecked Sendable {
     /// With `skippingJSONKeys`, an occurrence that ends with `"` and is followed by optional
     /// white space and `:` does not count (`where`'s value literals: `"error"` there is a key).
     func regionHits(in bytes: UnsafeRawBufferPointer, from: Int, to: Int, skippingJSONKeys: Bool = false) -> RegionHits? {
-        guard hyperscan != nil || teddy != nil, !containsEmpty, from < to, to - from <= Int(UInt32.max),
+        guard findsRegionHits, !containsEmpty, from < to, to - from <= Int(UInt32.max),
               let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var hits = sluice_line_hits()
         hits.hay = base + from
