@@ -93,6 +93,17 @@ final class BinaryAndRecursiveTests: XCTestCase {
         try write("context.bin", context)
         try write("text.log", lines(500))
         try write("empty.log", [])
+        // Compressed-looking bytes over several batches (NUL, LF and CR among them), the literal
+        // in a few pieces only, next to a NUL, and split by a NUL, a LF or a CR where it must
+        // not match: pieces are counted from one search per batch where it finds nothing.
+        var state: UInt32 = 12345
+        var sparse: [UInt8] = []
+        for i in 0..<3_200_000 {
+            state = state &* 1_103_515_245 &+ 12345
+            sparse.append(UInt8(truncatingIfNeeded: state >> 16))
+            if i % 700_001 == 350_000 { sparse += Array("\u{0}foo\u{0}bar foo\nfo\u{0}o f\no fo\ro ".utf8) }
+        }
+        try write("sparse.bin", sparse)
     }
 
     func testBinaryFilesAsGNU() throws {
@@ -101,7 +112,7 @@ final class BinaryAndRecursiveTests: XCTestCase {
         try FileManager.default.createDirectory(at: gz, withIntermediateDirectories: true)
         try writeBinaryInputs(plain)
         XCTAssertEqual(try shell("cd \(plain.path) && for f in *; do gzip -c \"$f\" > \(gz.path)/\"$f\"; done").status, 0)
-        let files = ["first.bin", "far.bin", "mib.bin", "straddle.bin", "last.bin", "context.bin", "text.log", "empty.log"]
+        let files = ["first.bin", "far.bin", "mib.bin", "straddle.bin", "last.bin", "context.bin", "sparse.bin", "text.log", "empty.log"]
         let options: [[String]] = [
             [], ["-c"], ["-l"], ["-L"], ["-q"], ["-v"], ["-o"], ["-n"], ["-b"], ["-x"], ["-c", "-v"], ["-m", "3"], ["-A", "2"],
             ["-n", "-A", "4"], ["-I"], ["-I", "-c"], ["-I", "-L"], ["-I", "-l"], ["-a"], ["-a", "-c"], ["--binary-files=text"],

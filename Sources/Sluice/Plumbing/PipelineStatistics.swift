@@ -20,6 +20,9 @@ public final class PipelineStatistics: Sendable {
     private let malformed = Atomic<Int>(0)
     private let files = Atomic<Int>(0)
     private let total = Atomic<Int64>(0)
+    /// How to find the total, run when it is first asked for (a `stat` per input: thousands of
+    /// files under `grep -r` are not stat'ed again unless a progress line or `--stats` asks).
+    private let pendingTotal = Locked<(@Sendable () -> Int64)?>(nil)
     private let current = Locked<String?>(nil)
     /// When the statistics were created (monotonic clock, seconds).
     public let startTime = PipelineStatistics.now()
@@ -37,7 +40,12 @@ public final class PipelineStatistics: Sendable {
     /// Inputs opened so far.
     public var filesOpened: Int { files.load(ordering: .relaxed) }
     /// The summed size of the inputs whose size is known (regular files); 0 when none is.
-    public var totalBytes: Int64 { total.load(ordering: .relaxed) }
+    public var totalBytes: Int64 {
+        if let measure = pendingTotal.withLock({ pending in defer { pending = nil }; return pending }) {
+            total.store(measure(), ordering: .relaxed)
+        }
+        return total.load(ordering: .relaxed)
+    }
     /// The input being read.
     public var currentFile: String? { current.withLock { $0 } }
     /// Seconds since ``startTime``.
@@ -47,7 +55,12 @@ public final class PipelineStatistics: Sendable {
     func addInflated(_ n: Int) { inflated.add(Int64(n), ordering: .relaxed) }
     func addLines(_ n: Int) { lines.add(n, ordering: .relaxed) }
     func addMalformed(_ n: Int) { malformed.add(n, ordering: .relaxed) }
-    func setTotal(_ n: Int64) { total.store(n, ordering: .relaxed) }
+    func setTotal(_ n: Int64) {
+        pendingTotal.withLock { $0 = nil }
+        total.store(n, ordering: .relaxed)
+    }
+    /// Sets the total to what `measure` gives, measured when ``totalBytes`` is first read.
+    func setTotal(measuredBy measure: @escaping @Sendable () -> Int64) { pendingTotal.withLock { $0 = measure } }
     func opened(_ name: String) {
         files.add(1, ordering: .relaxed)
         current.withLock { $0 = name }

@@ -50,6 +50,10 @@ public enum RawBytes {
 
     /// Whether `string` holds a kept byte (a fast test on its UTF-8: the scalars start F4 8F BE/BF).
     public static func holdsRawBytes(_ string: String) -> Bool {
+        // Asked for every file name printed: a memchr for the lead byte over native storage.
+        if let absent = string.utf8.withContiguousStorageIfAvailable({ $0.isEmpty || memchr($0.baseAddress!, 0xF4, $0.count) == nil }), absent {
+            return false
+        }
         var utf8 = string.utf8.makeIterator()
         while let b = utf8.next() {
             guard b == 0xF4 else { continue }

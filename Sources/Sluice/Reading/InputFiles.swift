@@ -77,6 +77,8 @@ public struct InputFiles: Sendable {
     /// ``Options/inStreamReports``, for bytes), `NAME: warning: ...`, for a printer to report
     /// in order: the handler should then not print it itself.
     public internal(set) var onWarning: @Sendable (String, GunzipWarning) -> Void
+    /// What a `stat` of the inputs about to be read told (shared by the copies of this value).
+    let kinds = InputKinds()
 
     public init(_ paths: [String], options: Options = Options(),
                 onError: (@Sendable (SluiceError) -> Void)? = nil,
@@ -130,15 +132,19 @@ public struct InputFiles: Sendable {
     static let inlineChunkSize = 256 << 10
 
     /// Sets the statistics' total to the summed size of the inputs that are regular files
-    /// (a set, not an add: making the stream twice does not count the files twice).
+    /// (a set, not an add: making the stream twice does not count the files twice), measured
+    /// when the total is first asked for.
     func recordTotalSize() {
         guard let statistics = options.statistics else { return }
-        var total: Int64 = 0
-        for path in paths where path != "-" {
-            var info = stat()
-            if RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
-        }
-        statistics.setTotal(total)
+        let paths = self.paths
+        statistics.setTotal(measuredBy: {
+            var total: Int64 = 0
+            for path in paths where path != "-" {
+                var info = stat()
+                if RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
+            }
+            return total
+        })
     }
 
     /// The inputs' bytes concatenated, as `zcat -f` gives them.
@@ -222,17 +228,26 @@ public struct InputFiles: Sendable {
 
     /// Whether `path` is a regular file read whole that fits in one chunk (see ``InputChunks``).
     func isSmall(_ path: String) -> Bool {
-        path != "-" && options.split == nil && InputChunks.isSmallRegularFile(path, chunkSize: options.chunkSize)
+        guard path != "-", options.split == nil, let kind = kinds.kind(of: path) else { return false }
+        return kind.isRegular && kind.size <= Int64(options.chunkSize)
+    }
+
+    /// Whether `path` (`-`: standard input) is a regular file, by a `stat` asked once for the
+    /// few inputs about to be read (see ``InputKinds``).
+    public func isRegularFile(_ path: String) -> Bool {
+        guard path != "-" else {
+            var info = stat()
+            return fstat(0, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
+        return kinds.kind(of: path)?.isRegular ?? false
     }
 
     /// Whether `path` is read in the task that iterates it (see ``InputChunks``): a small
     /// regular file, or a regular file whose first bytes are no compressed format's (or any
     /// regular file, when nothing is decompressed). Splits and standard input never are.
     func readsInline(_ path: String) -> Bool {
-        guard path != "-", options.split == nil else { return false }
-        var info = stat()
-        guard RawBytes.stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        if Int64(info.st_size) <= Int64(options.chunkSize) || !options.decompression.enabled { return true }
+        guard path != "-", options.split == nil, let kind = kinds.kind(of: path), kind.isRegular else { return false }
+        if kind.size <= Int64(options.chunkSize) || !options.decompression.enabled { return true }
         let fd = RawBytes.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }  // the reader reports why
         defer { close(fd) }
@@ -397,7 +412,7 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
             while i < window {
                 let small = stream.files.isSmall(paths[i])
                 guard i < end || small else { break }
-                let regular = small || Self.isRegularFile(paths[i])
+                let regular = small || stream.files.isRegularFile(paths[i])
                 if i > index && !regular { break }
                 let warnings = InputWarnings()
                 // A regular file's stream never waits for data: its selected lines may be merged.
@@ -405,11 +420,6 @@ public struct InputFileStream<Inner: AsyncSequence & Sendable>: AsyncSequence, S
                                              mergesSelectedLines: regular), warnings))
                 i += 1
             }
-        }
-
-        private static func isRegularFile(_ path: String) -> Bool {
-            var info = stat()
-            return path != "-" && RawBytes.stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
     }
 }
@@ -440,6 +450,36 @@ struct ReportedLineBatches<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
         }
 
         mutating func next() async throws -> LineBatch? { try await next(isolation: nil) }
+    }
+}
+
+/// The kind and size of the inputs about to be read, each `stat`ed once: deciding how to read
+/// a file asks several times (is it small, regular, read inline), and under `grep -r` over
+/// thousands of small files those `stat`s were a sixth of the time. Only the most recent
+/// paths are kept (inputs are asked about just before they are read), so memory stays
+/// bounded for any number of inputs; the reader's own `fstat` of the opened file is still the
+/// truth about what it reads.
+final class InputKinds: Sendable {
+    struct Kind: Sendable {
+        var isRegular: Bool
+        var size: Int64
+    }
+    /// How many paths are kept.
+    static let capacity = 64
+    private let recent = Locked<(order: [String], kinds: [String: Kind?])>(([], [:]))
+
+    /// The kind of `path`, or `nil` when it cannot be `stat`ed.
+    func kind(of path: String) -> Kind? {
+        if let known = recent.withLock({ $0.kinds[path] }) { return known }
+        var info = stat()
+        let kind = RawBytes.stat(path, &info) == 0
+            ? Kind(isRegular: (info.st_mode & S_IFMT) == S_IFREG, size: Int64(info.st_size)) : nil
+        recent.withLock { recent in
+            guard recent.kinds.updateValue(kind, forKey: path) == nil else { return }
+            recent.order.append(path)
+            if recent.order.count > Self.capacity { recent.kinds[recent.order.removeFirst()] = nil }
+        }
+        return kind
     }
 }
 

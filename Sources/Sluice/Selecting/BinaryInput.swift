@@ -110,6 +110,19 @@ extension LineSelector {
                 output.append(lines)
             }
         }
+        if !options.invert && afterRemaining == 0 && batch.entries == nil {
+            // A literal that occurs nowhere in the batch selects none of its pieces: one search
+            // instead of one per piece (a compressed file read as bytes is mostly short pieces).
+            let region = batch.region
+            let nuls = batch.storage.withUnsafeBytes { bytes in
+                matcher.provesNoPieceMatches(in: bytes, from: region.lowerBound, to: region.upperBound)
+                    ? ByteSearch.count(0, in: bytes, from: region.lowerBound, to: region.upperBound) : nil
+            }
+            if let nuls {
+                binary.extraNumbers += nuls
+                return
+            }
+        }
         var iterator = batch.makeIterator()
         var window: Int64 = -1
         while let line = iterator.next() {

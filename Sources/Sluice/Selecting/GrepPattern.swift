@@ -593,6 +593,17 @@ enum Matcher: Sendable {
         }
     }
 
+    /// Whether no line, and no NUL-ended piece of one, in `bytes[from..<to]` can match, decided
+    /// by one search of the whole region (a binary file's pieces are otherwise searched one
+    /// by one); `false` when that cannot tell.
+    func provesNoPieceMatches(in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        switch self {
+        case .never: return true
+        case .literal(let l): return l.matchesWhereFound && l.searcher.find(in: bytes, from: from, to: to) == nil
+        default: return false
+        }
+    }
+
     func lineMatches(_ line: UnsafeRawBufferPointer) throws(MatchFailure) -> Bool {
         switch self {
         case .never: return false
@@ -663,10 +674,15 @@ struct LiteralMatcher: Sendable {
     let utf8: Bool
     let specials: [[UInt8]]
     let fallback: PCRE2Code?
+    /// A line or NUL-ended piece matches exactly when the needle occurs in it, and the needle
+    /// holds no LF, CR or NUL: so a region with no occurrence has no matching piece.
+    let matchesWhereFound: Bool
 
     init(_ needle: [UInt8], caseless: Bool, wholeWord: Bool, wholeLine: Bool, unicodeWords: Bool = false, utf8: Bool = false,
          specials: [[UInt8]] = [], fallback: PCRE2Code? = nil) {
         self.utf8 = utf8
+        matchesWhereFound = !needle.isEmpty && !wholeWord && !wholeLine && fallback == nil
+            && !needle.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D })
         searcher = LiteralSearcher(needle, caseless: caseless)
         self.wholeWord = wholeWord
         self.wholeLine = wholeLine

@@ -404,13 +404,14 @@ extension GrepVerb: Verb {
                 $0.grepRecords(pattern, parser: parser, options: recordOptions)
             }
         } else {
-            stream = inputs.files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) { path, lines in
+            let files = inputs.files
+            stream = files.lineBatches(keepCarriageReturn: true, maxLineLength: inputs.maxLineLength) { path, lines in
                 var options = options
                 // GNU grep reads a regular file in 96 KiB reads, a pipe as it is written.
                 // A regular file is read whole: its batches are searched ahead, on both cores,
                 // unless a later stage needs the second core (count --by a capture: doing both
                 // at once took 9.1 s where either alone took 5.1 s).
-                if !isRegularInput(path) {
+                if !files.isRegularFile(path) {
                     options.binaryReadSize = nil
                 } else if position.laterStagesAreLight {
                     options.scansAhead = scanAhead
@@ -568,13 +569,6 @@ extension GrepVerb: Verb {
         }
         return f
     }
-}
-
-/// Whether `path` (`-`: standard input) is a regular file.
-func isRegularInput(_ path: String) -> Bool {
-    var info = stat()
-    let rc = path == "-" ? fstat(0, &info) : RawBytes.stat(path, &info)
-    return rc == 0 && (info.st_mode & S_IFMT) == S_IFREG
 }
 
 extension PrintFormat {
