@@ -33,9 +33,12 @@ final class FollowTests: XCTestCase {
         let process = Process()
         private let lock = NSLock()
         private var data = Data()
-        init(_ arguments: [String], environment: [String: String] = [:]) throws {
-            process.executableURL = URL(fileURLWithPath: sluiceBinary)
+        /// `executable`: sluice unless named (GNU tail, run the same way as an oracle); `directory`: where it runs.
+        init(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil,
+             directory: URL? = nil) throws {
+            process.executableURL = URL(fileURLWithPath: executable ?? sluiceBinary)
             process.arguments = arguments
+            if let directory { process.currentDirectoryURL = directory }
             var env = ProcessInfo.processInfo.environment
             for (k, v) in environment { env[k] = v }
             process.environment = env
@@ -51,6 +54,19 @@ final class FollowTests: XCTestCase {
                     lock.lock(); data.append(chunk); lock.unlock()
                 }
             }.start()
+        }
+        /// Everything printed so far.
+        var output: String {
+            lock.lock(); defer { lock.unlock() }
+            return String(decoding: data, as: UTF8.self)
+        }
+        /// Waits until what was printed ends with `suffix` (or `seconds` pass).
+        func waitForOutput(endingWith suffix: String, seconds: Double = 20) {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !output.hasSuffix(suffix) && Date() < deadline {
+                if !process.isRunning { usleep(50_000); return }  // what it printed is all there is
+                usleep(5_000)
+            }
         }
         var lines: [String] {
             lock.lock(); defer { lock.unlock() }
@@ -262,6 +278,72 @@ final class FollowTests: XCTestCase {
         try append(text, Data("c\n".utf8))
         plain.waitForLineCount(2)
         XCTAssertEqual(plain.lines, ["a", "bc"])
+    }
+
+    /// Several followed files as GNU tail prints them: each file's first part whole and in the
+    /// order of the operands (an empty file's header in its place, none for a missing one),
+    /// then lines as they are added, with a header when the file changes, and nothing more when
+    /// following is stopped. GNU `tail` is run the same way as the oracle. Before, the first
+    /// parts came in the order their readers finished, an empty file's header came last, and
+    /// stopping printed a header for every file.
+    func testSeveralFilesFirstPartsInOrderThenAsTheyComeAsGNUTail() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func reset() throws {
+            let fm = FileManager.default
+            for name in ["e", "a", "five", "big1", "big2", "missing"] { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
+            try Data().write(to: dir.appendingPathComponent("e"))
+            try Data("a1\na2\n".utf8).write(to: dir.appendingPathComponent("a"))
+            try Data((1...5).map { "\($0)\n" }.joined().utf8).write(to: dir.appendingPathComponent("five"))
+            // First parts of many batches each: read by readers that race.
+            for big in ["big1", "big2"] {
+                try Data((1...30_000).map { "\(big) line \($0)\n" }.joined().utf8).write(to: dir.appendingPathComponent(big))
+            }
+        }
+        func append(_ line: String, to name: String) {
+            let fd = open(dir.appendingPathComponent(name).path, O_WRONLY | O_APPEND)
+            _ = "\(line)\n".withCString { Glibc.write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+        let cases: [(args: [String], appends: [(String, String)])] = [
+            (["-f", "-n", "2", "e", "a", "five"], [("e", "x1"), ("a", "y1"), ("a", "y2"), ("five", "z1")]),
+            (["-f", "-n", "+1", "big1", "e", "big2", "a"], [("a", "y1"), ("big1", "b1")]),
+            (["-F", "-n", "3", "missing", "a", "e", "five"], [("five", "z1"), ("e", "x1")]),
+            (["-f", "-n", "1", "a", "e"], [("e", "x1"), ("e", "x2"), ("a", "y1")]),
+            (["-f", "-c", "3", "five", "a"], [("a", "y1")]),
+        ]
+        for (args, appends) in cases {
+            // The oracle: GNU tail, followed the same way (each added line awaited before the next).
+            try reset()
+            let gnu = try Follower(args, executable: "/usr/bin/tail", directory: dir)
+            var expected: [String] = []
+            let first = try shell("cd \(dir.path) && tail \(args.filter { $0 != "-f" && $0 != "-F" }.joined(separator: " ")) 2>/dev/null").text
+            gnu.waitForOutput(endingWith: first)
+            expected.append(gnu.output)
+            for (name, line) in appends {
+                append(line, to: name)
+                gnu.waitForOutput(endingWith: line + "\n")
+                expected.append(gnu.output)
+            }
+            gnu.stop()
+            XCTAssertEqual(expected[0], first, "GNU tail \(args): its first parts are what tail without -f prints")
+            for run in 0..<3 {
+                try reset()
+                let ours = try Follower(["tail"] + args, directory: dir)
+                var got: [String] = []
+                ours.waitForOutput(endingWith: first)
+                got.append(ours.output)
+                for (name, line) in appends {
+                    append(line, to: name)
+                    ours.waitForOutput(endingWith: line + "\n")
+                    got.append(ours.output)
+                }
+                ours.stop()
+                got.append(ours.output)
+                XCTAssertEqual(got.dropLast(), expected[...], "sluice tail \(args), run \(run): output after each step")
+                XCTAssertEqual(got.last, expected.last, "sluice tail \(args), run \(run): nothing more when stopped")
+            }
+        }
     }
 
     func testPidEndsFollowing() throws {

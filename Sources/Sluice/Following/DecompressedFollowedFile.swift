@@ -62,7 +62,7 @@ public struct DecompressedFollowedFile: AsyncSequence, Sendable {
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
             if decoder != nil { return try await decoder!.next(isolation: actor) }
-            guard let chunk = try await follower.channel.next(done: &done, start: follower.start) else { return nil }
+            guard let chunk = try await follower.next(done: &done) else { return nil }
             guard !decided else { return chunk }
             decided = true
             // The follower decided before it offered this chunk.
@@ -99,7 +99,7 @@ struct ResumedFollow: AsyncSequence {
 
         mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
             if let chunk = first { first = nil; return chunk }
-            return try await follower.channel.next(done: &done, start: follower.start)
+            return try await follower.next(done: &done)
         }
 
         mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }

@@ -87,6 +87,13 @@ public struct FollowedFile: AsyncSequence, Sendable {
     public var keepsLinesWhole = true
     /// Ends following, after what the file holds has been read, once requested.
     public var stop: StopToken?
+    /// Told once, in the task iterating the stream, when the stream has yielded what the file
+    /// held from `start` when following began and asks for more: the point at which `tail -f`
+    /// has printed a file's last lines and starts waiting (``InitialParts`` uses it to print
+    /// several files' first parts in order). `opened` is whether the file was open then
+    /// (`false`: missing, and waited for with `retry`). Not told when the stream ends first,
+    /// nor without following.
+    public var onCaughtUp: (@Sendable (_ opened: Bool) -> Void)?
     /// Set by ``decompressed(_:onWarning:)``: a file compressed at its start is read from
     /// its start, whatever `start` says, and the stream tells whether it began compressed.
     var decodes = false
@@ -133,7 +140,7 @@ public struct FollowedFile: AsyncSequence, Sendable {
         init(follower: Follower) { self.follower = follower }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            try await follower.channel.next(done: &done, start: follower.start)
+            try await follower.next(done: &done)
         }
 
         public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }
@@ -164,6 +171,17 @@ final class Follower: Sendable {
     func start() {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         core.schedule(start: true)
+    }
+
+    /// The next chunk read. The empty chunk the core offers at the end of the first part (only
+    /// with ``FollowedFile/onCaughtUp``) is not yielded: it tells the handler, and the stream
+    /// goes on.
+    func next(done: inout Bool) async throws -> [UInt8]? {
+        while true {
+            guard let chunk = try await channel.next(done: &done, start: start) else { return nil }
+            guard chunk.isEmpty else { return chunk }
+            core.spec.onCaughtUp?(core.caughtUpOpen.load(ordering: .acquiring))
+        }
     }
 }
 
@@ -219,6 +237,10 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
     /// The first bytes handed on are a compressed file's, from its start: set (before they
     /// are offered) when ``FollowedFile/decodes`` is on, read by the consumer after it took them.
     let startsCompressed = Atomic(false)
+    /// The end of the first part has been offered (the empty chunk, with ``FollowedFile/onCaughtUp``).
+    private var offeredCaughtUp = false
+    /// Whether the file was open at the end of the first part: set before the empty chunk is offered.
+    let caughtUpOpen = Atomic(false)
 
     static let headLimit = 4096
     static let drainGrace = Duration.seconds(5)
@@ -317,6 +339,16 @@ final class FollowCore: ChangeListener, DrainOwner, @unchecked Sendable {
         checkReplacementAndTruncation()
         // Late lines of a replaced file come before the new file's lines.
         guard drainReplaced(), readAvailable() else { return }
+        if !offeredCaughtUp, spec.onCaughtUp != nil {
+            // Everything the file held is offered: the end of its first part follows it (an
+            // empty chunk, which the consumer does not yield; it is not content, so
+            // `sentAny` stays as it is, and a file empty now and written compressed later is
+            // still decoded).
+            offeredCaughtUp = true
+            caughtUpOpen.store(fd >= 0, ordering: .releasing)
+            outbox.append([])
+            guard deliver() else { return }
+        }
         if let pid = spec.watchedProcess, kill(pid, 0) != 0 && errno == ESRCH {
             // The process may have written its last lines just before it ended.
             checkReplacementAndTruncation()

@@ -135,7 +135,9 @@ extension TailVerb: Verb {
         decompression.enabled = !noDecompress
         decompression.inflater = inflaterFromEnvironment() ?? .isal
         decompression.stop = stop
-        var sources: [AsyncChainedLineSources.Source] = []
+        // Each source is made once the number of sources is known: several followed files
+        // print their first parts in the order of their operands, as GNU tail does.
+        var makers: [(name: String, make: (_ index: Int, _ parts: InitialParts?) -> LineStream)] = []
         // Followed files read ahead within a total bound, however many there are.
         let chunkSize = followMode == .none ? FileChunks.defaultChunkSize : FollowedFile.chunkSize(following: paths.count)
         for path in paths {
@@ -156,21 +158,30 @@ extension TailVerb: Verb {
                 // A pipe or terminal cannot be read backwards: stream it and keep the last lines.
                 let chunks = (path == "-" ? FileChunks.standardInput() : FileChunks(path: path)).stopping(on: stop)
                 let lines = chunks.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
-                sources.append((name, lastLines(lines)))
+                makers.append((name, { _, _ in lastLines(lines) }))
                 continue
             }
             var follower = FollowedFile(path: path, start: start, follow: followMode, retry: retry,
                                         pollInterval: interval, watchedProcess: pid, chunkSize: chunkSize,
                                         onNotice: { printError($0) })
             follower.stop = stop
-            // The library decodes a file compressed from its start, from there (whatever -n
-            // says), and one empty or missing now that is then written compressed (a growing
-            // .gz); text passes through with its lines whole.
-            let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
-            // Without following, a compressed file's last lines or bytes are kept from the decoded stream.
-            sources.append((name, compressed && followMode == .none ? lastLines(lines) : lines))
+            makers.append((name, { index, parts in
+                var follower = follower
+                if let parts { follower.onCaughtUp = { parts.caughtUp(index, opened: $0) } }
+                // The library decodes a file compressed from its start, from there (whatever -n
+                // says), and one empty or missing now that is then written compressed (a growing
+                // .gz); text passes through with its lines whole.
+                let lines = follower.decompressed(decompression, onWarning: warn).lineBatches(keepCarriageReturn: true, sourceName: name)
+                // Without following, a compressed file's last lines or bytes are kept from the decoded stream.
+                return compressed && followMode == .none ? lastLines(lines) : lines
+            }))
         }
-        if followMode != .none && sources.count > 1 { return AsyncMergedLineSources(sources, onError: onError) }
+        if followMode != .none && makers.count > 1 {
+            let parts = InitialParts(count: makers.count)
+            let sources = makers.enumerated().map { index, maker in (maker.name, maker.make(index, parts)) as AsyncChainedLineSources.Source }
+            return AsyncMergedLineSources(sources, initialParts: parts, onError: onError)
+        }
+        let sources = makers.enumerated().map { index, maker in (maker.name, maker.make(index, nil)) as AsyncChainedLineSources.Source }
         return AsyncChainedLineSources(sources, reportsErrorsInStream: true, onError: onError)
     }
 
