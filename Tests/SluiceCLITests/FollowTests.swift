@@ -313,35 +313,31 @@ final class FollowTests: XCTestCase {
             (["-f", "-c", "3", "five", "a"], [("a", "y1")]),
         ]
         for (args, appends) in cases {
-            // The oracle: GNU tail, followed the same way (each added line awaited before the next).
             try reset()
-            let gnu = try Follower(args, executable: "/usr/bin/tail", directory: dir)
-            var expected: [String] = []
             let first = try shell("cd \(dir.path) && tail \(args.filter { $0 != "-f" && $0 != "-F" }.joined(separator: " ")) 2>/dev/null").text
-            gnu.waitForOutput(endingWith: first)
-            expected.append(gnu.output)
-            for (name, line) in appends {
-                append(line, to: name)
-                gnu.waitForOutput(endingWith: line + "\n")
-                expected.append(gnu.output)
+            /// The output once the first parts are printed, after each added line (each awaited
+            /// before the next is added) and after the stop.
+            func outputs(_ follower: Follower) -> [String] {
+                var seen: [String] = []
+                follower.waitForOutput(endingWith: first)
+                seen.append(follower.output)
+                for (name, line) in appends {
+                    append(line, to: name)
+                    follower.waitForOutput(endingWith: line + "\n")
+                    seen.append(follower.output)
+                }
+                follower.stop()
+                seen.append(follower.output)
+                return seen
             }
-            gnu.stop()
+            // The oracle: GNU tail, followed the same way.
+            let expected = outputs(try Follower(args, executable: "/usr/bin/tail", directory: dir))
             XCTAssertEqual(expected[0], first, "GNU tail \(args): its first parts are what tail without -f prints")
             for run in 0..<3 {
                 try reset()
-                let ours = try Follower(["tail"] + args, directory: dir)
-                var got: [String] = []
-                ours.waitForOutput(endingWith: first)
-                got.append(ours.output)
-                for (name, line) in appends {
-                    append(line, to: name)
-                    ours.waitForOutput(endingWith: line + "\n")
-                    got.append(ours.output)
-                }
-                ours.stop()
-                got.append(ours.output)
-                XCTAssertEqual(got.dropLast(), expected[...], "sluice tail \(args), run \(run): output after each step")
-                XCTAssertEqual(got.last, expected.last, "sluice tail \(args), run \(run): nothing more when stopped")
+                let got = outputs(try Follower(["tail"] + args, directory: dir))
+                XCTAssertEqual(got.dropLast(), expected.dropLast(), "sluice tail \(args), run \(run): output after each step")
+                XCTAssertEqual(got.last, expected.dropLast().last, "sluice tail \(args), run \(run): nothing more when stopped")
             }
         }
     }
