@@ -14,8 +14,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Cross-module optimisation lets the command line's generic stages be specialised with the
+# library's code (grep -r over 4,000 small files: 12% less time). It is a compiler flag here,
+# not in Package.swift: a package that depends on Sluice could not build one with unsafe flags.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release -Xswiftc -cross-module-optimization
 
 # Every test: the library's stage tests, the CLI tests that run the built binary (and the
 # examples and the fuzz replayer, which `swift build` builds), then the documentation, whose

@@ -29,8 +29,7 @@ let package = Package(
         // Vectorised byte scans (newline counts, literal search) for the hot paths.
         .target(name: "CByteScan"),
         .target(name: "CReadiness"),
-        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CReadiness", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"],
-                swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        .target(name: "Sluice", dependencies: ["CZlib", "CPCRE2", "CByteScan", "CReadiness", "CIsal", "CZstd", "CLzma", "CBzip2", "CLz4", "CHyperscan"]),
         .target(name: "SluiceFoundation", dependencies: ["Sluice"]),
         // The command line's verbs, parser and pipeline composition (a library so that the
         // fuzzer can drive the parser); `sluice` is its entry point.
