@@ -233,7 +233,7 @@ public struct InputFiles: Sendable {
     }
 
     /// Whether `path` (`-`: standard input) is a regular file, by a `stat` asked once for the
-    /// few inputs about to be read (see ``InputKinds``).
+    /// few inputs about to be read (the last 64 paths asked about are remembered).
     public func isRegularFile(_ path: String) -> Bool {
         guard path != "-" else {
             var info = stat()
